@@ -1,0 +1,3 @@
+from bptrace.cli import main
+
+raise SystemExit(main())

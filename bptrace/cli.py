@@ -1,0 +1,172 @@
+"""The command line, per the contract in DESIGN.md.
+
+Bad input is a ``BadInput``: one line on stderr, exit 2, no traceback unless
+``--debug``. Heavy imports (sympy, Textual) happen inside the commands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from bptrace import __version__
+from bptrace.errors import BadInput
+from bptrace.trace import Trace
+
+COMMANDS = ("run", "export", "replay", "scenarios", "tui")
+
+
+
+def bundled_scenarios() -> list[Path]:
+    from bptrace.scenarios import bundled
+
+    return bundled()
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bptrace",
+        description="A step debugger for backpropagation.",
+        epilog="With no command: the TUI (a scenario picker, or the SCENARIO given).",
+    )
+    parser.add_argument("--version", action="version", version=f"bptrace {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show Python tracebacks")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def source_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--code", metavar="FILE", help="trace this .py/.ipynb instead of the scenario's network")
+        p.add_argument("--loss", help="half_sse | mse | bce | cross_entropy")
+        p.add_argument("--reduction", help="sum | mean (over samples)")
+        p.add_argument("--steps", type=int, metavar="N", help="training steps to record")
+        p.add_argument("--seed", type=int, help="seed for NumPy's global RNG in code mode (default 0)")
+        p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+
+    run = sub.add_parser("run", help="record headless; print the step table and the findings")
+    run.add_argument("source", nargs="?", metavar="SCENARIO")
+    source_options(run)
+
+    export = sub.add_parser("export", help="write a trace as JSON, Markdown or HTML")
+    export.add_argument("source", metavar="SOURCE", help="a scenario .toml, a code file or a trace .json")
+    export.add_argument("-o", "--output", required=True, metavar="OUT")
+    export.add_argument("--format", choices=("json", "markdown", "html"))
+    export.add_argument("--detail", metavar="STEPS",
+                        help="Markdown/HTML: training steps shown in full, e.g. 0,5,-1 (default: first and last)")
+    source_options(export)
+
+    replay = sub.add_parser("replay", help="open a recorded trace JSON in the TUI")
+    replay.add_argument("trace", metavar="TRACE.json")
+    replay.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+
+    tui = sub.add_parser("tui", help="open a scenario (or a code file with --code) in the TUI")
+    tui.add_argument("source", nargs="?", metavar="SCENARIO")
+    source_options(tui)
+
+    scenarios = sub.add_parser("scenarios", help="list the bundled scenarios")
+    scenarios.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # `bptrace SCENARIO.toml` is `bptrace tui SCENARIO.toml`.
+    positional = [a for a in argv if not a.startswith("-")]
+    if positional and positional[0] not in COMMANDS:
+        argv.insert(argv.index(positional[0]), "tui")
+    args = _parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except BadInput as error:
+        if args.debug:
+            raise
+        print(f"bptrace: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _record(args: argparse.Namespace) -> Trace:
+    from bptrace.sources import trace_from_source
+
+    if args.steps is not None and args.steps < 1:
+        raise BadInput(None, "--steps", f"expected a positive number of training steps, found {args.steps}")
+    return trace_from_source(
+        args.source, code=args.code, loss=args.loss, reduction=args.reduction, steps=args.steps, seed=args.seed
+    )
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "scenarios":
+        return _list_scenarios()
+    if args.command == "run":
+        return _run(args)
+    if args.command == "export":
+        return _export(args)
+    if args.command == "replay":
+        from bptrace.export.json_format import load_trace
+
+        return _open_tui(load_trace(args.trace))
+    if args.command == "tui" and (args.source or args.code):
+        return _open_tui(_record(args))
+    return _open_tui(None)
+
+
+def _list_scenarios() -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from bptrace.scenario import load_scenario
+
+    table = Table(box=None, pad_edge=False, show_header=False)
+    table.add_column(style="bold cyan", no_wrap=True)
+    table.add_column()
+    for path in bundled_scenarios():
+        scenario = load_scenario(path)
+        table.add_row(path.name, f"{scenario.name}\n[dim]{scenario.description}[/dim]")
+    Console().print(table)
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from bptrace import symbolic
+    from bptrace.report import render
+
+    trace = symbolic.with_formulas(_record(args))
+    render(trace, Console())
+    return 1 if trace.error_count() else 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    import importlib
+
+    from bptrace.export import format_for, write_atomic
+
+    out = Path(args.output)
+    fmt = format_for(out, args.format)
+    if fmt is None:
+        raise BadInput(str(out), "-o", "cannot tell the format from the suffix; use .json, .md or .html, or --format")
+    if not out.parent.exists():
+        raise BadInput(str(out), "-o", f"the folder {out.parent} does not exist")
+    trace = _record(args)
+    from bptrace import symbolic
+
+    trace = symbolic.with_formulas(trace)
+    writer = importlib.import_module(f"bptrace.export.{fmt}_format")
+    options = {"detail": args.detail} if fmt != "json" else {}
+    write_atomic(out, writer.render(trace, **options))
+    print(f"wrote {out} ({fmt}, {len(trace.steps)} steps, {trace.train_steps} training steps)", file=sys.stderr)
+    return 1 if trace.error_count() else 0
+
+
+def _open_tui(trace: Trace | None) -> int:
+    try:
+        from bptrace.tui.app import run_app
+    except ImportError as error:  # the TUI is optional at this stage of the project
+        raise BadInput(None, None, f"the TUI is not available in this build ({error})") from None
+    return run_app(trace)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,58 @@
+"""How numbers read everywhere (CLI, TUI, notes): about 4 significant digits, shape always shown."""
+
+from __future__ import annotations
+
+import numpy as np
+
+SIGNIFICANT = 4
+
+
+def number(x: float, digits: int = SIGNIFICANT) -> str:
+    x = float(x)
+    if np.isnan(x):
+        return "nan"
+    if np.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    if x == 0:
+        return "0"
+    text = f"{x:.{digits}g}"
+    return text.replace("e-0", "e-").replace("e+0", "e+")
+
+
+def shape_text(shape: tuple[int, ...]) -> str:
+    return "×".join(map(str, shape)) if shape else "scalar"
+
+
+def array_summary(value: np.ndarray, limit: int = 6, digits: int = SIGNIFICANT) -> str:
+    """A one-line preview: ``[0.1, -0.2, 0.3 … 0.5]`` for arrays, the number for scalars."""
+    array = np.asarray(value)
+    if array.ndim == 0:
+        return number(float(array), digits)
+    flat = array.ravel()
+    if flat.size <= limit:
+        return "[" + ", ".join(number(x, digits) for x in flat) + "]"
+    head = ", ".join(number(x, digits) for x in flat[: limit - 1])
+    return f"[{head} … {number(flat[-1], digits)}]"
+
+
+def matrix_rows(value: np.ndarray, max_rows: int = 8, max_cols: int = 8, digits: int = SIGNIFICANT) -> list[list[str]]:
+    """Rows of formatted cells, eliding the middle with … beyond the limits."""
+    array = np.asarray(value)
+    if array.ndim == 0:
+        return [[number(float(array), digits)]]
+    if array.ndim == 1:
+        array = array.reshape(1, -1)
+
+    def pick(n: int, limit: int) -> list[int | None]:
+        if n <= limit:
+            return list(range(n))
+        half = limit // 2
+        return [*range(half), None, *range(n - (limit - half - 1), n)]
+
+    rows = []
+    for i in pick(array.shape[0], max_rows):
+        if i is None:
+            rows.append(["⋮" if j is not None else "⋱" for j in pick(array.shape[1], max_cols)])
+            continue
+        rows.append([number(array[i, j], digits) if j is not None else "…" for j in pick(array.shape[1], max_cols)])
+    return rows

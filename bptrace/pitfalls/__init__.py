@@ -1,0 +1,35 @@
+"""The catalogue of pitfalls: one small module per finding id.
+
+Each module defines ``PITFALL``: the id, its explanation and fix, and the
+detection beside them. Register a new one by adding its module to ``_MODULES``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bptrace.pitfalls import dead_relu, non_finite, saturated_units
+from bptrace.pitfalls.base import SEVERITIES, Pitfall
+from bptrace.trace import Finding, ScenarioInfo, Step
+
+_MODULES = (non_finite, saturated_units, dead_relu)
+
+CATALOGUE: dict[str, Pitfall] = {module.PITFALL.id: module.PITFALL for module in _MODULES}
+
+__all__ = ["CATALOGUE", "SEVERITIES", "Pitfall", "detect_reference"]
+
+
+def detect_reference(
+    steps: Sequence[Step], info: ScenarioInfo
+) -> tuple[list[Finding], dict[int, tuple[str, ...]]]:
+    """Run every reference-mode detector; return the findings and the ids per step index."""
+    findings: list[Finding] = []
+    per_step: dict[int, tuple[str, ...]] = {}
+    for pitfall in CATALOGUE.values():
+        if pitfall.detect_reference is None:
+            continue
+        for index, message in pitfall.detect_reference(steps, info):
+            findings.append(Finding(pitfall.id, pitfall.severity, index, f"{message} Fix: {pitfall.fix}"))
+            per_step[index] = (*per_step.get(index, ()), pitfall.id)
+    findings.sort(key=lambda f: (f.step if f.step is not None else -1))
+    return findings, per_step

@@ -1,0 +1,80 @@
+"""Turn whatever the user named (scenario, code file, trace JSON) into a Trace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bptrace.errors import BadInput, did_you_mean
+from bptrace.ops import LOSSES, REDUCTIONS
+from bptrace.trace import Trace
+
+CODE_SUFFIXES = (".py", ".ipynb")
+
+
+def check_choice(option: str, value: str | None, choices: tuple[str, ...]) -> None:
+    if value is not None and value not in choices:
+        raise BadInput(None, option, f'unknown value "{value}"{did_you_mean(value, choices)}; expected one of: {", ".join(choices)}')
+
+
+def trace_from_source(
+    source: str | Path,
+    *,
+    code: str | Path | None = None,
+    loss: str | None = None,
+    reduction: str | None = None,
+    steps: int | None = None,
+    seed: int | None = None,
+) -> Trace:
+    """Record (or, for a trace JSON, load) the trace the user asked for."""
+    check_choice("--loss", loss, tuple(LOSSES))
+    check_choice("--reduction", reduction, REDUCTIONS)
+    path = Path(source) if source is not None else None
+    if path is not None and path.suffix.lower() == ".json":
+        from bptrace.export.json_format import load_trace
+
+        return load_trace(path)
+    if path is not None and path.suffix.lower() in CODE_SUFFIXES:
+        code, path = path, None
+    if path is None:
+        if code is None:
+            raise BadInput(None, None, "nothing to run: give a scenario .toml, or --code FILE with --loss")
+        if loss is None:
+            raise BadInput(str(code), "--loss", f"code mode needs the loss your code minimises; expected one of: {', '.join(LOSSES)}")
+        return _record_code(Path(code), loss, reduction or "mean", steps, seed or 0)
+
+    if path.suffix.lower() != ".toml":
+        raise BadInput(str(path), None, "expected a scenario .toml, a code file (.py, .ipynb) or a trace .json")
+    from bptrace.scenario import load_scenario
+
+    scenario = load_scenario(path)
+    if code is not None or scenario.code is not None:
+        spec = scenario.code
+        code_path = Path(code) if code is not None else spec.path  # type: ignore[union-attr]
+        return _record_code(
+            code_path,
+            loss or (spec.loss if spec else scenario.loss),
+            reduction or (spec.reduction if spec else scenario.reduction),
+            steps,
+            seed if seed is not None else (spec.seed if spec else 0),
+            name=scenario.name,
+            description=scenario.description,
+        )
+    if loss is not None or reduction is not None:
+        from dataclasses import replace
+
+        scenario = replace(scenario, loss=loss or scenario.loss, reduction=reduction or scenario.reduction)
+    from bptrace.recorder import record
+
+    return record(scenario, steps)
+
+
+def _record_code(path: Path, loss: str, reduction: str, steps: int | None, seed: int, **names: str) -> Trace:
+    if not path.exists():
+        raise BadInput(str(path), None, "no such file")
+    if path.suffix.lower() not in CODE_SUFFIXES:
+        raise BadInput(str(path), None, "expected a .py or .ipynb code file")
+    try:
+        from bptrace.codetrace import record_code
+    except ImportError:
+        raise BadInput(str(path), None, "code mode is not available in this build of bptrace") from None
+    return record_code(path, loss=loss, reduction=reduction, seed=seed, **names)

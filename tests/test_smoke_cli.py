@@ -1,0 +1,18 @@
+import subprocess
+import sys
+
+from bptrace.scenarios import bundled
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bptrace", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_every_bundled_scenario_runs_headless() -> None:
+    paths = bundled()
+    assert len(paths) >= 5
+    for path in paths:
+        result = run_cli("run", str(path), "--steps", "2")
+        assert result.returncode in (0, 1), result.stderr
+        assert "Training step 0" in result.stdout
+        assert "Traceback" not in result.stderr
