@@ -139,23 +139,13 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    import importlib
-
-    from bptrace.export import format_for, write_atomic
+    from bptrace.export import export_trace, format_for
 
     out = Path(args.output)
-    fmt = format_for(out, args.format)
-    if fmt is None:
+    if format_for(out, args.format) is None:  # say so before recording anything
         raise BadInput(str(out), "-o", "cannot tell the format from the suffix; use .json, .md or .html, or --format")
-    if not out.parent.exists():
-        raise BadInput(str(out), "-o", f"the folder {out.parent} does not exist")
     trace = _record(args)
-    from bptrace import symbolic
-
-    trace = symbolic.with_formulas(trace)
-    writer = importlib.import_module(f"bptrace.export.{fmt}_format")
-    options = {"detail": args.detail} if fmt != "json" else {}
-    write_atomic(out, writer.render(trace, **options))
+    fmt = export_trace(trace, out, args.format, args.detail)
     print(f"wrote {out} ({fmt}, {len(trace.steps)} steps, {trace.train_steps} training steps)", file=sys.stderr)
     return 1 if trace.error_count() else 0
 

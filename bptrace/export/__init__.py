@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bptrace.errors import BadInput
+from bptrace.trace import Trace
+
 FORMATS = ("json", "markdown", "html")
 _SUFFIXES = {".json": "json", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
 
@@ -13,6 +16,28 @@ def format_for(out: Path, explicit: str | None) -> str | None:
     if explicit:
         return explicit
     return _SUFFIXES.get(out.suffix.lower())
+
+
+def export_trace(trace: Trace, out: Path, fmt: str | None = None, detail: str | None = None) -> str:
+    """Write ``trace`` to ``out`` in ``fmt`` (or the format OUT's suffix names); return the format.
+
+    Both the CLI and the TUI's export key come through here. Formulas are
+    filled in first (sympy), so a freshly recorded trace and a loaded one export alike.
+    """
+    import importlib
+
+    from bptrace import symbolic
+
+    out = Path(out)
+    chosen = format_for(out, fmt)
+    if chosen is None:
+        raise BadInput(str(out), "-o", "cannot tell the format from the suffix; use .json, .md or .html, or --format")
+    if not out.parent.exists():
+        raise BadInput(str(out), "-o", f"the folder {out.parent} does not exist")
+    writer = importlib.import_module(f"bptrace.export.{chosen}_format")
+    options = {"detail": detail} if chosen != "json" else {}
+    write_atomic(out, writer.render(symbolic.with_formulas(trace), **options))
+    return chosen
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -25,6 +50,9 @@ def write_atomic(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)  # mkstemp makes 0600; an export is an ordinary file
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
