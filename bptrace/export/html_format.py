@@ -18,7 +18,6 @@ import numpy as np
 from bptrace.export import notes
 from bptrace.export.mathml import latex_to_mathml
 from bptrace.numbers import matrix_rows, number
-from bptrace.symbolic import latex_name
 from bptrace.trace import Finding, Formula, Step, Trace
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -52,7 +51,7 @@ def _cell(cell: str) -> str:
 
 
 def inline_math(name: str) -> str:
-    return latex_to_mathml(latex_name(name), display=False)
+    return latex_to_mathml(notes.name_latex(name), display=False)
 
 
 class HtmlPrinter(notes.NotePrinter):
@@ -112,8 +111,7 @@ class HtmlPrinter(notes.NotePrinter):
                 flagged = notes.findings_of(trace, step)
                 mark = ""
                 if flagged:
-                    worst = "error" if any(f.severity == "error" for f in flagged) else flagged[0].severity
-                    mark = f' <span class="dot severity-{e(worst)}" title="{e(", ".join(f.id for f in flagged))}">●</span>'
+                    mark = f' <span class="dot severity-{_worst(flagged)}" title="{e(", ".join(f.id for f in flagged))}">●</span>'
                 steps.append(
                     f'<li class="phase-{e(step.phase)}"><a href="#step-{step.index}">'
                     f'<span class="index">{step.index}</span> {e(step.op)} → {e(notes.gradient_name(step))}</a>{mark}</li>'
@@ -164,7 +162,7 @@ class HtmlPrinter(notes.NotePrinter):
             cls = f' class="line flagged severity-{e(flagged[number_])}"' if number_ in flagged else ' class="line"'
             lines.append(f'<span id="L{number_}"{cls}><a class="ln" href="#L{number_}">{number_}</a>{e(line)}</span>')
         return (f'<section id="source"><h2>Source: <code>{e(info.source_file or "")}</code></h2>'
-                f'<pre class="listing"><code>{chr(10).join(lines)}</code></pre></section>')
+                f'<pre class="listing"><code>{"".join(lines)}</code></pre></section>')
 
     def _train_step(self, trace: Trace, train_step: int) -> str:
         loss = f'<p class="loss">Loss before this step\'s update: <b>{e(number(trace.losses[train_step]))}</b></p>' \
@@ -177,7 +175,7 @@ class HtmlPrinter(notes.NotePrinter):
     def _print_Step(self, step: Step) -> str:
         assert self.trace is not None
         found = notes.findings_of(self.trace, step)
-        classes = f"step phase-{e(step.phase)}" + (" has-findings" if found else "")
+        classes = f"step phase-{e(step.phase)}" + (f" has-findings severity-{_worst(found)}" if found else "")
         title = (f'<h3><a class="anchor" href="#step-{step.index}">Step {step.index}</a> '
                  f'<span class="chip phase-{e(step.phase)}">{e(step.phase)}</span> <code>{e(step.op)}</code> → '
                  f"{inline_math(notes.gradient_name(step))}</h3>")
@@ -190,6 +188,9 @@ class HtmlPrinter(notes.NotePrinter):
         if step.reference is not None:
             figures.append(self._figure("expected", "reference", step.reference, label="true value"))
         parts.append(f'<div class="terms">{"".join(figures)}</div>')
+        gap = None if step.reference is None else notes.largest_gap(step.value, step.reference)
+        if gap is not None:
+            parts.append(f'<p class="gap">Largest difference from the true value: <b>{e(number(gap))}</b></p>')
         parts.extend(self.doprint(finding) for finding in found)
         return f'<article class="{classes}" id="step-{step.index}">{"".join(parts)}</article>'
 
@@ -225,6 +226,11 @@ class HtmlPrinter(notes.NotePrinter):
         if note.fix:
             parts.append(f'<p class="fix"><b>Fix:</b> {e(note.fix)}</p>')
         return f'<aside class="finding severity-{e(finding.severity)}" role="note">{"".join(parts)}</aside>'
+
+
+def _worst(findings: list[Finding]) -> str:
+    severities = {f.severity for f in findings}
+    return next((s for s in ("error", "warning", "info") if s in severities), "info")
 
 
 def _sparkline(losses: tuple[float, ...], width: int = 480, height: int = 80) -> str:

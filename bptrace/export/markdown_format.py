@@ -18,7 +18,6 @@ import numpy as np
 
 from bptrace.export import notes
 from bptrace.numbers import matrix_rows, number
-from bptrace.symbolic import latex_name
 from bptrace.trace import Finding, Formula, Step, Trace
 
 ALERTS = {"error": "CAUTION", "warning": "WARNING", "info": "NOTE"}
@@ -27,8 +26,8 @@ LOSS_COLUMNS = 10
 # Markdown treats a backslash before ASCII punctuation as an escape, even inside
 # GitHub's $$ blocks; these spell the same TeX without such pairs.
 _MATH_SAFE = {r"\,": r"\thinspace ", r"\;": r"\thickspace ", r"\:": r"\medspace ", r"\!": r"\negthinspace ",
-              r"\{": r"\lbrace ", r"\}": r"\rbrace ", r"\|": r"\Vert ", "<": r"\lt ", ">": r"\gt ", "$": ""}
-_MATH_SAFE_RE = re.compile(r"\\[,;:!{}|]|[<>$]")
+              r"\{": r"\lbrace ", r"\}": r"\rbrace ", r"\|": r"\Vert ", "<": r"\lt ", ">": r"\gt ", "$": r"\text{＄}", r"\$": r"\text{＄}"}
+_MATH_SAFE_RE = re.compile(r"\\[,;:!{}|$]|[<>$]")
 _TEXT_SPECIAL = re.compile(r"([\\`*_\[\]<>|$~#!])")
 _CELL_TEX = {"⋮": r"\vdots", "…": r"\cdots", "⋱": r"\ddots", "nan": r"\mathrm{nan}", "inf": r"\infty",
              "-inf": r"-\infty"}
@@ -147,10 +146,10 @@ class MarkdownPrinter(notes.NotePrinter):
         if any(role in ("upstream", "local", "product") for _, role, _ in terms):
             out.append("Chain rule, term by term (upstream and local factors give the product):\n")
         for name, role, value in terms:
-            out.append(display(rf"{math(latex_name(name))} = {tex_matrix(value)} "
+            out.append(display(rf"{math(notes.name_latex(name))} = {tex_matrix(value)} "
                                rf"\qquad \text{{{_plain(role)}, {notes.shape_of(value)}}}"))
         if step.reference is not None:
-            gap = float(np.max(np.abs(step.value - step.reference))) if step.reference.shape == step.value.shape else None
+            gap = notes.largest_gap(step.value, step.reference)
             out.append("What the value should have been (the true gradient):\n")
             out.append(display(rf"\text{{expected}} = {tex_matrix(step.reference)}"))
             if gap is not None:

@@ -15,7 +15,8 @@ import re
 from functools import lru_cache
 from html import escape
 
-_TOKEN = re.compile(r"\\[A-Za-z]+|\\.|\d+(?:\.\d+)?|\s+|.", re.DOTALL)
+# Letters come in runs: bptrace's names are words (``dA1``, ``matmul``), set upright as one identifier.
+_TOKEN = re.compile(r"\\[A-Za-z]+|\\.|\d+(?:\.\d+)?|[A-Za-z]+|\s+|.", re.DOTALL)
 
 _IDENTIFIERS = {
     "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "varepsilon": "ε", "eta": "η",

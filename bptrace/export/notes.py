@@ -172,6 +172,31 @@ def _same_file(a: str, b: str) -> bool:
     return a == b or a.replace("\\", "/").rsplit("/", 1)[-1] == b.replace("\\", "/").rsplit("/", 1)[-1]
 
 
+_SNAKE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*_[A-Za-z0-9_]*")
+
+
+def name_latex(name: str) -> str:
+    """A trace name as LaTeX (``symbolic.latex_name``), with snake_case words of learner code kept
+    upright and whole (``\\text{sigmoid_derivative}``) instead of read as subscripts."""
+    from bptrace.symbolic import latex_name
+
+    pieces, last = [], 0
+    for match in _SNAKE.finditer(name):
+        pieces += [latex_name(name[last:match.start()]) if match.start() > last else "", rf"\text{{{match.group(0)}}}"]
+        last = match.end()
+    pieces.append(latex_name(name[last:]) if last < len(name) else "")
+    return "".join(pieces) if last else latex_name(name)
+
+
+def largest_gap(value: np.ndarray, reference: np.ndarray) -> float | None:
+    """The largest difference where both are finite; None when the shapes differ or nothing compares."""
+    value, reference = np.asarray(value), np.asarray(reference)
+    if value.shape != reference.shape:
+        return None
+    both = np.isfinite(value) & np.isfinite(reference)
+    return float(np.max(np.abs(value[both] - reference[both]))) if both.any() else None
+
+
 def network_text(trace: Trace) -> str:
     """``2 → 3 relu → 1 sigmoid``; empty in code mode."""
     return " → ".join(f"{units} {act}".strip() for units, act in trace.scenario.layers)
