@@ -23,7 +23,9 @@ _NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 
 def encode_array(value: np.ndarray) -> Any:
     array = np.asarray(value, dtype=np.float64)
-    if np.all(np.isfinite(array)):
+    # A finite sum means every element is finite (NaN and ±inf all make the sum non-finite);
+    # an overflowing sum only sends a finite array down the slower path, which is still right.
+    if math.isfinite(array.sum()):
         return array.tolist()
     return _encode_nested(array.tolist())
 
@@ -36,6 +38,22 @@ def _encode_nested(value: Any) -> Any:
     if math.isinf(value):
         return "inf" if value > 0 else "-inf"
     return value
+
+
+class _Arrays:
+    """Encodes arrays once each: the recorder shares one array between a step's value and the
+    terms of the steps that read it, so a trace holds each array several times."""
+
+    def __init__(self) -> None:
+        self.seen: dict[int, tuple[np.ndarray, Any]] = {}
+
+    def __call__(self, value: np.ndarray) -> Any:
+        hit = self.seen.get(id(value))
+        if hit is not None and hit[0] is value:
+            return hit[1]
+        encoded = encode_array(value)
+        self.seen[id(value)] = (value, encoded)  # keeping the array keeps its id from being reused
+        return encoded
 
 
 def _encode_float(value: float) -> float | str:
@@ -60,6 +78,7 @@ def _encode_meta(value: Any) -> Any:
 def trace_to_dict(trace: Trace) -> dict[str, Any]:
     """The contract's JSON object. Formulas must already be filled (``symbolic.with_formulas``)."""
     info = trace.scenario
+    arrays = _Arrays()
     return {
         "format": TRACE_FORMAT,
         "version": TRACE_VERSION,
@@ -74,7 +93,7 @@ def trace_to_dict(trace: Trace) -> dict[str, Any]:
             "source_file": info.source_file,
             "source_text": info.source_text,
         },
-        "steps": [_step_to_dict(step) for step in trace.steps],
+        "steps": [_step_to_dict(step, arrays) for step in trace.steps],
         "losses": [_encode_float(x) for x in trace.losses],
         "gradients": [{k: encode_array(v) for k, v in g.items()} for g in trace.gradients],
         "reference_gradients": [{k: encode_array(v) for k, v in g.items()} for g in trace.reference_gradients],
@@ -86,7 +105,7 @@ def trace_to_dict(trace: Trace) -> dict[str, Any]:
     }
 
 
-def _step_to_dict(step: Step) -> dict[str, Any]:
+def _step_to_dict(step: Step, encode_array: _Arrays) -> dict[str, Any]:
     return {
         "index": step.index,
         "train_step": step.train_step,

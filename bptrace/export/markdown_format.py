@@ -26,8 +26,10 @@ LOSS_COLUMNS = 10
 # Markdown treats a backslash before ASCII punctuation as an escape, even inside
 # GitHub's $$ blocks; these spell the same TeX without such pairs.
 _MATH_SAFE = {r"\,": r"\thinspace ", r"\;": r"\thickspace ", r"\:": r"\medspace ", r"\!": r"\negthinspace ",
-              r"\{": r"\lbrace ", r"\}": r"\rbrace ", r"\|": r"\Vert ", "<": r"\lt ", ">": r"\gt ", "$": r"\text{＄}", r"\$": r"\text{＄}"}
-_MATH_SAFE_RE = re.compile(r"\\[,;:!{}|$]|[<>$]")
+              r"\{": r"\lbrace ", r"\}": r"\rbrace ", r"\|": r"\Vert ", "<": r"\lt ", ">": r"\gt ",
+              "$": r"\text{＄}", r"\$": r"\text{＄}", r"\_": r"\text{_}", r"\#": r"\text{#}", r"\%": r"\text{%}",
+              r"\&": r"\text{&}"}
+_MATH_SAFE_RE = re.compile(r"\\[,;:!{}|$_#%&]|[<>$]")
 _TEXT_SPECIAL = re.compile(r"([\\`*_\[\]<>|$~#!])")
 _CELL_TEX = {"⋮": r"\vdots", "…": r"\cdots", "⋱": r"\ddots", "nan": r"\mathrm{nan}", "inf": r"\infty",
              "-inf": r"-\infty"}
