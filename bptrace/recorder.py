@@ -90,7 +90,7 @@ def record(scenario: Scenario, steps: int | None = None) -> Trace:
             W, b, A_prev = params[f"W{number}"], params[f"b{number}"], activations[number - 1]
             Z = (matmul(W, A_prev) if columns else matmul(A_prev, W)) + b
             pre[number] = tape.add(
-                "forward", "linear", f"Z{number}", (f"W{number}", names[number - 1], f"b{number}"), Z,
+                "forward", "affine", f"Z{number}", (f"W{number}", names[number - 1], f"b{number}"), Z,
                 (Term(f"W{number}", W, "input"), Term(names[number - 1], A_prev, "input"), Term(f"b{number}", b, "input")),
                 layer=number, layout=scenario.layout,
             )

@@ -155,7 +155,7 @@ def _build_formula(step: Step, info: ScenarioInfo) -> Formula:
     columns = info.layout == "columns"
     shape = tuple(step.value.shape)
     m = lambda name: _matrix(name, _shape_of(step, name))
-    if step.op == "linear":
+    if step.op == "affine":
         W, A, b = step.inputs
         product = m(W) * m(A) if columns else m(A) * m(W)
         bias = _matrix(b, shape)  # drawn at Z's shape: the bias is broadcast over samples
@@ -294,7 +294,7 @@ def element_expansion(step: Step, info: ScenarioInfo, index: tuple[int, ...]) ->
     j = index[1] if len(index) > 1 else 0
     summands: list[Any]
     op = step.op
-    if op == "linear":
+    if op == "affine":
         W, A, b = step.inputs
         k_range = range(E.values[W].shape[1] if columns else E.values[W].shape[0])
         summands = [E(W, i, k) * E(A, k, j) if columns else E(A, i, k) * E(W, k, j) for k in k_range]
