@@ -65,6 +65,13 @@ def scenario_info(scenario: Scenario) -> ScenarioInfo:
 
 def record(scenario: Scenario, steps: int | None = None) -> Trace:
     """Record ``steps`` training steps (default: the scenario's own count)."""
+    # NaN and inf are reported as the non-finite finding, at the step where they first
+    # appear; numpy's RuntimeWarnings would only repeat that, on stderr, without a step.
+    with np.errstate(all="ignore"):
+        return _record(scenario, steps)
+
+
+def _record(scenario: Scenario, steps: int | None) -> Trace:
     columns = scenario.layout == "columns"
     feature_axis, sample_axis = (0, 1) if columns else (1, 0)
     samples = scenario.samples
@@ -105,8 +112,7 @@ def record(scenario: Scenario, steps: int | None = None) -> Trace:
 
         # loss
         output, target = activations[last], scenario.Y
-        with np.errstate(divide="ignore", invalid="ignore"):
-            per_sample = loss.per_sample(output, target, feature_axis)
+        per_sample = loss.per_sample(output, target, feature_axis)
         total = float(np.sum(per_sample) * scale)
         losses.append(total)
         tape.add(
@@ -116,8 +122,7 @@ def record(scenario: Scenario, steps: int | None = None) -> Trace:
         )
 
         # backward, in reverse
-        with np.errstate(divide="ignore", invalid="ignore"):
-            local = loss.gradient(output, target, feature_axis)
+        local = loss.gradient(output, target, feature_axis)
         dA = tape.add(
             "backward", "loss_grad", f"dA{last}", (f"A{last}", "Y"), local * scale,
             (
@@ -133,8 +138,7 @@ def record(scenario: Scenario, steps: int | None = None) -> Trace:
             layer = scenario.layers[number - 1]
             activation = ACTIVATIONS[layer.activation]
             Z, A, A_prev = pre[number], activations[number], activations[number - 1]
-            with np.errstate(invalid="ignore", over="ignore"):
-                dZ = activation.backward(Z, A, dA, feature_axis)
+            dZ = activation.backward(Z, A, dA, feature_axis)
             if activation.elementwise:
                 local_terms = (Term(f"{layer.activation}′(Z{number})", activation.derivative(Z, A), "local"),)
             else:
