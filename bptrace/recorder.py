@@ -188,15 +188,12 @@ def _record(scenario: Scenario, steps: int | None) -> Trace:
         gradients.append({name: grads[name] for name in params})
 
         # update: plain gradient descent
+        # Terms refer to arrays already stored (old parameter, gradient); η·∂L/∂W is
+        # not kept, which saves a parameter-sized array per update.
         for name in params:
-            step_size = lr * grads[name]
             params[name] = tape.add(
-                "update", "sgd", name, (name, f"d{name}"), params[name] - step_size,
-                (
-                    Term(name, params[name], "input"),
-                    Term(f"∂L/∂{name}", grads[name], "upstream"),
-                    Term(f"η·∂L/∂{name}", step_size, "local"),
-                ),
+                "update", "sgd", name, (name, f"d{name}"), params[name] - lr * grads[name],
+                (Term(name, params[name], "input"), Term(f"∂L/∂{name}", grads[name], "upstream")),
                 learning_rate=lr,
             )
 
