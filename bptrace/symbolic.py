@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 from sympy.matrices.expressions import HadamardProduct, MatrixSymbol
+from sympy.matrices.expressions.matexpr import MatrixElement
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
@@ -288,6 +289,30 @@ class _Elements:
 
 def element_expansion(step: Step, info: ScenarioInfo, index: tuple[int, ...]) -> ElementForm:
     """``step.value[index]`` expanded in the named scalars it is computed from."""
+    summands, substitutions = _element_parts(step, info, index)
+    expression = sp.Add(*summands, evaluate=False) if len(summands) > 1 else summands[0]
+    return ElementForm(
+        index=tuple(index),
+        lhs_text=_element_lhs(step, index),
+        text=_elided_text(summands),
+        latex=_elided_latex(summands),
+        value=_evaluate(expression, substitutions),
+        terms=len(summands),
+    )
+
+
+def _element_lhs(step: Step, index: tuple[int, ...]) -> str:
+    target = _grad(step.target[1:]) if step.phase == "backward" else step.target
+    shown_index = index if step.value.ndim else ()
+    return f"{target}[{','.join(map(str, shown_index))}]" if shown_index else target
+
+
+def _evaluate(expression: Any, substitutions: dict[Any, float]) -> float:
+    return float(expression.xreplace({k: sp.Float(v, 17) for k, v in substitutions.items()}).evalf(17))
+
+
+def _element_parts(step: Step, info: ScenarioInfo, index: tuple[int, ...]) -> tuple[list[Any], dict[Any, float]]:
+    """The summands of one element and the values of the named scalars in them."""
     E = _Elements(step)
     columns = info.layout == "columns"
     i = index[0] if index else 0
@@ -357,18 +382,54 @@ def element_expansion(step: Step, info: ScenarioInfo, index: tuple[int, ...]) ->
         summands = [E(name, *grad_index), -eta * E(_grad(name), *grad_index)]
     else:
         raise ValueError(f"no element expansion for op {op!r}")
-    expression = sp.Add(*summands, evaluate=False) if len(summands) > 1 else summands[0]
-    value = float(expression.xreplace({k: sp.Float(v, 17) for k, v in E.substitutions.items()}).evalf(17))
-    target = _grad(step.target[1:]) if step.phase == "backward" else step.target
-    shown_index = index if step.value.ndim else ()
-    lhs = f"{target}[{','.join(map(str, shown_index))}]" if shown_index else target
-    return ElementForm(
-        index=tuple(index),
-        lhs_text=lhs,
-        text=_elided_text(summands),
-        latex=_elided_latex(summands),
-        value=value,
-        terms=len(summands),
+    return summands, E.substitutions
+
+
+MAX_CHAIN_OPS = 400
+
+
+@dataclass(frozen=True)
+class ChainForm:
+    """A backward element with every upstream gradient replaced by its own expansion,
+    down to forward values, weights and targets: the chain rule written out."""
+
+    lhs_text: str
+    text: str
+    latex: str
+    value: float
+    complete: bool  # False when expanding further would exceed MAX_CHAIN_OPS operations
+
+
+def chain_expansion(trace: Trace, step: Step, index: tuple[int, ...]) -> ChainForm:
+    producers = {
+        _grad(s.target[1:]): s for s in trace.steps
+        if s.train_step == step.train_step and s.phase == "backward" and s.index < step.index
+    }
+    summands, substitutions = _element_parts(step, trace.scenario, index)
+    expression = sp.Add(*summands) if len(summands) > 1 else summands[0]
+    complete = True
+    while True:
+        pending = [e for e in expression.atoms(MatrixElement) if str(e.parent.name) in producers]
+        if not pending:
+            break
+        replacements = {}
+        for element in pending:
+            producer = producers[str(element.parent.name)]
+            at = (int(element.j),) if producer.value.ndim == 1 else (int(element.i), int(element.j))
+            parts, values = _element_parts(producer, trace.scenario, at)
+            replacements[element] = sp.Add(*parts) if len(parts) > 1 else parts[0]
+            substitutions.update(values)
+        expanded = expression.xreplace(replacements)
+        if sp.count_ops(expanded) > MAX_CHAIN_OPS:
+            complete = False
+            break
+        expression = expanded
+    return ChainForm(
+        lhs_text=_element_lhs(step, index),
+        text=to_text(expression),
+        latex=to_latex(expression),
+        value=_evaluate(expression, substitutions),
+        complete=complete,
     )
 
 

@@ -109,3 +109,33 @@ def test_vanishing_scenario_shows_gradients_shrinking_layer_by_layer() -> None:
 def test_xor_learns() -> None:
     trace = record(load_scenario(next(p for p in bundled() if p.name == "xor_tanh.toml")))
     assert trace.losses[-1] < 0.2 * trace.losses[0]
+
+
+@pytest.mark.parametrize("case", CASES[:4], ids=["-".join(c) for c in CASES[:4]])
+def test_chain_expansion_writes_the_whole_chain_and_evaluates_to_the_number(case) -> None:
+    from bptrace.symbolic import chain_expansion
+
+    rng = np.random.default_rng(7)
+    scenario = random_scenario(rng, *case, steps=1)
+    trace = record(scenario)
+    for step in trace.steps:
+        if step.phase != "backward":
+            continue
+        index = tuple(0 for _ in step.value.shape)
+        form = chain_expansion(trace, step, index)
+        assert form.value == pytest.approx(float(step.value[index]), rel=1e-9, abs=1e-12), (step.target, form.text)
+        if form.complete:
+            assert "∂L/∂" not in form.text, form.text  # every upstream gradient was written out
+
+
+def test_chain_expansion_of_the_seed_scenario_reaches_the_weights_and_inputs() -> None:
+    from bptrace.symbolic import chain_expansion
+
+    trace = record(load_scenario(default()))
+    dW1 = next(s for s in trace.steps if s.target == "dW1")
+    form = chain_expansion(trace, dW1, (0, 1))
+    assert form.complete
+    assert form.lhs_text == "∂L/∂W1[0,1]"
+    for name in ("W2[0,0]", "X[1,0]", "[Z1[0,0] > 0]", "A2[0,0]", "Y[0,0]"):
+        assert name in form.text, form.text
+    assert form.value == pytest.approx(dW1.value[0, 1], rel=1e-12)
