@@ -84,9 +84,6 @@ def _record(scenario: Scenario, steps: int | None) -> Trace:
     losses: list[float] = []
     gradients: list[dict[str, np.ndarray]] = []
 
-    def matmul(left: np.ndarray, right: np.ndarray) -> np.ndarray:
-        return left @ right
-
     for train_step in range(scenario.steps if steps is None else steps):
         tape.train_step = train_step
         # forward
@@ -95,7 +92,7 @@ def _record(scenario: Scenario, steps: int | None) -> Trace:
         names = {0: "X"}
         for number, layer in enumerate(scenario.layers, start=1):
             W, b, A_prev = params[f"W{number}"], params[f"b{number}"], activations[number - 1]
-            Z = (matmul(W, A_prev) if columns else matmul(A_prev, W)) + b
+            Z = (W @ A_prev if columns else A_prev @ W) + b
             pre[number] = tape.add(
                 "forward", "affine", f"Z{number}", (f"W{number}", names[number - 1], f"b{number}"), Z,
                 (Term(f"W{number}", W, "input"), Term(names[number - 1], A_prev, "input"), Term(f"b{number}", b, "input")),
@@ -123,13 +120,14 @@ def _record(scenario: Scenario, steps: int | None) -> Trace:
 
         # backward, in reverse
         local = loss.gradient(output, target, feature_axis)
-        dA = tape.add(
-            "backward", "loss_grad", f"dA{last}", (f"A{last}", "Y"), local * scale,
+        dA = local * scale
+        tape.add(
+            "backward", "loss_grad", f"dA{last}", (f"A{last}", "Y"), dA,
             (
                 Term(f"A{last}", output, "input"),
                 Term("Y", target, "input"),
                 Term(f"∂ℓ/∂A{last}", local, "local"),
-                Term(f"∂L/∂A{last}", local * scale, "product"),
+                Term(f"∂L/∂A{last}", dA, "product"),
             ),
             loss=scenario.loss, reduction=scenario.reduction, samples=samples, layer=last,
         )
@@ -157,7 +155,7 @@ def _record(scenario: Scenario, steps: int | None) -> Trace:
                 layer=number, activation=layer.activation, feature_axis=feature_axis,
             )
             prev_name = "X" if number == 1 else f"A{number - 1}"
-            dW = matmul(dZ, A_prev.T) if columns else matmul(A_prev.T, dZ)
+            dW = dZ @ A_prev.T if columns else A_prev.T @ dZ
             grads[f"W{number}"] = tape.add(
                 "backward", "weight_grad", f"dW{number}", (f"dZ{number}", prev_name), dW,
                 (
@@ -175,7 +173,7 @@ def _record(scenario: Scenario, steps: int | None) -> Trace:
             )
             if number > 1:
                 W = params[f"W{number}"]
-                dA = matmul(W.T, dZ) if columns else matmul(dZ, W.T)
+                dA = W.T @ dZ if columns else dZ @ W.T
                 tape.add(
                     "backward", "input_grad", f"dA{number - 1}", (f"W{number}", f"dZ{number}"), dA,
                     (
