@@ -125,6 +125,8 @@ class _Reader:
         return value
 
     def choice(self, table: dict[str, Any], key: str, where: str, choices: Any, default: str | None = None) -> str:
+        if key not in table and default is None:
+            raise self.fail(where, f"this key is missing; expected one of: {', '.join(choices)}")
         value = self.string(table, key, where, default)
         if value not in choices:
             raise self.fail(

@@ -79,6 +79,12 @@ CASES: list[tuple[str, str | bytes | None, tuple[str, ...]]] = [
     ("layers-not-list", GOOD.replace(
         'layers = [ { units = 3, activation = "relu" }, { units = 1, activation = "sigmoid" } ]', "layers = 3"),
      ("network.layers", "non-empty list")),
+    ("missing-activation", GOOD.replace('{ units = 3, activation = "relu" }', "{ units = 3 }"),
+     ("network.layers[0].activation", "missing", "relu")),
+    ("missing-loss", GOOD.replace('loss = "bce"\n', ""), ("network.loss", "missing", "half_sse")),
+    ("scalar-X", GOOD.replace("X = [[0.5], [0.1]]", "X = 5"), ("data.X", "2-D", "single number")),
+    ("table-for-section", GOOD.replace("[train]\nlearning_rate = 0.1\nsteps = 1\n", "").replace(
+        'name = "ok"', 'name = "ok"\ntrain = 3'), ("train", "expected a table", "number")),
     ("zero-steps", GOOD.replace("steps = 1", "steps = 0"), ("train.steps", "from 1")),
     ("code-missing-file", 'format = 1\n[code]\npath = "nope.py"\nloss = "bce"\n', ("code.path", "no such file")),
     ("code-wrong-suffix", 'format = 1\n[code]\npath = "impl.txt"\nloss = "bce"\n', ("code.path", ".py or .ipynb")),
