@@ -4,7 +4,7 @@ Budget (DESIGN.md): 100 training steps export to JSON in under 1 s. Printed as a
 ratio of that budget, in process (record once, then export) and as a whole
 ``bptrace export`` command (interpreter start, imports, recording, export).
 
-    python -m benchmarks.export_bench [SCENARIO] [--steps N] [--repeat R]
+    python benchmarks/export_bench.py [SCENARIO] [--steps N] [--repeat R] [--quick]
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BUDGET_JSON = 1.0
+sys.path.insert(0, str(ROOT))  # run as a script, measure the tree it lives in
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,7 +27,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("scenario", nargs="?", default=str(ROOT / "scenarios" / "seed1_relu_sigmoid.toml"))
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="a smoke run: one round each")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.repeat = 1
 
     start = time.perf_counter()
     from bptrace import symbolic
