@@ -89,7 +89,9 @@ class HtmlPrinter(notes.NotePrinter):
         if info.source_file:
             facts.append(("Code", f"<code>{e(info.source_file)}</code>"))
         shown = ", ".join(f'<a href="#train-step-{n}">{n}</a>' for n in detailed) or "none"
-        facts.append(("Training steps", f"{notes.train_step_count(trace)} (written out in full: {shown})"))
+        count = notes.train_step_count(trace)
+        others = "; the others by their loss, choose with <code>--detail</code>" if count > len(detailed) else ""
+        facts.append(("Training steps", f"{count} (written out in full: {shown}{others})"))
         errors = trace.error_count()
         facts.append(("Findings", f'<a href="#findings">{len(trace.findings)}</a>' if trace.findings else "none")
                      if not errors else ("Findings", f'<a href="#findings">{len(trace.findings)}</a>'
@@ -242,9 +244,12 @@ def _sparkline(losses: tuple[float, ...], width: int = 480, height: int = 80) ->
     span = (high - low) or 1.0
     last = max(len(losses) - 1, 1)
     coords = " ".join(f"{4 + i / last * (width - 8):.1f},{4 + (high - x) / span * (height - 8):.1f}" for i, x in points)
+    lowest = min(points, key=lambda p: p[1])
+    summary = (f"Loss from {number(points[0][1])} (step {points[0][0]}) to {number(points[-1][1])} "
+               f"(step {points[-1][0]}); lowest {number(lowest[1])} at step {lowest[0]}.")
     return (f'<svg class="sparkline" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
-            f'aria-label="loss from {e(number(points[0][1]))} to {e(number(points[-1][1]))}">'
-            f'<polyline points="{coords}" fill="none" stroke="currentColor" stroke-width="2"/></svg>')
+            f'aria-label="{e(summary)}"><polyline points="{coords}" fill="none" stroke="currentColor" '
+            f'stroke-width="2"/></svg><p class="hint">{e(summary)}</p>')
 
 
 def render(trace: Trace, detail: str | None = None) -> str:

@@ -95,7 +95,8 @@ class MarkdownPrinter(notes.NotePrinter):
         if info.source_file:
             facts.append(f"- **Code:** {text(info.source_file)}")
         facts.append(f"- **Training steps:** {count}; written out in full: "
-                     + (", ".join(f"[{n}](#train-step-{n})" for n in detailed) or "none"))
+                     + (", ".join(f"[{n}](#train-step-{n})" for n in detailed) or "none")
+                     + ("; the others by their loss (choose with --detail)" if count > len(detailed) else ""))
         facts.append(f"- **Findings:** {len(trace.findings)} ({trace.error_count()} errors)")
         out.append("\n".join(facts) + "\n")
         if trace.findings:

@@ -224,7 +224,7 @@ class _Parser:
 
 
 def _mo(symbol: str, fence: bool = False) -> str:
-    attrs = ' fence="true"' if fence else ""
+    attrs = ' fence="true" stretchy="true"' if fence else ""
     return f"<mo{attrs}>{escape(symbol)}</mo>"
 
 

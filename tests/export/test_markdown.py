@@ -101,3 +101,25 @@ def test_big_matrices_are_elided_with_their_shape(code_trace: Trace) -> None:
     assert r"\cdots" in block and r"\vdots" in block and r"\ddots" in block
     assert block.count("\\\\\n") == 7  # 8 rows shown of 20
     assert np.isfinite(code_trace.steps[4].value).all()
+
+
+def test_a_commonmark_parser_with_dollar_math_sees_what_was_meant(seed_trace: Trace, code_trace: Trace) -> None:
+    """markdown-it (CommonMark, as GitHub; dollarmath, as Jupyter/MyST) reads every $$ block as math,
+    every table with its columns, every finding as one quote, and no HTML but bptrace's anchors."""
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+    parser = MarkdownIt("commonmark").enable("table").use(dollarmath_plugin)
+    for trace in (seed_trace, code_trace):
+        note = render(trace)
+        tokens = parser.parse(note)
+        blocks = [t.content.strip() for t in tokens if t.type == "math_block"]
+        assert blocks == [b.strip() for b in math_blocks(note)]
+        assert sum(t.type == "blockquote_open" for t in tokens) == len(trace.findings)
+        html = [child.content for t in tokens if t.type == "inline" for child in t.children or []
+                if child.type == "html_inline"]
+        assert all(re.fullmatch(r'<a id="(train-)?step-\d+">|</a>', h) for h in html), html
+        assert not any(t.type == "html_block" for t in tokens)
+        for table in re.findall(r"(?:^\|.*\|$\n?)+", note, flags=re.M):
+            widths = {len(re.findall(r"(?<!\\)\|", row)) for row in table.strip().splitlines()}
+            assert len(widths) == 1, table

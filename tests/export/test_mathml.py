@@ -38,7 +38,7 @@ def test_every_bundled_formula_converts() -> None:
         (r"\sum_{s} x", '<munder><mo largeop="true" movablelimits="false">∑</mo><mi>s</mi></munder>'),
         (r"A \odot B", "<mo>⊙</mo>"),
         (r"a - b", "<mo>−</mo>"),
-        (r"\left(x\right)", '<mo fence="true">(</mo><mi>x</mi><mo fence="true">)</mo>'),
+        (r"\left(x\right)", '<mo fence="true" stretchy="true">(</mo><mi>x</mi><mo fence="true" stretchy="true">)</mo>'),
         (r"\begin{bmatrix} 1 & 2 \\ 3 & 4 \end{bmatrix}", "<mtr><mtd><mn>3</mn></mtd><mtd><mn>4</mn></mtd></mtr>"),
         (r"\operatorname{relu}'(Z)", '<mi>relu</mi><mo lspace="0" rspace="0">′</mo>'),
         (r"\ell \text{ per sample}", "<mtext>\u00a0per\u00a0sample</mtext>"),
