@@ -50,10 +50,6 @@ def _cell(cell: str) -> str:
     return f'<td class="{classes}">{e(cell)}</td>' if classes else f"<td>{e(cell)}</td>"
 
 
-def inline_math(name: str) -> str:
-    return latex_to_mathml(notes.name_latex(name), display=False)
-
-
 class HtmlPrinter(notes.NotePrinter):
     # ------------------------------------------------------------ the page
 
@@ -180,9 +176,9 @@ class HtmlPrinter(notes.NotePrinter):
         classes = f"step phase-{e(step.phase)}" + (f" has-findings severity-{_worst(found)}" if found else "")
         title = (f'<h3><a class="anchor" href="#step-{step.index}">Step {step.index}</a> '
                  f'<span class="chip phase-{e(step.phase)}">{e(step.phase)}</span> <code>{e(step.op)}</code> → '
-                 f"{inline_math(notes.gradient_name(step))}</h3>")
+                 f"{latex_to_mathml(notes.target_latex(step), display=False)}</h3>")
         parts = [title]
-        if step.formula is not None:
+        if step.formula is not None and not notes.formula_is_source_line(self.trace, step):
             parts.append(self.doprint(step.formula))
         if step.source is not None:
             parts.append(self._source(step))
@@ -197,10 +193,14 @@ class HtmlPrinter(notes.NotePrinter):
         return f'<article class="{classes}" id="step-{step.index}">{"".join(parts)}</article>'
 
     def _print_Formula(self, formula: Formula) -> str:
+        code = notes.code_formula(formula)
+        if code is not None:
+            return f'<div class="formula code"><code>{e(code)}</code></div>'
         return f'<div class="formula" title="{e(formula.text)}">{latex_to_mathml(formula.latex)}</div>'
 
     def _figure(self, name: str, role: str, value: np.ndarray, label: str | None = None) -> str:
-        caption = e(label) if label else inline_math(name)
+        """A value with its caption; ``name`` is LaTeX."""
+        caption = e(label) if label else latex_to_mathml(name, display=False)
         return (f'<figure class="term role-{e(role)}"><figcaption>{caption} <span class="role">{e(role)}</span>'
                 f' <span class="shape">{e(notes.shape_of(value))}</span></figcaption>{matrix_table(value)}</figure>')
 

@@ -40,9 +40,23 @@ def text(value: str) -> str:
     return _TEXT_SPECIAL.sub(r"\\\1", " ".join(str(value).split()))
 
 
+_TEXT_GROUP = re.compile(r"\\(text|texttt|textrm|mathrm|operatorname)\{((?:[^{}\\]|\\.|\\[A-Za-z]+\{\})*)\}")
+# In text mode MathJax takes characters as they are and reads no commands, so these leave the group.
+# $ # % & would need a backslash that Markdown eats: their full-width forms stand in.
+_TEXT_SPECIALS = {"<": r"\lt ", ">": r"\gt ", "{": r"\lbrace ", "}": r"\rbrace ", "\\": r"\backslash ", "|": r"\vert "}
+_FULL_WIDTH = str.maketrans({"$": "＄", "#": "＃", "%": "％", "&": "＆"})
+
+
+def _text_group(match: re.Match[str]) -> str:
+    command, content = match.group(1), notes.text_unescape(match.group(2))
+    pieces = re.split(r"([<>{}\\|])", content.translate(_FULL_WIDTH))
+    return "".join(_TEXT_SPECIALS[p] if p in _TEXT_SPECIALS else rf"\{command}{{{p}}}" if p else "" for p in pieces)
+
+
 def math(latex: str) -> str:
     """TeX that survives GitHub's Markdown pass and Jupyter's alike."""
-    safe = _MATH_SAFE_RE.sub(lambda m: _MATH_SAFE[m.group(0)], " ".join(latex.split()))
+    split = _TEXT_GROUP.sub(_text_group, " ".join(latex.split()))
+    safe = _MATH_SAFE_RE.sub(lambda m: _MATH_SAFE[m.group(0)], split)
     return re.sub(r"\\\\\s*", lambda _m: "\\\\\n", safe)  # a row break ends its line
 
 
@@ -141,7 +155,7 @@ class MarkdownPrinter(notes.NotePrinter):
         assert self.trace is not None
         out = [f'<a id="step-{step.index}"></a>\n',
                f"### Step {step.index} · {step.phase} · {text(step.op)} → {text(notes.gradient_name(step))}\n"]
-        if step.formula is not None:
+        if step.formula is not None and not notes.formula_is_source_line(self.trace, step):
             out.append(self.doprint(step.formula))
         if step.source is not None:
             out.append(self._source(step))
@@ -149,7 +163,7 @@ class MarkdownPrinter(notes.NotePrinter):
         if any(role in ("upstream", "local", "product") for _, role, _ in terms):
             out.append("Chain rule, term by term (upstream and local factors give the product):\n")
         for name, role, value in terms:
-            out.append(display(rf"{math(notes.name_latex(name))} = {tex_matrix(value)} "
+            out.append(display(rf"{math(name)} = {tex_matrix(value)} "
                                rf"\qquad \text{{{_plain(role)}, {notes.shape_of(value)}}}"))
         if step.reference is not None:
             gap = notes.largest_gap(step.value, step.reference)
@@ -161,7 +175,8 @@ class MarkdownPrinter(notes.NotePrinter):
         return "\n".join(out)
 
     def _print_Formula(self, formula: Formula) -> str:
-        return display(math(formula.latex))
+        code = notes.code_formula(formula)
+        return display(math(formula.latex)) if code is None else code_block(code) + "\n"
 
     def _source(self, step: Step) -> str:
         assert self.trace is not None and step.source is not None

@@ -15,6 +15,8 @@ import re
 from functools import lru_cache
 from html import escape
 
+from bptrace.export.notes import text_unescape
+
 # Letters come in runs: bptrace's names are words (``dA1``, ``matmul``), set upright as one identifier.
 _TOKEN = re.compile(r"\\[A-Za-z]+|\\.|\d+(?:\.\d+)?|[A-Za-z]+|\s+|.", re.DOTALL)
 
@@ -141,8 +143,9 @@ class _Parser:
             return f"<mfrac>{self.group()}{self.group()}</mfrac>"
         if name == "sqrt":
             return f"<msqrt>{self.group()}</msqrt>"
-        if name in ("text", "textrm"):  # no-break spaces: MathML trims ordinary ones at the ends
-            return f"<mtext>{escape(self.raw_group()).replace(' ', chr(0xA0))}</mtext>"
+        if name in ("text", "textrm", "texttt"):  # no-break spaces: MathML trims ordinary ones at the ends
+            content = escape(text_unescape(self.raw_group())).replace(" ", chr(0xA0))
+            return f'<mtext class="code">{content}</mtext>' if name == "texttt" else f"<mtext>{content}</mtext>"
         if name in _TEXT_COMMANDS:
             inner = self.raw_group()
             if re.fullmatch(r"[A-Za-z0-9 ]*", inner):

@@ -23,7 +23,7 @@ import numpy as np
 
 from bptrace.errors import BadInput
 from bptrace.numbers import shape_text
-from bptrace.trace import Finding, Step, Trace
+from bptrace.trace import Finding, Formula, Step, Trace
 
 DEFAULT_DETAIL = "0,-1"
 
@@ -148,13 +148,26 @@ def gradient_name(step: Step) -> str:
     return step.target
 
 
+_TEXT_ESCAPING = str.maketrans({"_": r"\_", "{": r"\{", "}": r"\}", "#": r"\#", "%": r"\%", "&": r"\&", "$": r"\$",
+                                "\\": r"\textbackslash{}", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}"})
+
+
+def target_latex(step: Step) -> str:
+    """What a step computes, as LaTeX: a name in math (``Z_{1}``, ``∂L/∂Z1``), an expression
+    recorded from code (``np.dot(W1, X)``) as code."""
+    name = gradient_name(step)
+    if step.source is None or re.fullmatch(r"[A-Za-z]\w*|∂L/∂[A-Za-z]\w*", name):
+        return name_latex(name)
+    return rf"\texttt{{{name.translate(_TEXT_ESCAPING)}}}"
+
+
 def value_terms(step: Step) -> Iterator[tuple[str, str, np.ndarray]]:
-    """(name, role, value) for each chain-rule term, then the step's own value unless a product term shows it."""
+    """(LaTeX name, role, value) for each chain-rule term, then the step's own value unless a product term shows it."""
     for term in step.terms:
-        yield term.name, term.role or "term", term.value
+        yield term_latex(term.name, term.latex), term.role or "term", term.value
     shown = any(term.role == "product" and np.array_equal(term.value, step.value, equal_nan=True) for term in step.terms)
     if not shown:
-        yield gradient_name(step), "result", step.value
+        yield target_latex(step), "result", step.value
 
 
 def source_line(trace: Trace, file: str | None, line: int | None) -> str | None:
@@ -186,6 +199,40 @@ def name_latex(name: str) -> str:
         last = match.end()
     pieces.append(latex_name(name[last:]) if last < len(name) else "")
     return "".join(pieces) if last else latex_name(name)
+
+
+_TEXT_ESCAPES = {r"\_": "_", r"\{": "{", r"\}": "}", r"\#": "#", r"\%": "%", r"\&": "&", r"\$": "$",
+                 r"\textbackslash{}": "\\", r"\textbackslash": "\\", r"\textasciicircum{}": "^", r"\^{}": "^",
+                 r"\textasciitilde{}": "~", r"\~{}": "~", r"\textunderscore{}": "_"}
+_TEXT_ESCAPE_RE = re.compile("|".join(re.escape(k) for k in sorted(_TEXT_ESCAPES, key=len, reverse=True)))
+_CODE_LATEX = re.compile(r"\\texttt\{((?:[^{}\\]|\\.|\\[A-Za-z]+\{\})*)\}")
+
+
+def text_unescape(latex_text: str) -> str:
+    """The characters a LaTeX text-mode argument stands for (``relu\\_derivative`` → ``relu_derivative``)."""
+    return _TEXT_ESCAPE_RE.sub(lambda m: _TEXT_ESCAPES[m.group(0)], latex_text)
+
+
+def code_formula(formula: Formula) -> str | None:
+    """The code a formula is, when its LaTeX is one ``\\texttt{…}`` (code mode writes expressions so)."""
+    match = _CODE_LATEX.fullmatch(formula.latex.strip())
+    return text_unescape(match.group(1)) if match else None
+
+
+def formula_is_source_line(trace: Trace, step: Step) -> bool:
+    """True when a code-mode formula only repeats the step's source line (then one of them is enough)."""
+    if step.formula is None or step.source is None:
+        return False
+    code = code_formula(step.formula)
+    line = source_line(trace, step.source.file, step.source.line)
+    return code is not None and line is not None and code.strip() == line.strip()
+
+
+def term_latex(name: str, latex: str | None) -> str:
+    """A term's LaTeX: the recorder's own when it wrote one, else the name's (snake_case kept whole)."""
+    from bptrace.symbolic import latex_name
+
+    return latex if latex and latex != latex_name(name) else name_latex(name)
 
 
 def largest_gap(value: np.ndarray, reference: np.ndarray) -> float | None:

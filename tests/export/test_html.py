@@ -138,3 +138,14 @@ def test_nothing_from_the_trace_is_markup(code_page: tuple[str, Page]) -> None:
 def test_nonfinite_numbers_stand_out(code_page: tuple[str, Page]) -> None:
     _, page = code_page
     assert len(page.with_class("td", "nonfinite")) >= 3
+
+
+def test_code_formulas_and_expression_targets_are_code(code_page: tuple[str, Page]) -> None:
+    html, _ = code_page
+    step2 = html.split('id="step-2"')[1].split('id="step-3"')[0]
+    assert '<div class="formula code"><code>L = half_sse(A1, Y) if a &gt; 0 {}</code></div>' in step2
+    step1 = html.split('id="step-1"')[1].split('id="step-2"')[0]
+    assert "formula" not in step1.split("<p class=\"source\">")[0]  # the formula repeats line 11: shown as source only
+    assert '<mtext class="code">Z1_in</mtext>' in step1
+    step4 = html.split('id="step-4"')[1].split('id="step-5"')[0]
+    assert '<mtext class="code">big&lt;tag&gt;</mtext>' in step4  # an odd target is shown as code, escaped

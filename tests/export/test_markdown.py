@@ -123,3 +123,15 @@ def test_a_commonmark_parser_with_dollar_math_sees_what_was_meant(seed_trace: Tr
         for table in re.findall(r"(?:^\|.*\|$\n?)+", note, flags=re.M):
             widths = {len(re.findall(r"(?<!\\)\|", row)) for row in table.strip().splitlines()}
             assert len(widths) == 1, table
+
+
+def test_code_formulas_are_code_and_text_groups_stay_literal(code_trace: Trace) -> None:
+    note = render(code_trace)
+    step1 = note.split("### Step 1 ")[1].split("### Step 2 ")[0]
+    assert step1.count("A1 = sigmoid(Z1)") == 1  # the formula only repeats its source line: shown once
+    assert r"\texttt{Z1_in} = \begin{bmatrix}" in step1  # the recorder's own LaTeX for a term
+    step2 = note.split("### Step 2 ")[1].split("### Step 3 ")[0]
+    assert "```python\nL = half_sse(A1, Y) if a > 0 {}\n```" in step2
+    from bptrace.export.markdown_format import math
+
+    assert math(r"\texttt{z > 0 \{\}}").strip() == r"\texttt{z }\gt \texttt{ 0 }\lbrace \rbrace"
