@@ -149,3 +149,14 @@ def test_code_formulas_and_expression_targets_are_code(code_page: tuple[str, Pag
     assert '<mtext class="code">Z1_in</mtext>' in step1
     step4 = html.split('id="step-4"')[1].split('id="step-5"')[0]
     assert '<mtext class="code">big&lt;tag&gt;</mtext>' in step4  # an odd target is shown as code, escaped
+
+
+def test_note_size_follows_the_detail_not_the_training_length(long_trace: Trace) -> None:
+    from bptrace.export import html_format, markdown_format
+
+    from .conftest import record
+
+    hundred = record("seed1_relu_sigmoid.toml", 100)
+    for module in (markdown_format, html_format):
+        short, long = len(module.render(long_trace)), len(module.render(hundred))
+        assert long < short * 1.2, module.__name__  # 100 training steps: only the losses table grows
