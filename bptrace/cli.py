@@ -145,6 +145,10 @@ def _export(args: argparse.Namespace) -> int:
     out = Path(args.output)
     if format_for(out, args.format) is None:  # say so before recording anything
         raise BadInput(str(out), "-o", "cannot tell the format from the suffix; use .json, .md or .html, or --format")
+    if args.detail is not None:  # its spelling too; whether the steps exist is known after recording
+        from bptrace.export.notes import detail_steps
+
+        detail_steps(args.detail, 10**9)
     trace = _record(args)
     fmt = export_trace(trace, out, args.format, args.detail)
     print(f"wrote {out} ({fmt}, {len(trace.steps)} steps, {trace.train_steps} training steps)", file=sys.stderr)
