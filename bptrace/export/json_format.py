@@ -23,9 +23,7 @@ _NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 
 def encode_array(value: np.ndarray) -> Any:
     array = np.asarray(value, dtype=np.float64)
-    # A finite sum means every element is finite (NaN and ±inf all make the sum non-finite);
-    # an overflowing sum only sends a finite array down the slower path, which is still right.
-    if math.isfinite(array.sum()):
+    if np.isfinite(array).all():
         return array.tolist()
     return _encode_nested(array.tolist())
 
