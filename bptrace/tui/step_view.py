@@ -1,0 +1,147 @@
+"""The centre pane: the current step's formula, its chain-rule terms beside their numbers, the result.
+
+Everything shown is read from the Step and the form cache; nothing is computed
+here except formatting. Wide content scrolls sideways rather than wrapping.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.widgets import Static
+
+from bptrace.numbers import number
+from bptrace.trace import Formula, Step
+from bptrace.tui.forms import ElementLike
+from bptrace.tui.matrix import render_matrix, shape_label
+from bptrace.tui.timeline import step_label
+
+ROLE_LABELS = {"input": "input", "upstream": "upstream", "local": "local", "product": "product", "": ""}
+NAME_WIDTH = 24
+
+
+@dataclass(frozen=True)
+class StepContext:
+    """What the step view shows, handed down by the screen in one piece."""
+
+    step: Step
+    total: int
+    formula: Formula | None
+    full: bool = False
+    element_mode: bool = False
+    element_index: tuple[int, ...] = ()
+    element: ElementLike | str | None = None
+
+
+class StepView(VerticalScroll):
+    """Formula, then each term (symbol beside its numbers), then the resulting matrix with its shape."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="step-title", markup=False)
+        yield Static(id="formula", markup=False)
+        yield Static(id="element", markup=False)
+        yield Static(id="terms", markup=False)
+        yield Static(id="result", markup=False)
+
+    def show(self, context: StepContext) -> None:
+        step = context.step
+        self.query_one("#step-title", Static).update(
+            Content.assemble(
+                (f"Step {step.index}/{context.total - 1}", "bold"),
+                f" · training step {step.train_step} · ",
+                (step.phase, "bold $accent"),
+                f" · {step.op} → {step_label(step)}",
+                ("  [digits: full]" if context.full else "", "$text-muted"),
+            )
+        )
+        formula = self.query_one("#formula", Static)
+        if context.formula is None:
+            formula.update(Content.styled("rendering formula…", "italic $text-muted"))
+        else:
+            formula.update(Content.styled(context.formula.text, "bold"))
+        element = self.query_one("#element", Static)
+        element.display = context.element_mode
+        if context.element_mode:
+            element.update(_element_content(context))
+        self.query_one("#terms", Static).update(_terms_content(step, context.full))
+        self.query_one("#result", Static).update(_result_content(context))
+
+
+def _element_content(context: StepContext) -> Content:
+    step, index, form = context.step, context.element_index, context.element
+    where = f"element [{','.join(map(str, index))}] of {shape_label(step.value)}" if index else "the scalar"
+    header = Content.styled(f"one element: {where}   ([ ] move, s back to matrix form)\n", "$text-muted")
+    if form is None:
+        return header + Content.styled("expanding element…", "italic $text-muted")
+    if isinstance(form, str):
+        return header + Content.styled(form, "$warning")
+    value = number(form.value) if not context.full else repr(form.value)
+    recorded = float(np.asarray(step.value)[index]) if index else float(np.asarray(step.value))
+    agree = np.isclose(form.value, recorded, rtol=1e-9, atol=1e-12) or not np.isfinite(recorded)
+    return header + Content.assemble(
+        (form.lhs_text, "bold"),
+        " = ",
+        form.text,
+        "\n    = ",
+        (value, "bold"),
+        ("   ✓ matches the matrix entry" if agree else f"   ✗ matrix entry is {number(recorded)}",
+         "$success" if agree else "bold $error"),
+        (f"   ({form.terms} terms)" if form.terms > 1 else "", "$text-muted"),
+    )
+
+
+def _labelled(label: Content, matrix: Content) -> Content:
+    """``label`` in a fixed-width column, the matrix's lines beside it."""
+    lines = matrix.split("\n")
+    pad = " " * NAME_WIDTH
+    out = [label.pad_right(max(0, NAME_WIDTH - label.cell_length)) + lines[0]]
+    out.extend(Content(pad) + line for line in lines[1:])
+    return Content("\n").join(out)
+
+
+def _terms_content(step: Step, full: bool) -> Content:
+    if not step.terms:
+        return Content.styled("(no chain-rule terms recorded for this step)", "$text-muted")
+    blocks = []
+    for term in step.terms:
+        label = Content.assemble(
+            (f"{ROLE_LABELS.get(term.role, term.role):<9}", "$text-muted"),
+            (term.name, "bold $secondary" if term.role in ("upstream", "local") else "bold"),
+            (f" {shape_label(term.value)}", "$text-muted"),
+        )
+        blocks.append(_labelled(label, render_matrix(term.value, full=full)))
+    return Content("\n").join(blocks)
+
+
+def _before(step: Step) -> np.ndarray | None:
+    """For an update, the parameter before it, so moved entries can be highlighted."""
+    if step.phase != "update":
+        return None
+    for term in step.terms:
+        if term.name == step.target and term.role == "input":
+            return term.value
+    return None
+
+
+def _result_content(context: StepContext) -> Content:
+    step = context.step
+    mark = None
+    if context.element_mode and context.element_index:
+        index = context.element_index
+        mark = (index[0], index[1]) if len(index) == 2 else (0, index[0])
+    label = Content.assemble(("result   ", "$text-muted"), (step_label(step).split(" ")[0], "bold"),
+                             (f" {shape_label(step.value)}", "bold $accent"))
+    matrix = render_matrix(step.value, full=context.full, reference=step.reference, before=_before(step), mark=mark)
+    parts = [Content.styled("─" * 20, "$text-muted"), _labelled(label, matrix)]
+    if step.reference is not None:
+        parts.append(_labelled(Content.styled("expected", "$text-muted"), render_matrix(step.reference, full=context.full)))
+    legend = [("changed by this update", "$success")] if _before(step) is not None else []
+    if step.reference is not None:
+        legend.append(("differs from the true value", "$error"))
+    if legend:
+        parts.append(Content.assemble(*(item for text, style in legend for item in ((f"■ {text}  ", style),))))
+    return Content("\n").join(parts)
