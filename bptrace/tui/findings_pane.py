@@ -14,12 +14,12 @@ SEVERITY_STYLE = {"error": "bold $error", "warning": "bold $warning", "info": "b
 
 def finding_content(finding: Finding) -> Content:
     pitfall = CATALOGUE.get(finding.id)
-    title = pitfall.title if pitfall else finding.id
+    title = pitfall.title if pitfall else ""  # an id the catalogue does not describe yet speaks for itself
     where = f" · {finding.file}:{finding.line}" if finding.file and finding.line else ""
     parts: list[Content] = [
         Content.assemble(
             (f"{MARKERS.get(finding.severity, '•')} {finding.severity}", SEVERITY_STYLE.get(finding.severity, "bold")),
-            f" {finding.id} — ", (title, "bold"), (where, "$text-muted"),
+            f" {finding.id}", (f" — {title}" if title else "", "bold"), (where, "$text-muted"),
         )
     ]
     if finding.message:

@@ -21,7 +21,7 @@ from bptrace.tui.matrix import render_matrix, shape_label
 from bptrace.tui.timeline import step_label
 
 ROLE_LABELS = {"input": "input", "upstream": "upstream", "local": "local", "product": "product", "": ""}
-NAME_WIDTH = 24
+MIN_NAME_WIDTH = 20
 
 
 @dataclass(frozen=True)
@@ -94,11 +94,18 @@ def _element_content(context: StepContext) -> Content:
     )
 
 
-def _labelled(label: Content, matrix: Content) -> Content:
-    """``label`` in a fixed-width column, the matrix's lines beside it."""
+def _name_width(step: Step) -> int:
+    """One column for every name of the step, so all its matrices line up."""
+    names = [f"{ROLE_LABELS.get(t.role, t.role):<9}{t.name} {shape_label(t.value)}" for t in step.terms]
+    names.append(f"result   {step_label(step).split(' ')[0]} {shape_label(step.value)}")
+    return max(MIN_NAME_WIDTH, *(len(name) + 2 for name in names))
+
+
+def _labelled(label: Content, matrix: Content, width: int) -> Content:
+    """``label`` in a column ``width`` wide, the matrix's lines beside it."""
     lines = matrix.split("\n")
-    pad = " " * NAME_WIDTH
-    out = [label.pad_right(max(0, NAME_WIDTH - label.cell_length)) + lines[0]]
+    pad = " " * width
+    out = [label.pad_right(max(0, width - label.cell_length)) + lines[0]]
     out.extend(Content(pad) + line for line in lines[1:])
     return Content("\n").join(out)
 
@@ -113,7 +120,7 @@ def _terms_content(step: Step, full: bool) -> Content:
             (term.name, "bold $secondary" if term.role in ("upstream", "local") else "bold"),
             (f" {shape_label(term.value)}", "$text-muted"),
         )
-        blocks.append(_labelled(label, render_matrix(term.value, full=full)))
+        blocks.append(_labelled(label, render_matrix(term.value, full=full), _name_width(step)))
     return Content("\n").join(blocks)
 
 
@@ -136,9 +143,11 @@ def _result_content(context: StepContext) -> Content:
     label = Content.assemble(("result   ", "$text-muted"), (step_label(step).split(" ")[0], "bold"),
                              (f" {shape_label(step.value)}", "bold $accent"))
     matrix = render_matrix(step.value, full=context.full, reference=step.reference, before=_before(step), mark=mark)
-    parts = [Content.styled("─" * 20, "$text-muted"), _labelled(label, matrix)]
+    width = _name_width(step)
+    parts = [Content.styled("─" * 20, "$text-muted"), _labelled(label, matrix, width)]
     if step.reference is not None:
-        parts.append(_labelled(Content.styled("expected", "$text-muted"), render_matrix(step.reference, full=context.full)))
+        parts.append(_labelled(Content.styled("expected", "$text-muted"), render_matrix(step.reference, full=context.full),
+                               width))
     legend = [("changed by this update", "$success")] if _before(step) is not None else []
     if step.reference is not None:
         legend.append(("differs from the true value", "$error"))
