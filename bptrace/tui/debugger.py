@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.reactive import reactive
+from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
@@ -62,6 +62,8 @@ def export_name(trace: Trace, suffix: str = ".json") -> str:
 class DebuggerScreen(Screen[None]):
     """One trace, stepped through like a program in a debugger."""
 
+    # State is held in `var`s, not `reactive`s: a reactive on a Screen repaints the whole screen on
+    # every change, and the watchers below already refresh exactly the panes that change.
     # priority: the focused step view would otherwise take ←/→/home/end to scroll.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n,right", "step(1)", "Next", priority=True),
@@ -80,11 +82,11 @@ class DebuggerScreen(Screen[None]):
         Binding("e", "export", "Export"),
     ]
 
-    current_step: reactive[int] = reactive(0, init=False)
+    current_step: var[int] = var(0, init=False)
     """Index of the step shown; everything on screen follows it."""
-    element_mode: reactive[bool] = reactive(False, init=False)
+    element_mode: var[bool] = var(False, init=False)
     """``s``: show one element written out instead of only the matrix form."""
-    full_digits: reactive[bool] = reactive(False, init=False)
+    full_digits: var[bool] = var(False, init=False)
     """``d``: all 17 significant digits instead of 4."""
 
     def __init__(self, trace: Trace) -> None:
@@ -117,6 +119,13 @@ class DebuggerScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        info = self.trace.scenario
+        self.query_one("#status", Static).update(
+            Content.assemble(
+                ("bptrace ", "bold $accent"), info.name,
+                (f"  ·  {info.mode} mode · {info.loss} ({info.reduction})", "$text-muted"),
+            )
+        )
         self.query_one(StepView).focus()
         self.refresh_step()
         self.run_worker(self._formulas_worker, thread=True, group="forms", name="formulas")
@@ -157,12 +166,6 @@ class DebuggerScreen(Screen[None]):
         self.query_one(StepView).show(
             StepContext(step, len(self.trace.steps), self.forms.formula(i), self.full_digits, self.element_mode,
                         self.element_index, element)
-        )
-        self.query_one("#status", Static).update(
-            Content.assemble(
-                ("bptrace ", "bold $accent"), f"{info.name}", (f"  ·  {info.mode} mode · {info.loss} ({info.reduction})",
-                                                              "$text-muted"),
-            )
         )
 
     # ------------------------------------------------------------------ workers

@@ -34,7 +34,12 @@ def finding_content(finding: Finding) -> Content:
 class FindingsPane(Static):
     """Empty steps get one quiet line that says where the next finding is."""
 
+    shown: tuple[object, ...] | None = None
+
     def show(self, findings: list[Finding], next_finding: int | None, totals: tuple[int, int]) -> None:
+        if (key := (tuple(findings), next_finding, totals)) == self.shown:
+            return  # most steps have none: skip the relayout an update costs
+        self.shown = key
         self.set_class(bool(findings), "-has-findings")
         if findings:
             self.update(Content("\n").join(finding_content(f) for f in findings))

@@ -12,9 +12,10 @@ from typing import ClassVar
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.geometry import Size
+from textual.cache import LRUCache
+from textual.geometry import Region, Size
 from textual.message import Message
-from textual.reactive import reactive
+from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -44,8 +45,8 @@ class Timeline(ScrollView, can_focus=False):
         "timeline--breakpoint",
     }
 
-    current: reactive[int] = reactive(0)
-    """The step shown in the centre (set by the screen)."""
+    current: var[int] = var(0)
+    """The step shown in the centre (set by the screen); a var: the watcher repaints only two lines."""
 
     @dataclass
     class StepSelected(Message):
@@ -59,15 +60,23 @@ class Timeline(ScrollView, can_focus=False):
         self.index = index
         self.breakpoints: set[Location] = set()
         self.virtual_size = Size(0, len(index.rows))
+        self._lines: LRUCache[tuple[int, bool, int], Strip] = LRUCache(1024)
 
     def refresh_marks(self) -> None:
         """Breakpoints changed: redraw (the rows themselves did not)."""
+        self._lines.clear()
         self.refresh()
 
-    def watch_current(self, _old: int, new: int) -> None:
-        row = self.index.row_of_step[new]
-        self.scroll_to_region_row(row)
-        self.refresh()
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._lines.clear()  # a new theme: cached lines carry the old colours
+
+    def watch_current(self, old: int, new: int) -> None:
+        # Only two lines change on a step key; scrolling, when needed, repaints the rest itself.
+        for step in (old, new):
+            y = self.index.row_of_step[step] - self.scroll_offset.y
+            self.refresh(Region(0, y, self.size.width, 1))
+        self.scroll_to_region_row(self.index.row_of_step[new])
 
     def scroll_to_region_row(self, row: int) -> None:
         height = self.scrollable_content_region.height or 1
@@ -93,8 +102,12 @@ class Timeline(ScrollView, can_focus=False):
         if row_number >= len(self.index.rows):
             return Strip.blank(width, base)
         row = self.index.rows[row_number]
-        segments, fill = self._row_segments(row, base)
-        return Strip(segments).adjust_cell_length(width, fill)
+        key = (row_number, row.step == self.current, width)
+        strip = self._lines.get(key)
+        if strip is None:
+            segments, fill = self._row_segments(row, base)
+            strip = self._lines[key] = Strip(segments).adjust_cell_length(width, fill)
+        return strip
 
     def _style(self, name: str) -> Style:
         return self.get_component_rich_style(f"timeline--{name}", partial=True)
