@@ -116,7 +116,7 @@ class DebuggerScreen(Screen[None]):
                 with Horizontal(id="strip"):
                     yield NetworkDiagram(info, id="network")
                     yield LossChart(self.trace.losses, id="loss")
-        yield Footer()
+        yield Footer(compact=True)  # compact: every contract key fits in 80 columns
 
     def on_mount(self) -> None:
         info = self.trace.scenario

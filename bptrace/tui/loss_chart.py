@@ -39,7 +39,7 @@ def sparkline(losses: tuple[float, ...], width: int, current: int | None = None)
 
 
 class LossChart(Widget):
-    """``loss 0.6975 → 0.0123`` and the sparkline under it."""
+    """``loss 0.6975 · t 3/19`` (as much as fits) and the sparkline under it."""
 
     train_step: reactive[int] = reactive(0)
 
@@ -52,9 +52,12 @@ class LossChart(Widget):
         if not losses:
             return Content.styled("no loss recorded", "$text-muted")
         step = min(self.train_step, len(losses) - 1)
-        head = Content.assemble(("loss ", "$text-muted"), (number(losses[step]), "bold"),
-                                (f" · t {step}/{len(losses) - 1}", "$text-muted"))
+        width = max(1, self.content_region.width or 20)
+        head = Content.assemble(("loss ", "$text-muted"), (number(losses[step]), "bold"))
+        for where in (f" · t {step}/{len(losses) - 1}", f" {step}/{len(losses) - 1}", ""):  # the longest that fits
+            if head.cell_length + len(where) <= width:
+                head += Content.styled(where, "$text-muted")
+                break
         if len(losses) == 1:
             return head + Content.styled("\n(one training step)", "$text-muted")
-        width = max(1, self.content_region.width or 20)
         return head + Content("\n") + sparkline(losses, width, step)

@@ -14,13 +14,15 @@ from textual.widgets.option_list import Option
 from bptrace.errors import BadInput
 
 
-def scenario_options() -> list[Option]:
+def scenario_options() -> list[Option | None]:
     """One option per bundled scenario: its name, description and file; broken files say why."""
     from bptrace.scenario import load_scenario
     from bptrace.scenarios import bundled
 
-    options = []
+    options: list[Option | None] = []
     for path in bundled():
+        if options:
+            options.append(None)  # a separator line between scenarios
         try:
             scenario = load_scenario(path)
         except BadInput as error:
