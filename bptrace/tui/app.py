@@ -11,11 +11,13 @@ from typing import ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
 
 from bptrace.errors import BadInput
 from bptrace.trace import Trace
 from bptrace.tui.commands import BptraceCommands
 from bptrace.tui.debugger import DebuggerScreen
+from bptrace.tui.empty import EmptyTraceScreen
 from bptrace.tui.help import HelpScreen
 from bptrace.tui.picker import PickerScreen
 
@@ -39,7 +41,7 @@ class BptraceApp(App[int]):
         if self.trace is None:
             self.push_screen(PickerScreen())
         else:
-            self.push_screen(DebuggerScreen(self.trace))
+            self.push_screen(trace_screen(self.trace))
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
@@ -70,7 +72,12 @@ class BptraceApp(App[int]):
 
     def _show_trace(self, trace: Trace) -> None:
         self.trace = trace
-        self.switch_screen(DebuggerScreen(trace))
+        self.switch_screen(trace_screen(trace))
+
+
+def trace_screen(trace: Trace) -> Screen[None]:
+    """The debugger, or a plain explanation when there is nothing to step through."""
+    return DebuggerScreen(trace) if trace.steps else EmptyTraceScreen(trace)
 
 
 def run_app(trace: Trace | None) -> int:

@@ -175,7 +175,10 @@ class DebuggerScreen(Screen[None]):
         worker = get_current_worker()
         start = self.current_step
         if self.forms.formula(start) is None:
-            warm_up()
+            problem = warm_up()
+            if problem:
+                self.app.call_from_thread(self.notify, f"Symbolic forms are unavailable: {problem}",
+                                          severity="warning", timeout=8)
             self.forms.compute_formulas([start])
             self.post_message(FormulasReady(1))
         order = (i for i in (*range(start, len(self.trace.steps)), *range(start)) if not worker.is_cancelled)

@@ -41,16 +41,16 @@ class FormCache:
 
     def compute_formulas(self, order: Iterable[int]) -> int:
         """Fill in formulas in ``order`` (worker thread); returns how many were added."""
-        from bptrace import symbolic
-
         added = 0
         for index in order:
             if index in self.formulas:
                 continue
             step = self.trace.steps[index]
             try:
+                from bptrace import symbolic
+
                 self.formulas[index] = symbolic.formula(step, self.trace.scenario)
-            except Exception as error:  # a form we cannot build must not take the debugger down
+            except Exception as error:  # no sympy, or a form we cannot build: still a debugger
                 self.formulas[index] = Formula(f"{step.target} = {step.op}({', '.join(step.inputs)})   [{error}]", "")
             added += 1
         return added
@@ -60,19 +60,26 @@ class FormCache:
 
     def compute_element(self, step: Step, index: tuple[int, ...]) -> ElementLike | str:
         """Expand one element (worker thread); the result or a sentence saying why not."""
-        from bptrace import symbolic
-
         key = (step.index, index)
         if key not in self.elements:
             try:
+                from bptrace import symbolic
+
                 self.elements[key] = symbolic.element_expansion(step, self.trace.scenario, index)
             except Exception as error:  # e.g. an op from user code with no element form
                 self.elements[key] = f"No element form for this step ({error})."
         return self.elements[key]
 
 
-def warm_up() -> None:
-    """Import sympy and print one product, so the first real form is not the slow one."""
-    from bptrace import symbolic
+def warm_up() -> str | None:
+    """Import sympy and print one product, so the first real form is not the slow one.
 
-    symbolic.to_text(symbolic.MatrixSymbol("A", 2, 2) * symbolic.MatrixSymbol("B", 2, 2))
+    Returns why symbolic forms are unavailable, or None when they work.
+    """
+    try:
+        from bptrace import symbolic
+
+        symbolic.to_text(symbolic.MatrixSymbol("A", 2, 2) * symbolic.MatrixSymbol("B", 2, 2))
+    except Exception as error:
+        return str(error)
+    return None

@@ -105,3 +105,28 @@ def test_sparkline_marks_the_current_training_step() -> None:
     assert line.plain == "█▅▃▁"
     assert [s.style for s in line.spans if "reverse" in str(s.style)] and line.spans[2].start == 2
     assert "✗" in sparkline((1.0, float("nan")), 10).plain
+
+
+def test_forms_fall_back_when_sympy_is_unavailable(seed: Trace, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import sys
+
+    import bptrace
+    from bptrace.tui.forms import FormCache, warm_up
+
+    monkeypatch.delattr(bptrace, "symbolic", raising=False)
+    monkeypatch.setitem(sys.modules, "bptrace.symbolic", None)  # import raises ImportError
+    assert warm_up() is not None
+    cache = FormCache(seed)
+    assert cache.compute_formulas([0]) == 1
+    assert cache.formula(0).text.startswith("Z1 = linear(W1, X, b1)")  # type: ignore[union-attr]
+    assert "No element form" in str(cache.compute_element(seed.steps[0], (0, 0)))
+
+
+def test_importing_the_tui_does_not_import_sympy() -> None:
+    """sympy costs half a second: it must load in a worker, never on the way to the first frame."""
+    import subprocess
+    import sys
+
+    code = "import sys, bptrace.tui.app; print('sympy' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "False", result.stderr

@@ -99,3 +99,19 @@ async def test_export_of_a_format_not_yet_built_is_a_message(seed: Trace, tmp_pa
         assert not out.exists()
     else:
         assert any(m.startswith(f"Wrote {out}") for m in messages) and out.exists()
+
+
+async def test_a_trace_without_steps_explains_itself(seed: Trace) -> None:
+    from dataclasses import replace
+
+    from bptrace.trace import Finding
+    from bptrace.tui.empty import EmptyTraceScreen
+
+    raised = Finding("exception", "error", None, "NameError: name 'W2' is not defined", "impl.py", 3)
+    app = BptraceApp(replace(seed, steps=(), findings=(raised,)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert isinstance(app.screen, EmptyTraceScreen)
+        text = str(app.screen.query_one("#empty Static").content)  # type: ignore[attr-defined]
+        assert "no steps" in text and "NameError" in text and "impl.py:3" in text
+        await pilot.press("n", "f", "s", "question_mark", "escape", "q")
+    assert app.return_code == 0
