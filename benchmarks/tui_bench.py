@@ -105,7 +105,10 @@ def main() -> int:
     parser.add_argument("scenario", nargs="?", default="scenarios/seed1_relu_sigmoid.toml")
     parser.add_argument("--presses", type=int, default=16, help="step keys to time (at most the trace's steps - 1)")
     parser.add_argument("--runs", type=int, default=3, help="processes to launch; the median first frame is shown")
+    parser.add_argument("--quick", action="store_true", help="a smoke run (benchmarks/run.py --quick): one launch")
     args = parser.parse_args()
+    if args.quick:
+        args.runs, args.presses = 1, min(args.presses, 8)
     firsts, latencies = [], []
     for _ in range(args.runs):
         first, steps = measure(args.scenario, args.presses)

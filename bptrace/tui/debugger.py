@@ -158,14 +158,15 @@ class DebuggerScreen(Screen[None]):
         if step.source is not None or info.mode == "code":
             for pane in self.query(SourcePane):
                 pane.show_line(step.source.line if step.source else None)
-        element = None
+        element = chain = None
         if self.element_mode:
             element = self.forms.element(i, self.element_index)
+            chain = self.forms.chain(i, self.element_index)
             if element is None:
                 self._request_element()
         self.query_one(StepView).show(
             StepContext(step, len(self.trace.steps), self.forms.formula(i), self.full_digits, self.element_mode,
-                        self.element_index, element)
+                        self.element_index, element, chain)
         )
 
     # ------------------------------------------------------------------ workers

@@ -24,6 +24,15 @@ class ElementLike(Protocol):
     terms: int
 
 
+class ChainLike(Protocol):
+    """What the TUI reads of ``bptrace.symbolic.ChainForm``: a backward element written out in forward values."""
+
+    lhs_text: str
+    text: str
+    value: float
+    complete: bool
+
+
 class FormCache:
     """Formulas by step index and element expansions by (step, element index).
 
@@ -35,6 +44,8 @@ class FormCache:
         self.trace = trace
         self.formulas: dict[int, Formula] = {s.index: s.formula for s in trace.steps if s.formula is not None}
         self.elements: dict[ElementKey, ElementLike | str] = {}  # an ElementForm, or the reason there is none (str)
+        # Backward and update elements also get the whole chain written out; None where that does not apply.
+        self.chains: dict[ElementKey, ChainLike | str | None] = {}
 
     def formula(self, index: int) -> Formula | None:
         return self.formulas.get(index)
@@ -58,8 +69,14 @@ class FormCache:
     def element(self, step: int, index: tuple[int, ...]) -> ElementLike | str | None:
         return self.elements.get((step, index))
 
+    def chain(self, step: int, index: tuple[int, ...]) -> ChainLike | str | None:
+        return self.chains.get((step, index))
+
     def compute_element(self, step: Step, index: tuple[int, ...]) -> ElementLike | str:
-        """Expand one element (worker thread); the result or a sentence saying why not."""
+        """Expand one element and, going backward, its whole chain (worker thread).
+
+        Returns the element form or a sentence saying why there is none.
+        """
         key = (step.index, index)
         if key not in self.elements:
             try:
@@ -68,7 +85,19 @@ class FormCache:
                 self.elements[key] = symbolic.element_expansion(step, self.trace.scenario, index)
             except Exception as error:  # e.g. an op from user code with no element form
                 self.elements[key] = f"No element form for this step ({error})."
+        if key not in self.chains:
+            self.chains[key] = self._chain(step, index)
         return self.elements[key]
+
+    def _chain(self, step: Step, index: tuple[int, ...]) -> ChainLike | str | None:
+        if step.phase not in ("backward", "update"):
+            return None
+        try:
+            from bptrace import symbolic
+
+            return symbolic.chain_expansion(self.trace, step, index)
+        except Exception as error:
+            return f"The chain cannot be written out here ({error})."
 
 
 def warm_up() -> str | None:
@@ -77,9 +106,11 @@ def warm_up() -> str | None:
     Returns why symbolic forms are unavailable, or None when they work.
     """
     try:
+        from sympy import MatrixSymbol
+
         from bptrace import symbolic
 
-        symbolic.to_text(symbolic.MatrixSymbol("A", 2, 2) * symbolic.MatrixSymbol("B", 2, 2))
+        symbolic.to_text(MatrixSymbol("A", 2, 2) * MatrixSymbol("B", 2, 2))
     except Exception as error:
         return str(error)
     return None

@@ -42,7 +42,7 @@ def help_content() -> Content:
     lines: list[Content] = [Content.styled("bptrace — a step debugger for backpropagation", "bold $accent"), Content("")]
     for group, keys in KEYS:
         lines.append(Content.styled(group, "bold"))
-        lines.extend(Content.assemble((f"  {key:<15}", "bold $secondary"), what) for key, what in keys)
+        lines.extend(Content.assemble((f"  {key:<15}", "bold $text-secondary"), what) for key, what in keys)
         lines.append(Content(""))
     lines.append(Content.styled("Timeline marks: ✗ error  ⚠ warning  ● breakpoint", "$text-muted"))
     lines.append(Content.styled("Matrices: green = changed by an update, red = wrong or not finite, dim = zero",

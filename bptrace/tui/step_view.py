@@ -16,7 +16,7 @@ from textual.widgets import Static
 
 from bptrace.numbers import number
 from bptrace.trace import Formula, Step
-from bptrace.tui.forms import ElementLike
+from bptrace.tui.forms import ChainLike, ElementLike
 from bptrace.tui.matrix import render_matrix, shape_label
 from bptrace.tui.timeline import step_label
 
@@ -35,6 +35,7 @@ class StepContext:
     element_mode: bool = False
     element_index: tuple[int, ...] = ()
     element: ElementLike | str | None = None
+    chain: ChainLike | str | None = None
 
 
 class StepView(VerticalScroll):
@@ -79,18 +80,30 @@ def _element_content(context: StepContext) -> Content:
         return header + Content.styled("expanding element…", "italic $text-muted")
     if isinstance(form, str):
         return header + Content.styled(form, "$warning")
-    value = number(form.value) if not context.full else repr(form.value)
     recorded = float(np.asarray(step.value)[index]) if index else float(np.asarray(step.value))
-    agree = np.isclose(form.value, recorded, rtol=1e-9, atol=1e-12) or not np.isfinite(recorded)
-    return header + Content.assemble(
-        (form.lhs_text, "bold"),
-        " = ",
-        form.text,
-        "\n    = ",
-        (value, "bold"),
+    content = header + Content.assemble(
+        (form.lhs_text, "bold"), " = ", form.text, "\n    = ", _checked(form.value, recorded, context.full),
+        (f"   ({form.terms} terms)" if form.terms > 1 else "", "$text-muted"),
+    )
+    chain = context.chain
+    if isinstance(chain, str):
+        return content + Content.styled(f"\n{chain}", "$text-muted")
+    if chain is not None:
+        content += Content.assemble(
+            ("\nthe chain written out, down to forward values:\n", "$text-muted"),
+            (chain.lhs_text, "bold"), " = ", chain.text, "\n    = ", _checked(chain.value, recorded, context.full),
+            ("" if chain.complete else "   (stopped early: the full chain is too long)", "$text-muted"),
+        )
+    return content
+
+
+def _checked(value: float, recorded: float, full: bool) -> Content:
+    """An expansion's value, and whether the recorded matrix entry agrees with it."""
+    agree = np.isclose(value, recorded, rtol=1e-9, atol=1e-12) or not np.isfinite(recorded)
+    return Content.assemble(
+        (repr(value) if full else number(value), "bold"),
         ("   ✓ matches the matrix entry" if agree else f"   ✗ matrix entry is {number(recorded)}",
          "$success" if agree else "bold $error"),
-        (f"   ({form.terms} terms)" if form.terms > 1 else "", "$text-muted"),
     )
 
 
@@ -117,7 +130,7 @@ def _terms_content(step: Step, full: bool) -> Content:
     for term in step.terms:
         label = Content.assemble(
             (f"{ROLE_LABELS.get(term.role, term.role):<9}", "$text-muted"),
-            (term.name, "bold $secondary" if term.role in ("upstream", "local") else "bold"),
+            (term.name, "bold $text-secondary" if term.role in ("upstream", "local") else "bold"),
             (f" {shape_label(term.value)}", "$text-muted"),
         )
         blocks.append(_labelled(label, render_matrix(term.value, full=full), _name_width(step)))

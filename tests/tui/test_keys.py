@@ -40,6 +40,7 @@ async def test_stepping_keys(seed: Trace) -> None:
         assert screen(app).current_step == 0
         assert "Step 0/16" in shown(app, "#step-title")
         assert shown(app, "#formula") == "Z1 = W1·X + b1"
+        assert not notices(app)  # e.g. no "symbolic forms are unavailable"
         await pilot.press("n", "right", "n")
         assert screen(app).current_step == 3
         await pilot.press("p", "left")
@@ -147,6 +148,9 @@ async def test_symbolic_detail_and_digits(seed: Trace) -> None:
         element = shown(app, "#element")
         assert "element [0,0] of 3×2" in element
         assert "∂L/∂W1[0,0] = X[0,0]·∂L/∂Z1[0,0]" in element and "✓ matches the matrix entry" in element
+        # ... and the whole chain, down to forward values, agrees with the number too
+        assert "the chain written out" in element and "W2[0,0]·X[0,0]" in element
+        assert element.count("✓ matches the matrix entry") == 2
         await pilot.press("right_square_bracket")
         await settle(pilot)
         assert "∂L/∂W1[0,1]" in shown(app, "#element")

@@ -75,7 +75,7 @@ def test_element_moves_row_major_and_clamps() -> None:
 
 def test_labels_and_export_name(seed: Trace) -> None:
     labels = [step_label(step) for step in seed.steps]
-    assert labels[0] == "Z1 = linear" and "∂L/∂W1" in labels and labels[-1] == "b2 −= η·∂L/∂b2"
+    assert labels[0] == "Z1 = affine" and "∂L/∂W1" in labels and labels[-1] == "b2 −= η·∂L/∂b2"
     assert export_name(seed) == "seed_1_relu_hidden_layer_sigmoid_output.json"
 
 
@@ -118,7 +118,7 @@ def test_forms_fall_back_when_sympy_is_unavailable(seed: Trace, monkeypatch) -> 
     assert warm_up() is not None
     cache = FormCache(seed)
     assert cache.compute_formulas([0]) == 1
-    assert cache.formula(0).text.startswith("Z1 = linear(W1, X, b1)")  # type: ignore[union-attr]
+    assert cache.formula(0).text.startswith("Z1 = affine(W1, X, b1)")  # type: ignore[union-attr]
     assert "No element form" in str(cache.compute_element(seed.steps[0], (0, 0)))
 
 
