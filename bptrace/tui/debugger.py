@@ -74,8 +74,8 @@ class DebuggerScreen(Screen[None]):
         Binding("F", "finding(-1)", "Prev finding", show=False),
         Binding("b", "breakpoint", "Break"),
         Binding("c", "continue", "Cont."),
-        Binding("g", "goto", "Go to"),
-        Binding("s", "symbolic", "Symbolic"),
+        Binding("g", "goto", "Goto"),
+        Binding("s", "symbolic", "Detail"),
         Binding("left_square_bracket", "element(-1)", "Prev element", show=False),
         Binding("right_square_bracket", "element(1)", "Next element", show=False),
         Binding("d", "digits", "Digits", show=False),
@@ -116,7 +116,8 @@ class DebuggerScreen(Screen[None]):
                 with Horizontal(id="strip"):
                     yield NetworkDiagram(info, id="network")
                     yield LossChart(self.trace.losses, id="loss")
-        yield Footer(compact=True)  # compact: every contract key fits in 80 columns
+        # compact, and ^p left to the help screen: every contract key fits in 80 columns
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         info = self.trace.scenario
