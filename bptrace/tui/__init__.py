@@ -1,0 +1,1 @@
+"""The Textual TUI. Imported only by ``bptrace.cli`` when a TUI is asked for."""

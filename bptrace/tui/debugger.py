@@ -1,0 +1,299 @@
+"""The debugger screen: timeline on the left, the current step in the centre, context below.
+
+``current_step`` is the one piece of state that redraws everything; its
+watcher hands each pane what it shows (attributes down), and panes report
+clicks as messages (messages up). Symbolic forms come from worker threads.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import partial
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.reactive import var
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+from textual.worker import get_current_worker
+
+from bptrace.errors import BadInput
+from bptrace.trace import Trace
+from bptrace.tui.dialogs import ExportDialog, GoToDialog
+from bptrace.tui.findings_pane import FindingsPane
+from bptrace.tui.forms import FormCache, warm_up
+from bptrace.tui.loss_chart import LossChart
+from bptrace.tui.messages import ElementReady, FormulasReady
+from bptrace.tui.model import Location, TraceIndex
+from bptrace.tui.network import NetworkDiagram
+from bptrace.tui.source_pane import SourcePane
+from bptrace.tui.step_view import StepContext, StepView
+from bptrace.tui.timeline import Timeline, step_label
+
+
+def default_element(shape: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(0 for _ in shape[:2])
+
+
+def fits(index: tuple[int, ...], shape: tuple[int, ...]) -> bool:
+    return len(index) == min(len(shape), 2) and all(i < n for i, n in zip(index, shape, strict=False))
+
+
+def move_element(index: tuple[int, ...], shape: tuple[int, ...], delta: int) -> tuple[int, ...]:
+    """The element ``delta`` places on in row-major order, clamped to the matrix."""
+    if not index:
+        return index
+    size = int(np.prod(shape[:2]))
+    flat = int(np.ravel_multi_index(index, shape[:2])) + delta
+    return tuple(int(i) for i in np.unravel_index(min(max(flat, 0), size - 1), shape[:2]))
+
+
+def export_name(trace: Trace, suffix: str = ".json") -> str:
+    slug = re.sub(r"[^a-z0-9]+", "_", trace.scenario.name.lower()).strip("_")[:40] or "trace"
+    return f"{slug}{suffix}"
+
+
+class DebuggerScreen(Screen[None]):
+    """One trace, stepped through like a program in a debugger."""
+
+    # State is held in `var`s, not `reactive`s: a reactive on a Screen repaints the whole screen on
+    # every change, and the watchers below already refresh exactly the panes that change.
+    # priority: the focused step view would otherwise take ←/→/home/end to scroll.
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n,right", "step(1)", "Next", priority=True),
+        Binding("p,left", "step(-1)", "Prev", priority=True),
+        Binding("home", "first", "First", show=False, priority=True),
+        Binding("end", "last", "Last", show=False, priority=True),
+        Binding("f", "finding(1)", "Finding"),
+        Binding("F", "finding(-1)", "Prev finding", show=False),
+        Binding("b", "breakpoint", "Break"),
+        Binding("c", "continue", "Cont."),
+        Binding("g", "goto", "Goto"),
+        Binding("s", "symbolic", "Detail"),
+        Binding("left_square_bracket", "element(-1)", "Prev element", show=False),
+        Binding("right_square_bracket", "element(1)", "Next element", show=False),
+        Binding("d", "digits", "Digits", show=False),
+        Binding("e", "export", "Export"),
+    ]
+
+    current_step: var[int] = var(0, init=False)
+    """Index of the step shown; everything on screen follows it."""
+    element_mode: var[bool] = var(False, init=False)
+    """``s``: show one element written out instead of only the matrix form."""
+    full_digits: var[bool] = var(False, init=False)
+    """``d``: all 17 significant digits instead of 4."""
+
+    def __init__(self, trace: Trace) -> None:
+        super().__init__()
+        self.trace = trace
+        self.index = TraceIndex(trace)
+        self.forms = FormCache(trace)
+        self.breakpoints: set[Location] = set()
+        self.element_index: tuple[int, ...] = ()
+        self.totals = (
+            sum(1 for f in trace.findings if f.severity == "error"),
+            sum(1 for f in trace.findings if f.severity == "warning"),
+        )
+
+    def compose(self) -> ComposeResult:
+        info = self.trace.scenario
+        yield Static(id="status", markup=False)
+        with Horizontal(id="body"):
+            timeline = Timeline(self.index, id="timeline")
+            timeline.breakpoints = self.breakpoints
+            yield timeline
+            with Vertical(id="centre"):
+                if info.mode == "code" and info.source_text is not None:
+                    yield SourcePane(info.source_file or "source", info.source_text, id="source")
+                yield StepView(id="step-view")
+                yield FindingsPane(id="findings", markup=False)
+                with Horizontal(id="strip"):
+                    yield NetworkDiagram(info, id="network")
+                    yield LossChart(self.trace.losses, id="loss")
+        # compact, and ^p left to the help screen: every contract key fits in 80 columns
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        info = self.trace.scenario
+        self.query_one("#status", Static).update(
+            Content.assemble(
+                ("bptrace ", "bold $accent"), info.name,
+                (f"  ·  {info.mode} mode · {info.loss} ({info.reduction})", "$text-muted"),
+            )
+        )
+        self.query_one(StepView).focus()
+        self.refresh_step()
+        self.run_worker(self._formulas_worker, thread=True, group="forms", name="formulas")
+
+    # ------------------------------------------------------------------ state → panes
+
+    def watch_current_step(self) -> None:
+        shape = self.trace.steps[self.current_step].shape
+        if not fits(self.element_index, shape):  # keep the element across steps of the same shape
+            self.element_index = default_element(shape)
+        self.refresh_step()
+
+    def watch_element_mode(self) -> None:
+        self.refresh_step()
+
+    def watch_full_digits(self) -> None:
+        self.refresh_step()
+
+    def refresh_step(self) -> None:
+        """Hand every pane what it shows for the current step."""
+        i = self.current_step
+        step = self.trace.steps[i]
+        info = self.trace.scenario
+        self.query_one(Timeline).current = i
+        network = self.query_one(NetworkDiagram)
+        network.node = self.index.node_of(i)
+        network.backward = step.phase == "backward"
+        self.query_one(LossChart).train_step = step.train_step
+        self.query_one(FindingsPane).show(self.index.findings.get(i, []), self.index.next_finding(i), self.totals)
+        if step.source is not None or info.mode == "code":
+            for pane in self.query(SourcePane):
+                pane.show_line(step.source.line if step.source else None)
+        element = chain = None
+        if self.element_mode:
+            element = self.forms.element(i, self.element_index)
+            chain = self.forms.chain(i, self.element_index)
+            if element is None:
+                self._request_element()
+        self.query_one(StepView).show(
+            StepContext(step, len(self.trace.steps), self.forms.formula(i), self.full_digits, self.element_mode,
+                        self.element_index, element, chain)
+        )
+
+    # ------------------------------------------------------------------ workers
+
+    def _formulas_worker(self) -> None:
+        """Import sympy off the UI thread; the current step first, then the rest."""
+        worker = get_current_worker()
+        start = self.current_step
+        if self.forms.formula(start) is None:
+            problem = warm_up()
+            if problem:
+                self.app.call_from_thread(self.notify, f"Symbolic forms are unavailable: {problem}",
+                                          severity="warning", timeout=8)
+            self.forms.compute_formulas([start])
+            self.post_message(FormulasReady(1))
+        order = (i for i in (*range(start, len(self.trace.steps)), *range(start)) if not worker.is_cancelled)
+        added = self.forms.compute_formulas(order)
+        self.post_message(FormulasReady(added))
+
+    def _request_element(self) -> None:
+        step = self.trace.steps[self.current_step]
+        index = self.element_index
+        self.run_worker(partial(self._element_worker, step.index, index), thread=True, group="element",
+                        name="element")
+
+    def _element_worker(self, step_index: int, index: tuple[int, ...]) -> None:
+        self.forms.compute_element(self.trace.steps[step_index], index)
+        self.post_message(ElementReady(step_index, index))
+
+    @on(FormulasReady)
+    def _formulas_ready(self) -> None:
+        self.refresh_step()
+
+    @on(ElementReady)
+    def _element_ready(self, message: ElementReady) -> None:
+        if message.step == self.current_step and message.index == self.element_index:
+            self.refresh_step()
+
+    @on(Timeline.StepSelected)
+    def _step_clicked(self, message: Timeline.StepSelected) -> None:
+        self.current_step = message.step
+
+    # ------------------------------------------------------------------ actions (the key contract)
+
+    def go(self, index: int | None, nothing: str) -> None:
+        if index is None:
+            self.notify(nothing, timeout=3)
+            return
+        self.current_step = max(0, min(index, len(self.trace.steps) - 1))
+
+    def action_step(self, delta: int) -> None:
+        target = self.current_step + delta
+        self.go(target if 0 <= target < len(self.trace.steps) else None,
+                "Already at the last step." if delta > 0 else "Already at the first step.")
+
+    def action_first(self) -> None:
+        self.current_step = 0
+
+    def action_last(self) -> None:
+        self.current_step = len(self.trace.steps) - 1
+
+    def action_finding(self, direction: int) -> None:
+        if direction > 0:
+            self.go(self.index.next_finding(self.current_step), "No finding after this step.")
+        else:
+            self.go(self.index.previous_finding(self.current_step), "No finding before this step.")
+
+    def action_breakpoint(self) -> None:
+        location = self.index.location(self.current_step)
+        where = f"line {location[2]}" if location[0] == "line" else step_label(self.trace.steps[self.current_step])
+        if location in self.breakpoints:
+            self.breakpoints.discard(location)
+            self.notify(f"Breakpoint removed: {where}", timeout=2)
+        else:
+            self.breakpoints.add(location)
+            self.notify(f"Breakpoint: {where}, in every training step", timeout=2)
+        self.query_one(Timeline).refresh_marks()
+
+    def action_continue(self) -> None:
+        self.go(self.index.next_stop(self.current_step, self.breakpoints),
+                "No breakpoint or finding ahead; b sets a breakpoint.")
+
+    def action_goto(self) -> None:
+        first_of = {t: self.index.first_of_train_step(t) or 0 for t in range(self.trace.train_steps)}
+
+        def answered(answer: str | None) -> None:
+            if answer is not None:
+                self.current_step = int(answer)
+
+        self.app.push_screen(GoToDialog(len(self.trace.steps), self.trace.train_steps, first_of), answered)
+
+    def action_symbolic(self) -> None:
+        if not self.element_mode:
+            shape = self.trace.steps[self.current_step].shape
+            if not fits(self.element_index, shape):
+                self.element_index = default_element(shape)
+        self.element_mode = not self.element_mode
+
+    def action_element(self, delta: int) -> None:
+        if not self.element_mode:
+            return
+        self.element_index = move_element(self.element_index, self.trace.steps[self.current_step].shape, delta)
+        self.refresh_step()
+
+    def action_digits(self) -> None:
+        self.full_digits = not self.full_digits
+
+    def action_export(self, suffix: str = ".json") -> None:
+        def answered(path: str | None) -> None:
+            if path is not None:
+                self.run_worker(partial(self._export_worker, path), thread=True, group="export", name="export")
+
+        self.app.push_screen(ExportDialog(export_name(self.trace, suffix)), answered)
+
+    def _export_worker(self, path: str) -> None:
+        from bptrace.export import export_trace
+
+        try:
+            fmt = export_trace(self.trace, Path(path).expanduser())
+        except BadInput as error:
+            self.app.call_from_thread(self.notify, str(error), title="Export failed", severity="error", timeout=8)
+        except ModuleNotFoundError as error:
+            self.app.call_from_thread(self.notify, f"{path}: this format is not available in this build yet ({error.name})",
+                                      title="Export failed", severity="error", timeout=8)
+        except OSError as error:
+            self.app.call_from_thread(self.notify, f"{path}: {error.strerror or error}", title="Export failed",
+                                      severity="error", timeout=8)
+        else:
+            self.app.call_from_thread(self.notify, f"Wrote {path} ({fmt})", title="Exported", timeout=5)

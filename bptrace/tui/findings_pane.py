@@ -1,0 +1,49 @@
+"""The findings of the current step: what is wrong, why (the numbers), and how to fix it."""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.widgets import Static
+
+from bptrace.pitfalls import CATALOGUE
+from bptrace.trace import Finding
+from bptrace.tui.model import MARKERS
+
+SEVERITY_STYLE = {"error": "bold $error", "warning": "bold $warning", "info": "bold $primary"}
+
+
+def finding_content(finding: Finding) -> Content:
+    pitfall = CATALOGUE.get(finding.id)
+    title = pitfall.title if pitfall else ""  # an id the catalogue does not describe yet speaks for itself
+    where = f" · {finding.file}:{finding.line}" if finding.file and finding.line else ""
+    parts: list[Content] = [
+        Content.assemble(
+            (f"{MARKERS.get(finding.severity, '•')} {finding.severity}", SEVERITY_STYLE.get(finding.severity, "bold")),
+            f" {finding.id}", (f" — {title}" if title else "", "bold"), (where, "$text-muted"),
+        )
+    ]
+    if finding.message:
+        parts.append(Content(f"  {finding.message}"))
+    if pitfall is not None:
+        parts.append(Content.assemble(("  Why: ", "bold"), pitfall.explanation))
+        if pitfall.fix and pitfall.fix not in finding.message:
+            parts.append(Content.assemble(("  Fix: ", "bold $success"), pitfall.fix))
+    return Content("\n").join(parts)
+
+
+class FindingsPane(Static):
+    """Empty steps get one quiet line that says where the next finding is."""
+
+    shown: tuple[object, ...] | None = None
+
+    def show(self, findings: list[Finding], next_finding: int | None, totals: tuple[int, int]) -> None:
+        if (key := (tuple(findings), next_finding, totals)) == self.shown:
+            return  # most steps have none: skip the relayout an update costs
+        self.shown = key
+        self.set_class(bool(findings), "-has-findings")
+        if findings:
+            self.update(Content("\n").join(finding_content(f) for f in findings))
+            return
+        errors, warnings = totals
+        ahead = f" · next: step {next_finding} (f)" if next_finding is not None else ""
+        self.update(Content.styled(f"No findings here · trace: {errors} ✗ {warnings} ⚠{ahead}", "$text-muted"))

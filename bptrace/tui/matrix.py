@@ -1,0 +1,111 @@
+"""Matrices as styled text: aligned columns, elision with … and ⋮, highlighted entries.
+
+The shape is always in the heading, because an elided matrix no longer shows it.
+Styles are Textual theme variables, so the same text reads in light and dark themes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from textual.content import Content
+
+from bptrace.numbers import number, shape_text
+
+WRONG = "bold $error"
+CHANGED = "bold $success"
+ZERO = "$text-muted"
+
+
+def _visible(n: int, limit: int) -> list[int | None]:
+    """Indices to show along one axis; None stands for the elided middle."""
+    if n <= limit:
+        return list(range(n))
+    head = limit // 2
+    tail = limit - head - 1
+    return [*range(head), None, *range(n - tail, n)]
+
+
+def _as_2d(value: np.ndarray) -> np.ndarray:
+    array = np.asarray(value, dtype=float)
+    if array.ndim == 0:
+        return array.reshape(1, 1)
+    if array.ndim == 1:
+        return array.reshape(1, -1)
+    return array.reshape(array.shape[0], -1)
+
+
+def entry_style(value: float, reference: float | None, before: float | None) -> str:
+    """Why an entry deserves a colour: wrong (differs from the reference or not finite), changed, or zero."""
+    if not np.isfinite(value) or (reference is not None and not np.isclose(value, reference, rtol=1e-6, atol=1e-12)):
+        return WRONG
+    if before is not None and value != before:
+        return CHANGED
+    if value == 0:
+        return ZERO
+    return ""
+
+
+def render_matrix(
+    value: np.ndarray,
+    *,
+    max_rows: int = 8,
+    max_cols: int = 6,
+    full: bool = False,
+    reference: np.ndarray | None = None,
+    before: np.ndarray | None = None,
+    mark: tuple[int, int] | None = None,
+) -> Content:
+    """``value`` as bracketed rows of numbers; ``reference``/``before`` must have its shape to be used."""
+    array = _as_2d(value)
+    if np.asarray(value).ndim == 0:
+        return Content.styled(_fmt(float(array[0, 0]), full), entry_style(float(array[0, 0]), None, None) or "bold")
+    ref = _as_2d(reference) if reference is not None and np.shape(reference) == np.shape(value) else None
+    old = _as_2d(before) if before is not None and np.shape(before) == np.shape(value) else None
+    rows, cols = _visible(array.shape[0], max_rows), _visible(array.shape[1], max_cols)
+    cells: list[list[tuple[str, str]]] = []
+    for i in rows:
+        line: list[tuple[str, str]] = []
+        for j in cols:
+            if i is None or j is None:
+                line.append(("⋮" if i is None and j is not None else "⋱" if i is None else "…", ZERO))
+                continue
+            x = float(array[i, j])
+            style = entry_style(x, None if ref is None else float(ref[i, j]), None if old is None else float(old[i, j]))
+            if mark == (i, j):
+                style = f"{style} reverse".strip()
+            line.append((_fmt(x, full), style))
+        cells.append(line)
+    widths = [max(len(line[c][0]) for line in cells) for c in range(len(cols))]
+    parts: list[Content | tuple[str, str] | str] = []
+    for r, line in enumerate(cells):
+        left, right = _brackets(r, len(cells))
+        parts.append(left + " ")
+        for c, (text, style) in enumerate(line):
+            parts.append((text.rjust(widths[c]), style) if style else text.rjust(widths[c]))
+            if c < len(line) - 1:
+                parts.append("  ")
+        parts.append(" " + right)
+        if r < len(cells) - 1:
+            parts.append("\n")
+    return Content.assemble(*parts)
+
+
+def _brackets(row: int, rows: int) -> tuple[str, str]:
+    if rows == 1:
+        return "[", "]"
+    if row == 0:
+        return "⎡", "⎤"
+    if row == rows - 1:
+        return "⎣", "⎦"
+    return "⎢", "⎥"
+
+
+def _fmt(x: float, full: bool) -> str:
+    return repr(float(x)) if full else number(x)
+
+
+def shape_label(value: np.ndarray) -> str:
+    return shape_text(tuple(np.shape(value)))
+
+
+__all__ = ["render_matrix", "shape_label"]

@@ -1,0 +1,57 @@
+"""The scenario picker: shown when bptrace starts with no argument."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import on
+from textual.app import ComposeResult
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from bptrace.errors import BadInput
+
+
+def scenario_options() -> list[Option | None]:
+    """One option per bundled scenario: its name, description and file; broken files say why."""
+    from bptrace.scenario import load_scenario
+    from bptrace.scenarios import bundled
+
+    options: list[Option | None] = []
+    for path in bundled():
+        if options:
+            options.append(None)  # a separator line between scenarios
+        try:
+            scenario = load_scenario(path)
+        except BadInput as error:
+            options.append(Option(Content.styled(f"{path.name}: {error}", "$error"), id=str(path), disabled=True))
+            continue
+        prompt = Content.assemble(
+            (scenario.name, "bold"), (f"   {path.name}\n", "$text-muted"), (scenario.description, "$text-muted"),
+        )
+        options.append(Option(prompt, id=str(path)))
+    return options
+
+
+class PickerScreen(Screen[None]):
+    """Bundled scenarios with their descriptions; enter records the chosen one."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content.assemble(("bptrace ", "bold $accent"), "— choose a scenario to step through"), id="status")
+        yield OptionList(*scenario_options(), id="scenarios")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id is None:
+            return
+        self.query_one(OptionList).loading = True
+        self.app.open_scenario(Path(event.option.id))  # type: ignore[attr-defined]
+
+    def stop_loading(self) -> None:
+        self.query_one(OptionList).loading = False

@@ -1,0 +1,258 @@
+"""Every key of the contract, driven through Textual's Pilot on the debugger screen."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bptrace.export.json_format import load_trace
+from bptrace.trace import Trace
+from bptrace.tui.app import BptraceApp
+from bptrace.tui.debugger import DebuggerScreen
+from bptrace.tui.dialogs import ExportDialog, GoToDialog
+from bptrace.tui.help import HelpScreen
+from bptrace.tui.network import NetworkDiagram
+from bptrace.tui.timeline import Timeline
+from tests.tui.conftest import settle
+
+SIZE = (100, 32)
+
+
+def shown(app: BptraceApp, selector: str) -> str:
+    return str(app.screen.query_one(selector).content)  # type: ignore[attr-defined]
+
+
+def screen(app: BptraceApp) -> DebuggerScreen:
+    assert isinstance(app.screen, DebuggerScreen)
+    return app.screen
+
+
+def notices(app: BptraceApp) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+async def test_stepping_keys(seed: Trace) -> None:
+    app = BptraceApp(seed)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert screen(app).current_step == 0
+        assert "Step 0/16" in shown(app, "#step-title")
+        assert shown(app, "#formula") == "Z1 = W1·X + b1"
+        assert not notices(app)  # e.g. no "symbolic forms are unavailable"
+        await pilot.press("n", "right", "n")
+        assert screen(app).current_step == 3
+        await pilot.press("p", "left")
+        assert screen(app).current_step == 1
+        await pilot.press("end")
+        assert screen(app).current_step == 16
+        assert "b2 ← b2 − η·∂L/∂b2" in shown(app, "#formula")
+        await pilot.press("n")  # past the end: stays, says so
+        assert screen(app).current_step == 16 and "Already at the last step." in notices(app)
+        await pilot.press("home", "p")
+        assert screen(app).current_step == 0 and "Already at the first step." in notices(app)
+        # the panes follow: timeline cursor, network node, phase arrows
+        await pilot.press("end")
+        await pilot.press(*["p"] * 6)
+        await settle(pilot)
+        assert screen(app).current_step == 10
+        assert app.screen.query_one(Timeline).current == 10
+        network = app.screen.query_one(NetworkDiagram)
+        assert network.node == 1 and network.backward
+        assert "(W2ᵀ·∂L/∂Z2) ⊙ relu′(Z1)" in shown(app, "#formula")
+        terms = shown(app, "#terms")
+        assert "upstream ∂L/∂A1" in terms and "relu′(Z1)" in terms and "-0.02582" in terms
+        assert "∂L/∂Z1 3×1" in shown(app, "#result")
+
+
+async def test_finding_keys_and_continue(coded: Trace) -> None:
+    app = BptraceApp(coded)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "next: step 6 (f)" in shown(app, "#findings")
+        await pilot.press("f")
+        assert screen(app).current_step == 6
+        findings = shown(app, "#findings")
+        assert "derivative-on-preactivation" in findings and "impl.py:21" in findings and "pass a2" in findings
+        assert "expected" in shown(app, "#result")  # the reference is shown beside the wrong value
+        await pilot.press("f")
+        assert screen(app).current_step == 11
+        assert "Dead ReLU units" in shown(app, "#findings") and "Why:" in shown(app, "#findings")
+        await pilot.press("f")
+        assert screen(app).current_step == 11 and "No finding after this step." in notices(app)
+        await pilot.press("F")
+        assert screen(app).current_step == 6
+        await pilot.press("F")
+        assert screen(app).current_step == 6 and "No finding before this step." in notices(app)
+        # c stops at findings, then at breakpoints
+        await pilot.press("home", "c")
+        assert screen(app).current_step == 6
+        await pilot.press("n", "b")  # step 7, source line 22: a breakpoint on the line
+        assert ("line", "impl.py", "22") in screen(app).breakpoints
+        await pilot.press("home", "c", "c")
+        assert screen(app).current_step == 7
+        await pilot.press("c")
+        assert screen(app).current_step == 8  # the same line again
+        await pilot.press("b")  # remove it
+        assert not screen(app).breakpoints
+        await pilot.press("end", "c")
+        assert "No breakpoint or finding ahead; b sets a breakpoint." in notices(app)
+
+
+async def test_source_pane_follows_the_step(coded: Trace) -> None:
+    app = BptraceApp(coded)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        source = str(app.screen.query_one("#source-text").content)  # type: ignore[attr-defined]
+        assert "▶16 z1 = W1 @ X + b1" in source
+        await pilot.press("f")
+        source = str(app.screen.query_one("#source-text").content)  # type: ignore[attr-defined]
+        assert "▶21 dz2 = da2 * sigmoid_derivative(z2)" in source and "▶16" not in source
+
+
+async def test_breakpoint_marks_the_same_op_in_every_training_step(seed: Trace) -> None:
+    app = BptraceApp(seed)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("end", "b")
+        assert ("op", "update", "sgd", "b2") in screen(app).breakpoints
+        timeline = app.screen.query_one(Timeline)
+        assert timeline.breakpoints is screen(app).breakpoints
+        await pilot.press("home", "c")
+        assert screen(app).current_step == 16
+
+
+async def test_goto_dialog(seed: Trace) -> None:
+    app = BptraceApp(seed)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("g")
+        assert isinstance(app.screen, GoToDialog)
+        await pilot.press("9", "9", "enter")  # refused with a reason, dialog stays
+        assert isinstance(app.screen, GoToDialog)
+        assert "steps go from 0 to 16" in shown(app, ".dialog-hint")
+        await pilot.press("backspace", "backspace", "1", "2", "enter")
+        assert screen(app).current_step == 12
+        await pilot.press("g", "t", "0", "enter")
+        assert screen(app).current_step == 0
+        await pilot.press("g", "5", "escape")
+        assert screen(app).current_step == 0
+
+
+async def test_symbolic_detail_and_digits(seed: Trace) -> None:
+    app = BptraceApp(seed)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("g", "1", "1", "enter")  # ∂L/∂W1, 3×2
+        await pilot.press("s")
+        assert screen(app).element_mode
+        await settle(pilot)
+        element = shown(app, "#element")
+        assert "element [0,0] of 3×2" in element
+        assert "∂L/∂W1[0,0] = X[0,0]·∂L/∂Z1[0,0]" in element and "✓ matches the matrix entry" in element
+        # ... and the whole chain, down to forward values, agrees with the number too
+        assert "the chain written out" in element and "W2[0,0]·X[0,0]" in element
+        assert element.count("✓ matches the matrix entry") == 2
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        assert "∂L/∂W1[0,1]" in shown(app, "#element")
+        await pilot.press("left_square_bracket", "left_square_bracket")
+        await settle(pilot)
+        assert "∂L/∂W1[0,0]" in shown(app, "#element")
+        await pilot.press("n")  # element form follows the step (∂L/∂b1 is 3×1)
+        await settle(pilot)
+        assert "∂L/∂b1[0,0]" in shown(app, "#element")
+        await pilot.press("s")
+        assert not screen(app).element_mode and not app.screen.query_one("#element").display
+        await pilot.press("d")
+        assert "[digits: full]" in shown(app, "#step-title")
+        assert "-0.0258164128927499" in shown(app, "#result")
+        await pilot.press("d")
+        assert "[digits: full]" not in shown(app, "#step-title")
+
+
+async def test_help_screen(seed: Trace) -> None:
+    app = BptraceApp(seed)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        text = str(app.screen.query_one("Static").content)  # type: ignore[attr-defined]
+        for key in ("n  →", "p  ←", "home  end", "f  F", "g", "s", "e", "?", "q", "c", "b"):
+            assert key in text
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, DebuggerScreen)
+        await pilot.press("question_mark", "escape")
+        assert isinstance(app.screen, DebuggerScreen)
+
+
+async def test_quit(seed: Trace) -> None:
+    app = BptraceApp(seed)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("q")
+    assert app.return_code == 0
+
+
+async def test_export_json_reads_back(seed: Trace, tmp_path: Path) -> None:
+    app = BptraceApp(seed)
+    out = tmp_path / "trace.json"
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e")
+        assert isinstance(app.screen, ExportDialog)
+        dialog_input = app.screen.query_one("Input")
+        dialog_input.value = str(out)  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert any(message.startswith(f"Wrote {out}") for message in notices(app))
+    data = json.loads(out.read_text())
+    assert data["format"] == "bptrace-trace" and len(data["steps"]) == 17
+    assert load_trace(out).steps[10].target == "dZ1"
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("missing/trace.json", "does not exist"), ("trace.txt", "cannot tell the format")],
+)
+async def test_export_bad_input_is_a_message(seed: Trace, tmp_path: Path, name: str, expected: str) -> None:
+    app = BptraceApp(seed)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e")
+        app.screen.query_one("Input").value = str(tmp_path / name)  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert any(expected in message for message in notices(app)), notices(app)
+        assert isinstance(app.screen, DebuggerScreen)
+    assert not list(tmp_path.iterdir())
+
+
+async def test_export_dialog_cancel(seed: Trace) -> None:
+    app = BptraceApp(seed)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e", "escape")
+        assert isinstance(app.screen, DebuggerScreen)
+
+
+async def test_replayed_trace_drives_the_tui_like_a_fresh_one(seed: Trace, tmp_path: Path) -> None:
+    from bptrace.export import export_trace
+
+    path = tmp_path / "t.json"
+    export_trace(seed, path)
+    views = []
+    for trace in (seed, load_trace(path)):
+        app = BptraceApp(trace)
+        async with app.run_test(size=SIZE) as pilot:
+            seen = []
+            for _ in range(len(trace.steps)):
+                await settle(pilot)
+                seen.append([shown(app, s) for s in ("#step-title", "#formula", "#terms", "#result", "#findings")])
+                await pilot.press("n")
+            views.append(seen)
+    assert views[0] == views[1]
+
+
+async def test_clicking_a_timeline_row_selects_its_step(seed: Trace) -> None:
+    app = BptraceApp(seed)
+    async with app.run_test(size=SIZE) as pilot:
+        timeline = app.screen.query_one(Timeline)
+        row = timeline.index.row_of_step[7]
+        await pilot.click(Timeline, offset=(5, row))
+        assert screen(app).current_step == 7
+        await pilot.click(Timeline, offset=(5, 0))  # a training-step header: its first step
+        assert screen(app).current_step == 0
