@@ -1,0 +1,94 @@
+"""Code-mode warnings and non-finite values, from the recorded numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bptrace.codetrace.context import CodeContext, Hit
+from bptrace.pitfalls.saturated_units import THRESHOLDS
+
+
+def implicit_learning_rate(ctx: CodeContext) -> list[Hit]:
+    raw = [u for u in ctx.structure.updates if not u.failed and u.learning_rate == 1.0 and u.gradient is not None]
+    if not raw:
+        return []
+    lines = sorted({ctx.sites[u.site].line for u in raw})
+    first = min(raw, key=lambda u: u.node)
+    names = ", ".join(dict.fromkeys(ctx.sites[u.site].target or "?" for u in raw))
+    return [Hit(first.node, first.site, f"{names} updated with the raw gradient (step size 1) on line(s) "
+                f"{', '.join(map(str, lines))}.")]
+
+
+def exp_overflow(ctx: CodeContext) -> list[Hit]:
+    hits: list[Hit] = []
+    seen: set[int] = set()
+    for node in ctx.nodes:
+        if node.op != "exp" or node.site in seen or not isinstance(node.parents[0], int):
+            continue
+        value, arg = np.asarray(node.value), ctx.value(node.parents[0])
+        if value.dtype.kind == "f" and np.any(np.isinf(value) & np.isfinite(arg)):
+            seen.add(node.site)
+            worst = float(np.max(np.abs(arg[np.isfinite(arg)])))
+            hits.append(Hit(node.index, ctx.site_of(node.index), f"np.exp overflowed to inf at {ctx.name(node.index)} "
+                            f"(|argument| up to {worst:.4g}; float64 overflows above about 709)."))
+    return hits
+
+
+def non_finite(ctx: CodeContext) -> list[Hit]:
+    """The first named array (or update) holding NaN/inf; inf inside an expression that recovers is not one."""
+    for node in ctx.nodes:
+        if not (ctx.named(node.index) or node.inplace):
+            continue
+        value = np.asarray(node.value)
+        if value.dtype.kind in "fc" and not np.all(np.isfinite(value)):
+            kinds = [k for k, bad in (("nan", np.isnan(value)), ("inf", np.isinf(value))) if np.any(bad)]
+            return [Hit(node.index, ctx.site_of(node.index), f"{ctx.name(node.index)} contains {' and '.join(kinds)} "
+                        "(the first non-finite array of the run).")]
+    return []
+
+
+def _units(ctx: CodeContext) -> tuple[int, int]:
+    """(unit axis, sample axis) of a layer's arrays."""
+    return (0, 1) if ctx.structure.columns else (1, 0)
+
+
+def saturated_units(ctx: CodeContext) -> list[Hit]:
+    hits: list[Hit] = []
+    unit_axis, sample_axis = _units(ctx)
+    for step in ctx.structure.steps[:1]:
+        for layer in step.layers:
+            limit = THRESHOLDS.get(layer.activation)
+            z = ctx.value(layer.z)
+            if limit is None or z.ndim != 2:
+                continue
+            saturated = np.flatnonzero(np.all(np.abs(z) > limit, axis=sample_axis))
+            if saturated.size:
+                hits.append(Hit(layer.a, ctx.site_of(layer.a), f"{saturated.size} of {z.shape[unit_axis]} "
+                    f"{layer.activation} units of {ctx.name(layer.a)} have |{ctx.name(layer.z)}| > {limit:g} for every "
+                    "sample: their local derivative is below 0.01, so the gradient through them nearly vanishes."))
+    return hits
+
+
+def dead_relu(ctx: CodeContext) -> list[Hit]:
+    hits: list[Hit] = []
+    unit_axis, sample_axis = _units(ctx)
+    for step in ctx.structure.steps[:1]:
+        for layer in step.layers:
+            z = ctx.value(layer.z)
+            if layer.activation != "relu" or z.ndim != 2 or z.shape[sample_axis] < 2:
+                continue
+            dead = np.flatnonzero(np.all(z <= 0, axis=sample_axis))
+            if dead.size:
+                hits.append(Hit(layer.a, ctx.site_of(layer.a), f"{dead.size} of {z.shape[unit_axis]} ReLU units of "
+                    f"{ctx.name(layer.a)} output 0 for every sample (units {', '.join(map(str, dead[:8]))}): their "
+                    "gradient is 0, so their incoming weights never change."))
+    return hits
+
+
+DETECTORS = {
+    "non-finite": non_finite,
+    "implicit-learning-rate": implicit_learning_rate,
+    "exp-overflow": exp_overflow,
+    "saturated-units": saturated_units,
+    "dead-relu": dead_relu,
+}
