@@ -81,13 +81,17 @@ def build_steps(
                     Term(ctx.name(p), np.asarray(ctx.nodes[p].value), "upstream" if p in step.ydep else "local")
                     for p in node.parents if isinstance(p, int)
                 )
+            meta: dict[str, object] = {"names": list(dict.fromkeys(node.names))} if node.names else {}
+            root = ctx.structure.root.get(index)
+            if root is not None and root in ctx.structure.names:
+                meta["parameter"] = ctx.structure.names[root]  # a version of W1, b1, …
             built.step_of_node[index] = len(built.steps)
             built.steps.append(Step(
                 index=len(built.steps), train_step=step.index, phase=phases[index], op=node.op, target=target,
                 inputs=tuple(_input_name(ctx, p) for p in node.parents), value=np.asarray(node.value),
                 terms=terms, formula=formula, reference=references.get(index),
                 source=SourceRef(site.file, site.line) if site else None,
-                meta={"names": list(dict.fromkeys(node.names))} if node.names else {},
+                meta=meta,
             ))
     return built
 

@@ -16,8 +16,9 @@ import numpy as np
 from bptrace.codetrace.compare import close, relative_error, scales
 from bptrace.codetrace.context import CodeContext, Hit
 from bptrace.codetrace.explain import explain
-from bptrace.codetrace.structure import StepInfo, Update, node_parents
+from bptrace.codetrace.structure import StepInfo, Update
 from bptrace.codetrace.truth import Truth
+from bptrace.codetrace.warn import silent_broadcast
 from bptrace.numbers import array_summary
 
 
@@ -72,13 +73,28 @@ def check_step(ctx: CodeContext, step: StepInfo, truth: Truth) -> StepCheck:
             continue
         g = truth.grads[version]
         got = ctx.value(update.gradient).astype(np.float64)
+        if not np.all(np.isfinite(g)):
+            continue  # no verdict against a non-finite truth; non-finite values are their own finding
         direction = -update.sign * (1.0 if update.learning_rate >= 0 else -1.0)
         effective = direction * got
         result.gradients[name] = effective
         result.true_gradients[name] = g
         result.references[update.gradient] = g if direction > 0 else -g
         _check_parameter(ctx, step, truth, matcher, update, name, effective, g, result, explained)
+    for finding_id in ("gradient-scale", "update-sign", "shape-broadcast", "transpose"):
+        _collapse(ctx, result, finding_id)
     return result
+
+
+def _collapse(ctx: CodeContext, result: StepCheck, finding_id: str) -> None:
+    """One finding for one habit: the first line, naming the others, not four copies."""
+    hits = sorted(result.hits.get(finding_id, []), key=lambda h: h.node)
+    if len(hits) < 2:
+        return
+    lines = sorted({ctx.sites[h.site].line for h in hits[1:] if h.site is not None})
+    also = f" The same at line(s) {', '.join(map(str, lines))}." if lines else ""
+    first = hits[0]
+    result.hits[finding_id] = [Hit(first.node, first.site, first.message + also)]
 
 
 def _check_parameter(
@@ -93,7 +109,9 @@ def _check_parameter(
     if close(effective, g):
         return
     if effective.shape != g.shape:
-        if effective.size == g.size and close(effective.reshape(g.shape), g):
+        if _after_broadcast(ctx, step, grad_node):
+            pass  # reported where the broadcast happened (warn.silent_broadcast)
+        elif effective.size == g.size and close(effective.reshape(g.shape), g):
             result.add("shape-broadcast", Hit(grad_node, got_site, f"{ctx.name(grad_node)} has shape "
                        f"{effective.shape} but {name} has shape {g.shape}: the numbers are right, the shape makes "
                        "the update broadcast."))
@@ -140,13 +158,7 @@ def _reduction_word(truth: Truth, m: int, effective: np.ndarray, g: np.ndarray) 
 
 
 def _first_divergence(ctx: CodeContext, step: StepInfo, matcher: Matcher, gradient: int) -> int:
-    chain, stack = set(), [gradient]
-    while stack:
-        index = stack.pop()
-        if index in chain:
-            continue
-        chain.add(index)
-        stack.extend(p for p in node_parents(ctx.nodes[index]) if p in step.ydep)
+    chain = ctx.structure.derivation(step, gradient)
     start = step.first_loss_op or 0
     for index in sorted(chain):
         if index < start:
@@ -154,6 +166,13 @@ def _first_divergence(ctx: CodeContext, step: StepInfo, matcher: Matcher, gradie
         if (index == gradient or ctx.named(index)) and matcher.match(ctx.value(index)) is None:
             return index
     return gradient
+
+
+def _after_broadcast(ctx: CodeContext, step: StepInfo, gradient: int) -> bool:
+    hits = silent_broadcast(ctx)
+    if not hits:
+        return False
+    return hits[0].node in ctx.structure.derivation(step, gradient)
 
 
 def _bias_axis(ctx: CodeContext, step: StepInfo, truth: Truth, update: Update, effective: np.ndarray) -> bool:

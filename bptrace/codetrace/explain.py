@@ -83,46 +83,63 @@ def _layer(step: StepInfo, *, a: int | None = None, z: int | None = None) -> Lay
 
 
 def _product(ctx: CodeContext, step: StepInfo, matcher: Matcher, node: int) -> tuple[str, Hit] | None:
-    split = _split(ctx, step, node)
-    if split is None:
+    """D = U ⊙ L1 ⊙ L2 … with U a true gradient: which local derivative do the L's make together?"""
+    locals_: list[int] = []
+    current = node
+    while True:
+        split = _split(ctx, step, current)
+        if split is None or ctx.nodes[current].op != "multiply":
+            return None
+        upstream, local = split
+        locals_.append(local)
+        matched = matcher.match(ctx.value(upstream))
+        if matched is not None:
+            break
+        if ctx.named(upstream):
+            return None
+        current = upstream
+    target = matched[0]
+    u = ctx.value(upstream).astype(np.float64)
+    mask = np.abs(u) > 0
+    if not mask.any() or u.shape != np.shape(ctx.nodes[node].value):
         return None
-    upstream, local = split
-    matched = matcher.match(ctx.value(upstream))
-    if matched is None:
-        return None
-    target, _factor = matched
-    lval = ctx.value(local).astype(np.float64)
-    where = ctx.site_of(local) if local in ctx.outer_call else ctx.site_of(node)
+    with np.errstate(all="ignore"):
+        lval = np.where(mask, ctx.value(node).astype(np.float64) / np.where(mask, u, 1.0), 0.0)
+    where = ctx.site_of(node)
+
+    def same(expected: np.ndarray) -> bool:
+        return expected.shape == lval.shape and close(lval[mask], expected[mask])
+
     layer = _layer(step, a=target)
     if layer is not None and ACTIVATIONS[layer.activation].elementwise:
         act = ACTIVATIONS[layer.activation]
         z, a = ctx.value(layer.z).astype(np.float64), ctx.value(layer.a).astype(np.float64)
         right = act.derivative(z, a)
-        if lval.shape != right.shape or close(lval, right):
+        if same(right):
             return None
         zname, aname = ctx.name(layer.z), ctx.name(layer.a)
-        helper = _helper_text(ctx, local, layer.activation)
+        helper = _helper_text(ctx, locals_, layer.activation)
         expected = f"expected {layer.activation}′({zname}) = {array_summary(right)}, got {array_summary(lval)}"
-        if layer.activation in _FORMS and close(lval, act.derivative(z, z)):
+        if layer.activation in _FORMS and same(act.derivative(z, z)):
             return "derivative-on-preactivation", Hit(node, where, f"{helper}the local derivative was computed as "
                 f"{_FORMS[layer.activation][0]} with x = {zname}, a pre-activation; that form expects the activation "
                 f"{aname} ({expected}).")
-        if layer.activation in _FORMS and close(lval, act.derivative(a, act.forward(a, 0))):
+        if layer.activation in _FORMS and same(act.derivative(a, act.forward(a, 0))):
             return "derivative-on-activation", Hit(node, where, f"{helper}the local derivative was computed as "
                 f"{_FORMS[layer.activation][1]} with x = {aname}, an activation; that form expects the pre-activation "
                 f"{zname} ({expected}).")
-        return "gradient-mismatch", Hit(node, where, f"the local derivative multiplied into {ctx.name(node)} is not "
-                                        f"{layer.activation}′({zname}) ({expected}).")
+        return "gradient-mismatch", Hit(node, where, f"{ctx.name(node)} multiplies ∂L/∂{aname} by a local derivative "
+                                        f"that is not {layer.activation}′({zname}) ({expected}).")
     layer = _layer(step, z=target)
     if layer is not None and layer.a == step.output:
         return "loss-output-mismatch", Hit(node, where, f"{ctx.name(upstream)} already is ∂L/∂{ctx.name(layer.z)} "
-            f"(for this loss with a {layer.activation} output), yet it is multiplied by another local derivative "
-            f"{array_summary(lval)} in {ctx.name(node)}: an extra {layer.activation}′.")
+            f"(for this loss with a {layer.activation} output), yet {ctx.name(node)} multiplies it by another local "
+            f"derivative {array_summary(lval)}: an extra {layer.activation}′.")
     return None
 
 
-def _helper_text(ctx: CodeContext, local: int, activation: str) -> str:
-    call = next((c for c in ctx.calls if c.result == local), None)
+def _helper_text(ctx: CodeContext, locals_: list[int], activation: str) -> str:
+    call = next((c for c in ctx.calls if c.result in locals_), None)
     if call is None:
         return ""
     name = getattr(call.func, "__name__", "helper")

@@ -17,6 +17,9 @@ ELEMENTWISE_BINARY = frozenset({"add", "subtract", "multiply", "divide", "true_d
 MATMUL = frozenset({"matmul", "dot"})
 # Walking back from a loss expression to the output: log(A), 1 − A, A.clip(…).
 _LOSS_WRAPPERS = frozenset({"log", "subtract", "clip", "negative"})
+# `np.random.randn(n, h) * 0.01`, `… / np.sqrt(n)`: still an initialisation.
+_SCALING = frozenset({"multiply", "divide", "true_divide", "sqrt", "astype", "copy", "reshape", "transpose", "add"})
+_INITIALISERS = frozenset({"zeros", "ones", "full", "empty", "randn", "rand", "normal", "uniform"})
 _LAYER_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "softmax")
 
 
@@ -61,6 +64,7 @@ class Structure:
     def __init__(self, nodes: list[Node], failed: list[tuple[int, str, tuple[int | Const, ...]]]) -> None:
         self.nodes = nodes
         self.root: dict[int, int] = {}  # parameter version -> lineage root
+        self._sources: dict[int, bool] = {}
         self.updates = self._find_updates(failed)
         self.steps = self._segment()
         self.columns = True
@@ -74,8 +78,16 @@ class Structure:
     # ------------------------------------------------------------ parameters and updates
 
     def is_source(self, index: int) -> bool:
-        """A version of a parameter: created from no other array, or produced by an update."""
-        return index in self.root or not node_parents(self.nodes[index])
+        """A version of a parameter: an initialisation (drawn or written, maybe scaled), or an update's result."""
+        if index in self.root:
+            return True
+        known = self._sources.get(index)
+        if known is None:
+            node = self.nodes[index]
+            parents = node_parents(node)
+            known = not parents or (node.op in _SCALING and all(self.is_source(p) for p in parents))
+            self._sources[index] = known
+        return known
 
     def _find_updates(self, failed: list[tuple[int, str, tuple[int | Const, ...]]]) -> list[Update]:
         updates: list[Update] = []
@@ -93,6 +105,12 @@ class Structure:
                 self.root[index] = root
             self.root.setdefault(old, root)
             updates.append(Update(index, site, old, gradient, rate, -1 if op == "subtract" else 1, did_fail))
+        if not updates:
+            # No update ran (the code stops after backward, or raised first): parameters are then
+            # the arrays drawn at random or filled with zeros/ones, as initialisations are.
+            for node in self.nodes:
+                if not node_parents(node) and (node.op.startswith("random.") or node.op in _INITIALISERS):
+                    self.root[node.index] = node.index
         return updates
 
     def _step_of(self, value: int) -> tuple[int | None, float]:
@@ -238,6 +256,16 @@ class Structure:
         for root in step.params:
             names.setdefault(root, f"p{len(names) + 1}")
         return names
+
+    def derivation(self, step: StepInfo, index: int) -> set[int]:
+        """``index`` and the gradient-carrying nodes it was computed from."""
+        chain, stack = set(), [index]
+        while stack:
+            current = stack.pop()
+            if current not in chain:
+                chain.add(current)
+                stack.extend(p for p in node_parents(self.nodes[current]) if p in step.ydep)
+        return chain
 
     # ------------------------------------------------------------ layers, from the numbers
 

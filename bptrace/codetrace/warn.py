@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from bptrace.codetrace.context import CodeContext, Hit
+from bptrace.codetrace.structure import ELEMENTWISE_BINARY
 from bptrace.pitfalls.saturated_units import THRESHOLDS
 
 
@@ -85,7 +86,26 @@ def dead_relu(ctx: CodeContext) -> list[Hit]:
     return hits
 
 
+def silent_broadcast(ctx: CodeContext) -> list[Hit]:
+    """An op of the loss or backward pass whose result outgrew both operands: (m,1) − (m,) → (m,m)."""
+    for step in ctx.structure.steps:
+        for index in sorted(step.ydep):
+            node = ctx.nodes[index]
+            parents = [p for p in node.parents if isinstance(p, int)]
+            if node.op not in ELEMENTWISE_BINARY or len(parents) != 2:
+                continue
+            shapes = [np.shape(ctx.nodes[p].value) for p in parents]
+            out = np.shape(node.value)
+            if all(int(np.prod(s)) < int(np.prod(out)) for s in shapes):
+                a, b = (ctx.name(p) for p in parents)
+                return [Hit(index, ctx.site_of(index), f"{ctx.name(index)} broadcasts {a} {shapes[0]} against {b} "
+                            f"{shapes[1]} into {out}: every element meets every other, so every gradient after this "
+                            "line is a different array.")]
+    return []
+
+
 DETECTORS = {
+    "shape-broadcast": silent_broadcast,
     "non-finite": non_finite,
     "implicit-learning-rate": implicit_learning_rate,
     "exp-overflow": exp_overflow,
