@@ -73,7 +73,7 @@ def build_steps(
             if site is None:
                 formula = Formula(target, _latex(target))
             else:
-                text = site.text if site.kind == "iop" or target == site.text else f"{target} = {site.text}"
+                text = site.text if site.kind in ("iop", "setitem") or target == site.text else f"{target} = {site.text}"
                 formula = Formula(text, _latex(text))
             terms: tuple[Term, ...] = ()
             if phases[index] == "backward" and node.op == "multiply":

@@ -32,6 +32,7 @@ class Run:
     sites: list[Site]
     recorder: Recorder
     raised: Raised | None
+    namespace: dict[str, object]
 
 
 def run_file(path: Path, seed: int, stdout: object | None = None) -> Run:
@@ -59,7 +60,7 @@ def run_file(path: Path, seed: int, stdout: object | None = None) -> Run:
         raised = _raised(error, labels)
     finally:
         sys.argv, sys.path[:] = saved_argv, saved_path
-    return Run(cells, sites, recorder, raised)
+    return Run(cells, sites, recorder, raised, namespace)
 
 
 def _raised(error: BaseException, labels: set[str]) -> Raised:

@@ -115,6 +115,7 @@ class Rewriter(ast.NodeTransformer):
         value = self.visit(node.value)
         site = self.site(target, "setitem", "setitem")
         self.sites[site].target = ast.unparse(target.value)
+        self.sites[site].text = ast.unparse(node)
         stmts: list[ast.stmt] = [
             ast.Assign(targets=[ast.Name(obj, ast.Store())], value=self.visit(target.value)),
             ast.Assign(targets=[ast.Name(idx, ast.Store())], value=self.visit(_slices(target.slice))),
@@ -141,14 +142,21 @@ class Rewriter(ast.NodeTransformer):
             current = ast.Attribute(ast.Name(obj, ast.Load()), target.attr, ast.Load())
             store = ast.Attribute(ast.Name(obj, ast.Load()), target.attr, ast.Store())
         else:
+            # `W[i] += v` writes into W: record it as W's new version, `W[i] = W[i] + v`.
             assert isinstance(target, ast.Subscript)
             obj, idx = self.temp(), self.temp()
+            self.sites[site].kind, self.sites[site].op = "setitem", "setitem"
+            self.sites[site].target = ast.unparse(target.value)
+            binary = self.site(node, "bin", op)
+            self.sites[binary].text = f"{ast.unparse(target)} {ast.unparse(ast.BinOp(ast.Name('_'), node.op, ast.Name('_')))[2:-2]} {ast.unparse(node.value)}"
+            current = ast.Subscript(ast.Name(obj, ast.Load()), ast.Name(idx, ast.Load()), ast.Load())
             stmts = [
                 ast.Assign(targets=[ast.Name(obj, ast.Store())], value=self.visit(target.value)),
                 ast.Assign(targets=[ast.Name(idx, ast.Store())], value=self.visit(_slices(target.slice))),
+                ast.Expr(_hook("__bp_setitem__", site, ast.Name(obj, ast.Load()), ast.Name(idx, ast.Load()),
+                               _hook("__bp_bin__", binary, current, value))),
             ]
-            current = ast.Subscript(ast.Name(obj, ast.Load()), ast.Name(idx, ast.Load()), ast.Load())
-            store = ast.Subscript(ast.Name(obj, ast.Load()), ast.Name(idx, ast.Load()), ast.Store())
+            return [ast.copy_location(s, node) for s in stmts]
         stmts.append(ast.Assign(targets=[store], value=_hook("__bp_iop__", site, current, value)))
         return [ast.copy_location(s, node) for s in stmts]
 
