@@ -55,6 +55,8 @@ def explain(ctx: CodeContext, step: StepInfo, matcher: Matcher, index: int) -> t
         found = _raw_output_gradient(ctx, step, matcher, node)
         if found is not None:
             return found
+    if step.first_loss_op is not None and step.first_loss_op in _expression(ctx, step, index):
+        return _output_delta(ctx, step, matcher, index)
     expected = matcher.nearest(ctx.value(index))
     detail = ""
     if expected is not None:
@@ -62,6 +64,20 @@ def explain(ctx: CodeContext, step: StepInfo, matcher: Matcher, index: int) -> t
                   f"got {array_summary(ctx.value(index))}.")
     return "gradient-mismatch", Hit(index, ctx.site_of(index), f"{ctx.name(index)} is the first array of the "
                                     f"backward pass that equals no true gradient.{detail}")
+
+
+def _output_delta(ctx: CodeContext, step: StepInfo, matcher: Matcher, index: int) -> tuple[str, Hit]:
+    """The learner's output delta (built from output and targets) equals neither ∂L/∂A nor ∂L/∂Z."""
+    assert step.output is not None
+    layer = _layer(step, a=step.output)
+    grads = matcher.truth.grads
+    options = [f"∂L/∂{ctx.name(step.output)} = {array_summary(grads[step.output])}"]
+    if layer is not None and layer.z in grads:
+        options.append(f"∂L/∂{ctx.name(layer.z)} = {array_summary(grads[layer.z])}")
+    output = f"a {layer.activation} output" if layer is not None else "this output"
+    return "loss-output-mismatch", Hit(index, ctx.site_of(index), f"the output delta {ctx.name(index)} = "
+        f"{array_summary(ctx.value(index))} fits neither {' nor '.join(options)} for the declared loss with "
+        f"{output} (a constant factor such as mse's 2/k, or a different loss, explains it).")
 
 
 def _split(ctx: CodeContext, step: StepInfo, node: int) -> tuple[int, int] | None:
