@@ -65,6 +65,13 @@ def scenario_info(scenario: Scenario) -> ScenarioInfo:
 
 def record(scenario: Scenario, steps: int | None = None) -> Trace:
     """Record ``steps`` training steps (default: the scenario's own count)."""
+    # NaN and inf are reported as the non-finite finding, at the step where they first
+    # appear; numpy's RuntimeWarnings would only repeat that, on stderr, without a step.
+    with np.errstate(all="ignore"):
+        return _record(scenario, steps)
+
+
+def _record(scenario: Scenario, steps: int | None) -> Trace:
     columns = scenario.layout == "columns"
     feature_axis, sample_axis = (0, 1) if columns else (1, 0)
     samples = scenario.samples
@@ -77,9 +84,6 @@ def record(scenario: Scenario, steps: int | None = None) -> Trace:
     losses: list[float] = []
     gradients: list[dict[str, np.ndarray]] = []
 
-    def matmul(left: np.ndarray, right: np.ndarray) -> np.ndarray:
-        return left @ right
-
     for train_step in range(scenario.steps if steps is None else steps):
         tape.train_step = train_step
         # forward
@@ -88,9 +92,9 @@ def record(scenario: Scenario, steps: int | None = None) -> Trace:
         names = {0: "X"}
         for number, layer in enumerate(scenario.layers, start=1):
             W, b, A_prev = params[f"W{number}"], params[f"b{number}"], activations[number - 1]
-            Z = (matmul(W, A_prev) if columns else matmul(A_prev, W)) + b
+            Z = (W @ A_prev if columns else A_prev @ W) + b
             pre[number] = tape.add(
-                "forward", "linear", f"Z{number}", (f"W{number}", names[number - 1], f"b{number}"), Z,
+                "forward", "affine", f"Z{number}", (f"W{number}", names[number - 1], f"b{number}"), Z,
                 (Term(f"W{number}", W, "input"), Term(names[number - 1], A_prev, "input"), Term(f"b{number}", b, "input")),
                 layer=number, layout=scenario.layout,
             )
@@ -105,8 +109,7 @@ def record(scenario: Scenario, steps: int | None = None) -> Trace:
 
         # loss
         output, target = activations[last], scenario.Y
-        with np.errstate(divide="ignore", invalid="ignore"):
-            per_sample = loss.per_sample(output, target, feature_axis)
+        per_sample = loss.per_sample(output, target, feature_axis)
         total = float(np.sum(per_sample) * scale)
         losses.append(total)
         tape.add(
@@ -116,15 +119,15 @@ def record(scenario: Scenario, steps: int | None = None) -> Trace:
         )
 
         # backward, in reverse
-        with np.errstate(divide="ignore", invalid="ignore"):
-            local = loss.gradient(output, target, feature_axis)
-        dA = tape.add(
-            "backward", "loss_grad", f"dA{last}", (f"A{last}", "Y"), local * scale,
+        local = loss.gradient(output, target, feature_axis)
+        dA = local * scale
+        tape.add(
+            "backward", "loss_grad", f"dA{last}", (f"A{last}", "Y"), dA,
             (
                 Term(f"A{last}", output, "input"),
                 Term("Y", target, "input"),
                 Term(f"∂ℓ/∂A{last}", local, "local"),
-                Term(f"∂L/∂A{last}", local * scale, "product"),
+                Term(f"∂L/∂A{last}", dA, "product"),
             ),
             loss=scenario.loss, reduction=scenario.reduction, samples=samples, layer=last,
         )
@@ -133,8 +136,7 @@ def record(scenario: Scenario, steps: int | None = None) -> Trace:
             layer = scenario.layers[number - 1]
             activation = ACTIVATIONS[layer.activation]
             Z, A, A_prev = pre[number], activations[number], activations[number - 1]
-            with np.errstate(invalid="ignore", over="ignore"):
-                dZ = activation.backward(Z, A, dA, feature_axis)
+            dZ = activation.backward(Z, A, dA, feature_axis)
             if activation.elementwise:
                 local_terms = (Term(f"{layer.activation}′(Z{number})", activation.derivative(Z, A), "local"),)
             else:
@@ -153,7 +155,7 @@ def record(scenario: Scenario, steps: int | None = None) -> Trace:
                 layer=number, activation=layer.activation, feature_axis=feature_axis,
             )
             prev_name = "X" if number == 1 else f"A{number - 1}"
-            dW = matmul(dZ, A_prev.T) if columns else matmul(A_prev.T, dZ)
+            dW = dZ @ A_prev.T if columns else A_prev.T @ dZ
             grads[f"W{number}"] = tape.add(
                 "backward", "weight_grad", f"dW{number}", (f"dZ{number}", prev_name), dW,
                 (
@@ -171,7 +173,7 @@ def record(scenario: Scenario, steps: int | None = None) -> Trace:
             )
             if number > 1:
                 W = params[f"W{number}"]
-                dA = matmul(W.T, dZ) if columns else matmul(dZ, W.T)
+                dA = W.T @ dZ if columns else dZ @ W.T
                 tape.add(
                     "backward", "input_grad", f"dA{number - 1}", (f"W{number}", f"dZ{number}"), dA,
                     (
@@ -184,15 +186,12 @@ def record(scenario: Scenario, steps: int | None = None) -> Trace:
         gradients.append({name: grads[name] for name in params})
 
         # update: plain gradient descent
+        # Terms refer to arrays already stored (old parameter, gradient); η·∂L/∂W is
+        # not kept, which saves a parameter-sized array per update.
         for name in params:
-            step_size = lr * grads[name]
             params[name] = tape.add(
-                "update", "sgd", name, (name, f"d{name}"), params[name] - step_size,
-                (
-                    Term(name, params[name], "input"),
-                    Term(f"∂L/∂{name}", grads[name], "upstream"),
-                    Term(f"η·∂L/∂{name}", step_size, "local"),
-                ),
+                "update", "sgd", name, (name, f"d{name}"), params[name] - lr * grads[name],
+                (Term(name, params[name], "input"), Term(f"∂L/∂{name}", grads[name], "upstream")),
                 learning_rate=lr,
             )
 

@@ -125,6 +125,8 @@ class _Reader:
         return value
 
     def choice(self, table: dict[str, Any], key: str, where: str, choices: Any, default: str | None = None) -> str:
+        if key not in table and default is None:
+            raise self.fail(where, f"this key is missing; expected one of: {', '.join(choices)}")
         value = self.string(table, key, where, default)
         if value not in choices:
             raise self.fail(
@@ -158,9 +160,10 @@ class _Reader:
         """A nested list of finite numbers with exactly ``expected_shape``."""
         shape = self._shape_of(value, where)
         if shape != expected_shape:
+            hint = " — it looks transposed" if shape == expected_shape[::-1] and len(shape) == 2 else ""
             raise self.fail(
                 where,
-                f"wrong shape: found {_shape_text(shape)}, expected {_shape_text(expected_shape)} ({shape_words})",
+                f"wrong shape: found {_shape_text(shape)}, expected {_shape_text(expected_shape)} ({shape_words}){hint}",
             )
         array = np.array(value, dtype=np.float64)
         if not np.all(np.isfinite(array)):
@@ -330,6 +333,10 @@ def _parse_data(r: _Reader, data: dict[str, Any], layout: str, inputs: int, outp
         expected = "features×samples" if layout == "columns" else "samples×features"
         raise r.fail("data.X", f"expected a 2-D array ({expected}, layout {layout}), found {_shape_text(x_shape)}")
     samples = x_shape[1] if layout == "columns" else x_shape[0]
+    # A transposed X is the usual mistake: when Y's shape is right, trust its sample count instead.
+    y_shape = r._shape_of(data["Y"], "data.Y")
+    if len(y_shape) == 2 and y_shape[0 if layout == "columns" else 1] == outputs:
+        samples = y_shape[1 if layout == "columns" else 0]
     if samples < 1:
         raise r.fail("data.X", "expected at least one sample")
     if layout == "columns":
