@@ -78,7 +78,8 @@ def build_steps(
             terms: tuple[Term, ...] = ()
             if phases[index] == "backward" and node.op == "multiply":
                 terms = tuple(
-                    Term(ctx.name(p), np.asarray(ctx.nodes[p].value), "upstream" if p in step.ydep else "local")
+                    Term(ctx.name(p), np.asarray(ctx.nodes[p].value), "upstream" if p in step.ydep else "local",
+                         _latex(ctx.name(p)))
                     for p in node.parents if isinstance(p, int)
                 )
             meta: dict[str, object] = {"names": list(dict.fromkeys(node.names))} if node.names else {}

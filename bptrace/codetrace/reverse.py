@@ -40,10 +40,10 @@ def unbroadcast(g: Grad, shape: tuple[int, ...]) -> Grad:
     return g.reshape(shape)
 
 
-def _axis_keep(node: Node, nodes: list[Node]) -> tuple[Any, bool]:
+def _axis_keep(node: Node, values: list[Any]) -> tuple[Any, bool]:
     axis = node.kwargs.get("axis")
-    if axis is None and len(node.parents) > 1:
-        axis = _val(node.parents[1], nodes)
+    if axis is None and len(values) > 1:
+        axis = values[1]
     return axis, bool(node.kwargs.get("keepdims", False))
 
 
@@ -53,17 +53,18 @@ def _expand(g: Grad, shape: tuple[int, ...], axis: Any, keepdims: bool) -> Grad:
     return np.broadcast_to(g, shape) if shape else np.asarray(g)
 
 
-def _matmul(g: Grad, a: Any, b: Any) -> tuple[Grad, Grad]:
+def _matmul(g: Grad, a: Any, b: Any, need: tuple[bool, bool]) -> list[Grad | None]:
+    """Only the wanted sides: the product with the data X (784×batch) would be wasted work."""
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    if a.ndim == 0 or b.ndim == 0:
-        return g * b, g * a
-    if a.ndim == 1 and b.ndim == 1:
-        return g * b, g * a
-    if b.ndim == 1:
-        return np.outer(g, b), a.T @ g
-    if a.ndim == 1:
-        return b @ g, np.outer(a, g)
-    return g @ np.swapaxes(b, -1, -2), np.swapaxes(a, -1, -2) @ g
+    if a.ndim == 0 or b.ndim == 0 or (a.ndim == 1 and b.ndim == 1):
+        parts = (lambda: g * b, lambda: g * a)
+    elif b.ndim == 1:
+        parts = (lambda: np.outer(g, b), lambda: a.T @ g)
+    elif a.ndim == 1:
+        parts = (lambda: b @ g, lambda: np.outer(a, g))
+    else:
+        parts = (lambda: g @ np.swapaxes(b, -1, -2), lambda: np.swapaxes(a, -1, -2) @ g)
+    return [part() if wanted else None for part, wanted in zip(parts, need, strict=True)]
 
 
 def _max_mask(x: np.ndarray, axis: Any) -> np.ndarray:
@@ -72,8 +73,8 @@ def _max_mask(x: np.ndarray, axis: Any) -> np.ndarray:
     return mask / mask.sum(axis=axis, keepdims=True)
 
 
-# Each rule: (node, upstream gradient, operand values) -> gradient per operand (None: no gradient).
-Rule = Callable[[Node, Grad, list[Any], list[Node]], list[Grad | None]]
+# Each rule: (node, upstream gradient, operand values, which operands need one) -> gradient per operand.
+Rule = Callable[[Node, Grad, list[Any], Any], list[Grad | None]]
 
 _ELEMENTWISE: dict[str, Callable[[Node, Grad, list[Any]], Grad]] = {
     "negative": lambda n, g, v: -g,
@@ -114,8 +115,8 @@ def _rules() -> dict[str, Rule]:
             g * v[1] * np.power(v[0], v[1] - 1),
             g * np.log(np.where(v[0] > 0, v[0], 1.0)) * n.value,
         ],
-        "matmul": lambda n, g, v, ns: list(_matmul(g, v[0], v[1])),
-        "dot": lambda n, g, v, ns: list(_matmul(g, v[0], v[1])),
+        "matmul": lambda n, g, v, ns: _matmul(g, v[0], v[1], ns),
+        "dot": lambda n, g, v, ns: _matmul(g, v[0], v[1], ns),
         "transpose": lambda n, g, v, ns: [np.transpose(g)],
         "maximum": lambda n, g, v, ns: [g * (v[0] > v[1]), g * (v[1] > v[0])],
         "minimum": lambda n, g, v, ns: [g * (v[0] < v[1]), g * (v[1] < v[0])],
@@ -133,9 +134,9 @@ def _rules() -> dict[str, Rule]:
 
 
 def _reduction(name: str) -> Rule:
-    def rule(node: Node, g: Grad, values: list[Any], nodes: list[Node]) -> list[Grad | None]:
+    def rule(node: Node, g: Grad, values: list[Any], _need: Any) -> list[Grad | None]:
         x = np.asarray(values[0], dtype=np.float64)
-        axis, keepdims = _axis_keep(node, nodes)
+        axis, keepdims = _axis_keep(node, values)
         spread = _expand(np.asarray(g), x.shape, axis, keepdims)
         if name == "mean":
             spread = spread * (np.size(np.asarray(g)) / max(x.size, 1))
@@ -177,8 +178,9 @@ def reverse(nodes: list[Node], cone: Iterable[int], output: int, seed: Grad) -> 
         if rule is None:
             raise Unsupported(node)
         values = [_val(p, nodes) for p in node.parents]
+        need = tuple(isinstance(p, int) and p in members for p in node.parents)
         with np.errstate(all="ignore"):
-            parts = rule(node, g, values, nodes)
+            parts = rule(node, g, values, need)
         for parent, part in zip(node.parents, parts, strict=False):
             if part is None or not isinstance(parent, int) or parent not in members:
                 continue

@@ -65,6 +65,7 @@ class Structure:
         self.nodes = nodes
         self.root: dict[int, int] = {}  # parameter version -> lineage root
         self._sources: dict[int, bool] = {}
+        self._pdep: set[int] | None = None
         self.updates = self._find_updates(failed)
         self.steps = self._segment()
         self.columns = True
@@ -73,7 +74,7 @@ class Structure:
         self._layout()
         self.names = self._canonical_names()
         for step in self.steps:
-            step.layers = self._layers(step)
+            step.layers = self._layers_like(step, self.steps[0]) if step.index else self._layers(step)
 
     # ------------------------------------------------------------ parameters and updates
 
@@ -149,18 +150,19 @@ class Structure:
 
     # ------------------------------------------------------------ output, targets, forward cone
 
-    def _param_dependent(self, step: StepInfo) -> set[int]:
-        roots = set(self.root.values())
-        pdep: set[int] = set()
-        for node in self.nodes[: step.end]:
-            if node.index in self.root or node.index in roots:
-                pdep.add(node.index)
-            elif any(p in pdep for p in node_parents(node)):
-                pdep.add(node.index)
-        return pdep
+    def _param_dependent(self) -> set[int]:
+        """Every node computed from some version of a parameter (one pass over the whole run)."""
+        if self._pdep is None:
+            roots = set(self.root.values())
+            pdep: set[int] = set()
+            for node in self.nodes:
+                if node.index in self.root or node.index in roots or any(p in pdep for p in node_parents(node)):
+                    pdep.add(node.index)
+            self._pdep = pdep
+        return self._pdep
 
     def _outputs(self, step: StepInfo) -> None:
-        pdep = self._param_dependent(step)
+        pdep = self._param_dependent()
         for node in self.nodes[step.start : step.end]:
             if node.op not in ELEMENTWISE_BINARY or len(node.parents) != 2:
                 continue
@@ -269,6 +271,23 @@ class Structure:
 
     # ------------------------------------------------------------ layers, from the numbers
 
+    def _layers_like(self, step: StepInfo, first: StepInfo) -> list[Layer]:
+        """A later training step runs the same lines: check step 0's layers at the same sites first."""
+        by_site: dict[int, list[int]] = {}
+        for index in sorted(step.cone):
+            by_site.setdefault(self.nodes[index].site, []).append(index)
+        layers: list[Layer] = []
+        feature_axis = 0 if self.columns else -1
+        for layer in first.layers:
+            zs, as_ = by_site.get(self.nodes[layer.z].site, []), by_site.get(self.nodes[layer.a].site, [])
+            if len(zs) != 1 or len(as_) != 1:
+                return self._layers(step)
+            z, a = (np.asarray(self.nodes[i].value) for i in (zs[0], as_[0]))
+            if z.shape != a.shape or _which_activation(z, a, feature_axis, (layer.activation,)) is None:
+                return self._layers(step)
+            layers.append(Layer(zs[0], as_[0], layer.activation))
+        return layers
+
     def _layers(self, step: StepInfo) -> list[Layer]:
         layers: list[Layer] = []
         feature_axis = 0 if self.columns else -1
@@ -297,11 +316,18 @@ class Structure:
         return found
 
 
-def _which_activation(z: np.ndarray, a: np.ndarray, feature_axis: int) -> str | None:
+def _which_activation(
+    z: np.ndarray, a: np.ndarray, feature_axis: int, names: tuple[str, ...] = _LAYER_ACTIVATIONS
+) -> str | None:
+    if a.size == 0 or not np.all(np.isfinite(a)):
+        return None
+    low, high = float(np.min(a)), float(np.max(a))
+    fits = {"sigmoid": 0 <= low and high <= 1, "tanh": -1 <= low and high <= 1, "relu": low >= 0,
+            "leaky_relu": True, "softmax": 0 <= low and high <= 1 and z.ndim > 0}
     with np.errstate(all="ignore"):
-        for name in _LAYER_ACTIVATIONS:
-            if name == "softmax" and z.ndim == 0:
-                continue
+        for name in names:
+            if not fits[name]:
+                continue  # a range the activation cannot produce: no need to compute it
             expected = ACTIVATIONS[name].forward(z.astype(np.float64), feature_axis)
             if np.allclose(expected, a, rtol=1e-7, atol=1e-12):
                 return name
