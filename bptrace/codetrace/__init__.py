@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bptrace.codetrace.build import build_steps, finding
+from bptrace.codetrace.build import Built, build_steps, finding
 from bptrace.codetrace.context import CodeContext, Hit
 from bptrace.codetrace.diagnose import StepCheck, check_step
 from bptrace.codetrace.execute import Run, run_file
@@ -64,7 +64,7 @@ def record_code(
     )
 
 
-def _findings(ctx: CodeContext, built, checks: dict[int, StepCheck], run: Run) -> list[Finding]:  # type: ignore[no-untyped-def]
+def _findings(ctx: CodeContext, built: Built, checks: dict[int, StepCheck], run: Run) -> list[Finding]:
     hits: list[tuple[str, Hit]] = []
     for index in sorted(checks):
         for finding_id, found in checks[index].hits.items():
@@ -111,7 +111,7 @@ def _info(path: Path, run: Run, structure: Structure, ctx: CodeContext, loss: st
         outs, ins = (w.shape[0], w.shape[1]) if structure.columns else (w.shape[1], w.shape[0])
         if number == 0:
             layers.append((ins, ""))
-        layers.append((outs, _layer_activation(first, acts, number)))
+        layers.append((outs, _layer_activation(acts, number)))
     text = "\n\n".join(f"# {cell.label}\n{cell.text}" for cell in run.cells) if len(run.cells) > 1 else run.cells[0].text
     about = description or f"Code mode: {path.name}, traced as it runs."
     return ScenarioInfo(
@@ -121,6 +121,6 @@ def _info(path: Path, run: Run, structure: Structure, ctx: CodeContext, loss: st
     )
 
 
-def _layer_activation(step, acts: dict[int, str], number: int) -> str:  # type: ignore[no-untyped-def]
+def _layer_activation(acts: dict[int, str], number: int) -> str:
     ordered = sorted(acts.items())
     return ordered[number][1] if number < len(ordered) else "linear"

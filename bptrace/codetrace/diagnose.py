@@ -83,7 +83,15 @@ def check_step(ctx: CodeContext, step: StepInfo, truth: Truth) -> StepCheck:
         _check_parameter(ctx, step, truth, matcher, update, name, effective, g, result, explained)
     for finding_id in ("gradient-scale", "update-sign", "shape-broadcast", "transpose"):
         _collapse(ctx, result, finding_id)
+    result.gradients = dict(sorted(result.gradients.items(), key=_parameter_order))
+    result.true_gradients = dict(sorted(result.true_gradients.items(), key=_parameter_order))
     return result
+
+
+def _parameter_order(item: tuple[str, object]) -> tuple[int, str]:
+    """W1, b1, W2, b2 … (layer number first)."""
+    name = item[0]
+    return (int(name[1:]) if name[1:].isdigit() else 1 << 20, name)
 
 
 def _collapse(ctx: CodeContext, result: StepCheck, finding_id: str) -> None:

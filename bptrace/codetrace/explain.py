@@ -194,9 +194,7 @@ def _matrix_product(ctx: CodeContext, step: StepInfo, matcher: Matcher, node: in
     if layer is None or layer.activation == "linear":
         return None
     if target == step.output:
-        return "loss-output-mismatch", Hit(upstream, ctx.site_of(upstream), f"{ctx.name(upstream)} is "
-            f"∂L/∂{ctx.name(target)}, not ∂L/∂{ctx.name(layer.z)}: with this loss and a {layer.activation} output "
-            f"the output delta needs {layer.activation}′({ctx.name(layer.z)}); {ctx.name(node)} uses it as if it had it.")
+        return _raw_output_gradient(ctx, step, matcher, node)
     return "gradient-mismatch", Hit(upstream, ctx.site_of(upstream), f"{ctx.name(upstream)} is ∂L/∂{ctx.name(target)}"
         f" but {ctx.name(node)} needs ∂L/∂{ctx.name(layer.z)}: multiply by {layer.activation}′({ctx.name(layer.z)}).")
 

@@ -89,11 +89,7 @@ class Rewriter(ast.NodeTransformer):
         first = node.targets[0]
         if isinstance(first, ast.Name | ast.Attribute):
             node.value._bp_target = names[0]  # type: ignore[attr-defined]
-        rebind = (
-            isinstance(node.value, ast.BinOp)
-            and isinstance(node.value.op, ast.Sub | ast.Add)
-            and ast.unparse(node.value.left) == names[0]
-        )
+        rebind = _mark_rebind(node.value, node.targets[0])
         value = self.visit(node.value)
         line_site = self.site(node, "bind", names=_flat_names(node.targets), rebind=rebind)
         self.sites[line_site].line = node.lineno
@@ -112,6 +108,7 @@ class Rewriter(ast.NodeTransformer):
         target = node.targets[0]
         assert isinstance(target, ast.Subscript)
         obj, idx = self.temp(), self.temp()
+        _mark_rebind(node.value, target)
         value = self.visit(node.value)
         site = self.site(target, "setitem", "setitem")
         self.sites[site].target = ast.unparse(target.value)
@@ -147,7 +144,7 @@ class Rewriter(ast.NodeTransformer):
             obj, idx = self.temp(), self.temp()
             self.sites[site].kind, self.sites[site].op = "setitem", "setitem"
             self.sites[site].target = ast.unparse(target.value)
-            binary = self.site(node, "bin", op)
+            binary = self.site(node, "bin", op, rebind=True)
             self.sites[binary].text = f"{ast.unparse(target)} {ast.unparse(ast.BinOp(ast.Name('_'), node.op, ast.Name('_')))[2:-2]} {ast.unparse(node.value)}"
             current = ast.Subscript(ast.Name(obj, ast.Load()), ast.Name(idx, ast.Load()), ast.Load())
             stmts = [
@@ -163,7 +160,7 @@ class Rewriter(ast.NodeTransformer):
     # ----------------------------------------------------------- expressions
 
     def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
-        site = self.site(node, "bin", BINOPS[type(node.op)])
+        site = self.site(node, "bin", BINOPS[type(node.op)], rebind=getattr(node, "_bp_rebind", False))
         return ast.copy_location(_hook("__bp_bin__", site, self.visit(node.left), self.visit(node.right)), node)
 
     def visit_UnaryOp(self, node: ast.UnaryOp) -> ast.AST:
@@ -218,6 +215,18 @@ def _slices(index: ast.expr) -> ast.expr:
     if isinstance(index, ast.Tuple):
         return ast.copy_location(ast.Tuple([convert(e) for e in index.elts], ast.Load()), index)
     return convert(index)
+
+
+def _mark_rebind(value: ast.expr, target: ast.expr) -> bool:
+    """`W = W - lr * dW`, `p["W"] = p["W"] - …`: the new value replaces what it was computed from."""
+    rebind = (
+        isinstance(value, ast.BinOp)
+        and isinstance(value.op, ast.Sub | ast.Add)
+        and ast.unparse(value.left) == ast.unparse(target)
+    )
+    if rebind:
+        value._bp_rebind = True  # type: ignore[attr-defined]
+    return rebind
 
 
 def _flat_names(targets: list[ast.expr]) -> tuple[str, ...]:

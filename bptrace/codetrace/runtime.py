@@ -113,10 +113,12 @@ class Recorder:
     # ------------------------------------------------------------ hooks
 
     def bin(self, site: int, a: Any, b: Any) -> Any:
-        op = self.sites[site].op
-        result = _BIN[op](a, b)
+        info = self.sites[site]
+        result = _BIN[info.op](a, b)
         if self.enabled and isinstance(result, ARRAY_TYPES):
-            self.add(site, op, (self.ref(a), self.ref(b)), result)
+            index = self.add(site, info.op, (self.ref(a), self.ref(b)), result)
+            if info.rebind:
+                self.nodes[index].rebind = True
         return result
 
     def un(self, site: int, a: Any) -> Any:
@@ -198,8 +200,6 @@ class Recorder:
             index = self.by_id.get(id(value)) if isinstance(value, ARRAY_TYPES) else None
             if index is not None:
                 self.nodes[index].names.append(info.names[0])
-                if info.rebind:
-                    self.nodes[index].rebind = True
         elif isinstance(value, tuple | list) and len(value) == len(info.names):
             for name, item in zip(info.names, value, strict=True):
                 index = self.by_id.get(id(item)) if isinstance(item, ARRAY_TYPES) else None

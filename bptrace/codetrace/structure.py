@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bptrace.codetrace.layers import Layer, find_layers, layers_like, node_parents
 from bptrace.codetrace.runtime import Const, Node
-from bptrace.ops import ACTIVATIONS
 
 ELEMENTWISE_BINARY = frozenset({"add", "subtract", "multiply", "divide", "true_divide"})
 MATMUL = frozenset({"matmul", "dot"})
@@ -20,7 +20,6 @@ _LOSS_WRAPPERS = frozenset({"log", "subtract", "clip", "negative"})
 # `np.random.randn(n, h) * 0.01`, `… / np.sqrt(n)`: still an initialisation.
 _SCALING = frozenset({"multiply", "divide", "true_divide", "sqrt", "astype", "copy", "reshape", "transpose", "add"})
 _INITIALISERS = frozenset({"zeros", "ones", "full", "empty", "randn", "rand", "normal", "uniform"})
-_LAYER_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "softmax")
 
 
 @dataclass
@@ -32,13 +31,6 @@ class Update:
     learning_rate: float  # 1.0 when the code has none
     sign: int  # −1 for W -= …, +1 for W += …
     failed: bool = False
-
-
-@dataclass
-class Layer:
-    z: int
-    a: int
-    activation: str
 
 
 @dataclass
@@ -56,10 +48,6 @@ class StepInfo:
     layers: list[Layer] = field(default_factory=list)
 
 
-def node_parents(node: Node) -> list[int]:
-    return [p for p in node.parents if isinstance(p, int)]
-
-
 class Structure:
     def __init__(self, nodes: list[Node], failed: list[tuple[int, str, tuple[int | Const, ...]]]) -> None:
         self.nodes = nodes
@@ -74,7 +62,7 @@ class Structure:
         self._layout()
         self.names = self._canonical_names()
         for step in self.steps:
-            step.layers = self._layers_like(step, self.steps[0]) if step.index else self._layers(step)
+            step.layers = layers_like(self.nodes, step, self.steps[0], self.columns) if step.index else find_layers(self.nodes, step, self.columns)
 
     # ------------------------------------------------------------ parameters and updates
 
@@ -269,66 +257,3 @@ class Structure:
                 stack.extend(p for p in node_parents(self.nodes[current]) if p in step.ydep)
         return chain
 
-    # ------------------------------------------------------------ layers, from the numbers
-
-    def _layers_like(self, step: StepInfo, first: StepInfo) -> list[Layer]:
-        """A later training step runs the same lines: check step 0's layers at the same sites first."""
-        by_site: dict[int, list[int]] = {}
-        for index in sorted(step.cone):
-            by_site.setdefault(self.nodes[index].site, []).append(index)
-        layers: list[Layer] = []
-        feature_axis = 0 if self.columns else -1
-        for layer in first.layers:
-            zs, as_ = by_site.get(self.nodes[layer.z].site, []), by_site.get(self.nodes[layer.a].site, [])
-            if len(zs) != 1 or len(as_) != 1:
-                return self._layers(step)
-            z, a = (np.asarray(self.nodes[i].value) for i in (zs[0], as_[0]))
-            if z.shape != a.shape or _which_activation(z, a, feature_axis, (layer.activation,)) is None:
-                return self._layers(step)
-            layers.append(Layer(zs[0], as_[0], layer.activation))
-        return layers
-
-    def _layers(self, step: StepInfo) -> list[Layer]:
-        layers: list[Layer] = []
-        feature_axis = 0 if self.columns else -1
-        for index in sorted(step.cone):
-            a = np.asarray(self.nodes[index].value)
-            if a.dtype.kind != "f" or index in step.params.values():
-                continue
-            for z_index in self._near_ancestors(index, step.cone):
-                z = np.asarray(self.nodes[z_index].value)
-                if z.shape != a.shape or np.allclose(z, a):
-                    continue
-                name = _which_activation(z, a, feature_axis)
-                if name:
-                    layers.append(Layer(z_index, index, name))
-                    break
-        # An activation composed of several ops (1/(1+exp(-z))) matches once, at its result.
-        inner = {la.z for la in layers}
-        return [la for la in layers if la.a not in inner]
-
-    def _near_ancestors(self, index: int, cone: set[int], depth: int = 6) -> list[int]:
-        found: list[int] = []
-        frontier = [index]
-        for _ in range(depth):
-            frontier = [p for i in frontier for p in node_parents(self.nodes[i]) if p in cone]
-            found.extend(p for p in frontier if p not in found)
-        return found
-
-
-def _which_activation(
-    z: np.ndarray, a: np.ndarray, feature_axis: int, names: tuple[str, ...] = _LAYER_ACTIVATIONS
-) -> str | None:
-    if a.size == 0 or not np.all(np.isfinite(a)):
-        return None
-    low, high = float(np.min(a)), float(np.max(a))
-    fits = {"sigmoid": 0 <= low and high <= 1, "tanh": -1 <= low and high <= 1, "relu": low >= 0,
-            "leaky_relu": True, "softmax": 0 <= low and high <= 1 and z.ndim > 0}
-    with np.errstate(all="ignore"):
-        for name in names:
-            if not fits[name]:
-                continue  # a range the activation cannot produce: no need to compute it
-            expected = ACTIVATIONS[name].forward(z.astype(np.float64), feature_axis)
-            if np.allclose(expected, a, rtol=1e-7, atol=1e-12):
-                return name
-    return None

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from bptrace.codetrace.context import CodeContext, Hit
-from bptrace.codetrace.structure import ELEMENTWISE_BINARY
+from bptrace.codetrace.structure import ELEMENTWISE_BINARY, Layer
 from bptrace.pitfalls.saturated_units import THRESHOLDS
 
 
@@ -53,37 +55,40 @@ def _units(ctx: CodeContext) -> tuple[int, int]:
     return (0, 1) if ctx.structure.columns else (1, 0)
 
 
-def saturated_units(ctx: CodeContext) -> list[Hit]:
-    hits: list[Hit] = []
+def _layer_units(
+    ctx: CodeContext, activations: tuple[str, ...], unit_test: Callable[[str, np.ndarray], np.ndarray], min_samples: int
+) -> list[tuple[Layer, np.ndarray, np.ndarray, int]]:
+    """(layer, z, units for which ``unit_test`` holds for every sample) in the first training step."""
     unit_axis, sample_axis = _units(ctx)
-    for step in ctx.structure.steps[:1]:
-        for layer in step.layers:
-            limit = THRESHOLDS.get(layer.activation)
-            z = ctx.value(layer.z)
-            if limit is None or z.ndim != 2:
-                continue
-            saturated = np.flatnonzero(np.all(np.abs(z) > limit, axis=sample_axis))
-            if saturated.size:
-                hits.append(Hit(layer.a, ctx.site_of(layer.a), f"{saturated.size} of {z.shape[unit_axis]} "
-                    f"{layer.activation} units of {ctx.name(layer.a)} have |{ctx.name(layer.z)}| > {limit:g} for every "
-                    "sample: their local derivative is below 0.01, so the gradient through them nearly vanishes."))
-    return hits
+    found: list[tuple[Layer, np.ndarray, np.ndarray, int]] = []
+    for layer in ctx.structure.steps[0].layers if ctx.structure.steps else []:
+        z = ctx.value(layer.z)
+        if layer.activation not in activations or z.ndim != 2 or z.shape[sample_axis] < min_samples:
+            continue
+        units = np.flatnonzero(np.all(unit_test(layer.activation, z), axis=sample_axis))
+        if units.size:
+            found.append((layer, z, units, z.shape[unit_axis]))
+    return found
+
+
+def saturated_units(ctx: CodeContext) -> list[Hit]:
+    return [
+        Hit(layer.a, ctx.site_of(layer.a), f"{units.size} of {total} {layer.activation} units of {ctx.name(layer.a)} "
+            f"have |{ctx.name(layer.z)}| > {THRESHOLDS[layer.activation]:g} for every sample: their local derivative "
+            "is below 0.01, so the gradient through them nearly vanishes.")
+        for layer, _z, units, total in _layer_units(
+            ctx, tuple(THRESHOLDS), lambda act, z: np.abs(z) > THRESHOLDS[act], min_samples=1)
+    ]
 
 
 def dead_relu(ctx: CodeContext) -> list[Hit]:
-    hits: list[Hit] = []
-    unit_axis, sample_axis = _units(ctx)
-    for step in ctx.structure.steps[:1]:
-        for layer in step.layers:
-            z = ctx.value(layer.z)
-            if layer.activation != "relu" or z.ndim != 2 or z.shape[sample_axis] < 2:
-                continue
-            dead = np.flatnonzero(np.all(z <= 0, axis=sample_axis))
-            if dead.size:
-                hits.append(Hit(layer.a, ctx.site_of(layer.a), f"{dead.size} of {z.shape[unit_axis]} ReLU units of "
-                    f"{ctx.name(layer.a)} output 0 for every sample (units {', '.join(map(str, dead[:8]))}): their "
-                    "gradient is 0, so their incoming weights never change."))
-    return hits
+    # With one sample an inactive unit is just inactive, not dead.
+    return [
+        Hit(layer.a, ctx.site_of(layer.a), f"{units.size} of {total} ReLU units of {ctx.name(layer.a)} output 0 for "
+            f"every sample (units {', '.join(map(str, units[:8]))}): their gradient is 0, so their incoming weights "
+            "never change.")
+        for layer, _z, units, total in _layer_units(ctx, ("relu",), lambda _act, z: z <= 0, min_samples=2)
+    ]
 
 
 def silent_broadcast(ctx: CodeContext) -> list[Hit]:

@@ -77,3 +77,18 @@ def test_gallery_scenario_runs_from_its_toml() -> None:
     result = run_cli("run", str(GALLERY / "stale_weights.toml"))
     assert result.returncode == 1
     assert "stale-weights" in result.stdout
+
+
+def test_dict_parameters_and_minibatches_give_no_false_alarm_and_a_real_mistake_is_found(tmp_path: Path) -> None:
+    from bptrace.codetrace import record_code
+
+    fixture = FIXTURES / "dict_params_minibatch.py"
+    trace = record_code(fixture, loss="mse", reduction="mean")
+    assert trace.train_steps == 4 and trace.error_count() == 0, [(f.id, f.line) for f in trace.findings]
+    assert list(trace.reference_gradients[0]) == ["W1", "b1", "W2", "b2"]
+    text = fixture.read_text()
+    line = text.splitlines().index("        dz1 = dh * (1 - h ** 2)") + 1
+    buggy = tmp_path / "buggy.py"
+    buggy.write_text(text.replace("dz1 = dh * (1 - h ** 2)", "dz1 = dh * (1 - z1 ** 2)"))
+    found = record_code(buggy, loss="mse", reduction="mean").findings
+    assert [(f.id, f.line) for f in found if f.severity == "error"] == [("derivative-on-preactivation", line)]
