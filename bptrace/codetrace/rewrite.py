@@ -109,10 +109,10 @@ class Rewriter(ast.NodeTransformer):
         assert isinstance(target, ast.Subscript)
         obj, idx = self.temp(), self.temp()
         _mark_rebind(node.value, target)
-        value = self.visit(node.value)
-        site = self.site(target, "setitem", "setitem")
+        site = self.site(target, "setitem", "setitem")  # before visiting: visits rewrite children in place
         self.sites[site].target = ast.unparse(target.value)
         self.sites[site].text = ast.unparse(node)
+        value = self.visit(node.value)
         stmts: list[ast.stmt] = [
             ast.Assign(targets=[ast.Name(obj, ast.Store())], value=self.visit(target.value)),
             ast.Assign(targets=[ast.Name(idx, ast.Store())], value=self.visit(_slices(target.slice))),
@@ -124,10 +124,11 @@ class Rewriter(ast.NodeTransformer):
         self.stmt += 1
         op = BINOPS.get(type(node.op), "")
         target = node.target
-        value = self.visit(node.value)
-        site = self.site(node, "iop", op)
+        value_text = ast.unparse(node.value)
+        site = self.site(node, "iop", op)  # before visiting: visits rewrite children in place
         self.sites[site].target = ast.unparse(target)
         self.sites[site].text = ast.unparse(node)
+        value = self.visit(node.value)
         stmts: list[ast.stmt]
         if isinstance(target, ast.Name):
             current: ast.expr = ast.Name(target.id, ast.Load())
@@ -145,7 +146,8 @@ class Rewriter(ast.NodeTransformer):
             self.sites[site].kind, self.sites[site].op = "setitem", "setitem"
             self.sites[site].target = ast.unparse(target.value)
             binary = self.site(node, "bin", op, rebind=True)
-            self.sites[binary].text = f"{ast.unparse(target)} {ast.unparse(ast.BinOp(ast.Name('_'), node.op, ast.Name('_')))[2:-2]} {ast.unparse(node.value)}"
+            symbol = ast.unparse(ast.BinOp(ast.Name("_"), node.op, ast.Name("_")))[2:-2]
+            self.sites[binary].text = f"{ast.unparse(target)} {symbol} {value_text}"
             current = ast.Subscript(ast.Name(obj, ast.Load()), ast.Name(idx, ast.Load()), ast.Load())
             stmts = [
                 ast.Assign(targets=[ast.Name(obj, ast.Store())], value=self.visit(target.value)),

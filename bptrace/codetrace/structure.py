@@ -17,8 +17,9 @@ ELEMENTWISE_BINARY = frozenset({"add", "subtract", "multiply", "divide", "true_d
 MATMUL = frozenset({"matmul", "dot"})
 # Walking back from a loss expression to the output: log(A), 1 − A, A.clip(…).
 _LOSS_WRAPPERS = frozenset({"log", "subtract", "clip", "negative"})
-# `np.random.randn(n, h) * 0.01`, `… / np.sqrt(n)`: still an initialisation.
-_SCALING = frozenset({"multiply", "divide", "true_divide", "sqrt", "astype", "copy", "reshape", "transpose", "add"})
+# `np.random.randn(n, h) * 0.01`, `… / np.sqrt(n)`, `2 * np.random.random(s) - 1`: still an initialisation.
+_SCALING = frozenset({"multiply", "divide", "true_divide", "sqrt", "astype", "copy", "reshape", "transpose", "add",
+                      "subtract"})
 _INITIALISERS = frozenset({"zeros", "ones", "full", "empty", "randn", "rand", "normal", "uniform"})
 
 

@@ -1,0 +1,36 @@
+"""Correct programs written in other common styles: no error finding (a false alarm is as bad as a miss)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bptrace.codetrace import record_code
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+@pytest.mark.parametrize(
+    ("name", "loss", "reduction", "train_steps", "warnings"),
+    [
+        ("eleven_lines.py", "half_sse", "sum", 3, {"implicit-learning-rate"}),
+        ("masked_relu_rebind.py", "bce", "mean", 2, set()),
+        ("functions_columns.py", "bce", "mean", 3, set()),
+        ("class_rows.py", "half_sse", "sum", 2, {"implicit-learning-rate"}),
+        ("dict_params_minibatch.py", "mse", "mean", 4, set()),
+    ],
+)
+def test_correct_program_has_no_error(name: str, loss: str, reduction: str, train_steps: int, warnings: set[str]) -> None:
+    trace = record_code(FIXTURES / name, loss=loss, reduction=reduction)
+    assert trace.train_steps == train_steps
+    assert trace.error_count() == 0, [(f.id, f.line, f.message) for f in trace.findings]
+    assert {f.id for f in trace.findings} == warnings
+    expected = {"W1", "W2"} if name == "eleven_lines.py" else {"W1", "b1", "W2", "b2"}  # that one has no biases
+    assert all(set(g) == expected for g in trace.reference_gradients)
+
+
+def test_wrong_declared_loss_is_not_silently_accepted() -> None:
+    """The same correct code judged under a loss it does not implement: the output delta is named."""
+    trace = record_code(FIXTURES / "masked_relu_rebind.py", loss="half_sse", reduction="mean")
+    assert {f.id for f in trace.findings if f.severity == "error"} == {"loss-output-mismatch"}
