@@ -34,3 +34,13 @@ def test_wrong_declared_loss_is_not_silently_accepted() -> None:
     """The same correct code judged under a loss it does not implement: the output delta is named."""
     trace = record_code(FIXTURES / "masked_relu_rebind.py", loss="half_sse", reduction="mean")
     assert {f.id for f in trace.findings if f.severity == "error"} == {"loss-output-mismatch"}
+
+
+def test_implicit_learning_rate_is_also_a_reference_mode_warning() -> None:
+    from bptrace.sources import trace_from_source
+
+    root = FIXTURES.parents[1] / "scenarios"
+    rows = trace_from_source(root / "seed2_sigmoid_rows.toml")  # learning_rate = 1.0
+    assert [f.id for f in rows.findings] == ["implicit-learning-rate"]
+    columns = trace_from_source(root / "seed1_relu_sigmoid.toml")  # learning_rate = 0.1
+    assert "implicit-learning-rate" not in {f.id for f in columns.findings}
