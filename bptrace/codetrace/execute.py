@@ -6,8 +6,11 @@ import builtins
 import contextlib
 import sys
 import traceback
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 import numpy as np
 
@@ -49,6 +52,8 @@ def run_file(path: Path, seed: int, stdout: object | None = None) -> Run:
     sys.argv = [str(path)]
     sys.path.insert(0, str(path.resolve().parent))
     np.random.seed(seed)  # noqa: NPY002 - the learner's code draws from the global RNG
+    shown = warnings.showwarning
+    warnings.showwarning = _at_user_line(shown, labels)
     try:
         with contextlib.redirect_stdout(stdout or sys.stderr):  # type: ignore[arg-type]
             for code in codes:
@@ -60,7 +65,23 @@ def run_file(path: Path, seed: int, stdout: object | None = None) -> Run:
         raised = _raised(error, labels)
     finally:
         sys.argv, sys.path[:] = saved_argv, saved_path
+        warnings.showwarning = shown
     return Run(cells, sites, recorder, raised, namespace)
+
+
+def _at_user_line(show: Callable[..., None], labels: set[str]) -> Callable[..., None]:
+    """NumPy's warnings name the line of the learner's code, as under `python impl.py`, not our hook's."""
+
+    def showwarning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                    file: TextIO | None = None, line: str | None = None) -> None:
+        frame = sys._getframe(1)
+        while frame is not None and frame.f_code.co_filename not in labels:
+            frame = frame.f_back  # type: ignore[assignment]
+        if frame is not None:
+            filename, lineno, line = frame.f_code.co_filename, frame.f_lineno, None
+        show(message, category, filename, lineno, file, line)
+
+    return showwarning
 
 
 def _raised(error: BaseException, labels: set[str]) -> Raised:
