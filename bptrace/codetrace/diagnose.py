@@ -112,7 +112,9 @@ def _check_parameter(
     grad_node = update.gradient
     assert grad_node is not None
     got_site = ctx.site_of(grad_node)
-    numbers = f"expected ∂L/∂{name} = {array_summary(g)}, got {array_summary(effective)}"
+    learner = ctx.sites[update.site].target
+    shown = name if learner in (None, name) else f"{name} ({learner})"
+    numbers = f"expected ∂L/∂{shown} = {array_summary(g)}, got {array_summary(effective)}"
     m = truth.samples
     if close(effective, g):
         return
