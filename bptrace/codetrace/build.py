@@ -27,7 +27,11 @@ def _latex(text: str) -> str:
 
 
 def _phases(ctx: CodeContext, step: StepInfo) -> dict[int, Phase]:
-    update_stmts = {ctx.sites[u.site].stmt for u in step.updates}
+    # The update itself and its `lr * dW`; a gradient computed inside the update's statement is backward.
+    update_nodes = {u.node for u in step.updates}
+    for u in step.updates:
+        if u.node >= 0 and isinstance(ctx.nodes[u.node].parents[1], int) and ctx.nodes[u.node].parents[1] != u.gradient:
+            update_nodes.add(ctx.nodes[u.node].parents[1])
     feeds_update: set[int] = set()
     stack = [u.gradient for u in step.updates if u.gradient is not None]
     while stack:
@@ -39,7 +43,7 @@ def _phases(ctx: CodeContext, step: StepInfo) -> dict[int, Phase]:
     phases: dict[int, Phase] = {}
     for index in range(step.start, step.end):
         node = ctx.nodes[index]
-        if node.site >= 0 and ctx.sites[node.site].stmt in update_stmts and node.index not in step.cone:
+        if index in update_nodes:
             phases[index] = "update"
         elif index in step.ydep:
             phases[index] = "backward" if index in feeds_update else "loss"
