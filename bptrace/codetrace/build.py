@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
 from bptrace.codetrace.context import CodeContext, Hit
 from bptrace.codetrace.diagnose import StepCheck
+from bptrace.codetrace.rewrite import Site
 from bptrace.codetrace.runtime import Const
 from bptrace.codetrace.structure import StepInfo
 from bptrace.codetrace.truth import Truth
@@ -21,9 +23,19 @@ class Built:
     step_of_node: dict[int, int] = field(default_factory=dict)
 
 
+@lru_cache(maxsize=65536)
 def _latex(text: str) -> str:
     escaped = "".join("\\" + c if c in "_%&#{}$" else c for c in text.replace("\\", "/"))
     return rf"\texttt{{{escaped}}}"
+
+
+@lru_cache(maxsize=65536)
+def _formula(site: Site | None, target: str) -> Formula:
+    """The line as the learner wrote it; a loop runs the same lines, so this is cached."""
+    if site is None:
+        return Formula(target, _latex(target))
+    text = site.text if site.kind in ("iop", "setitem") or target == site.text else f"{target} = {site.text}"
+    return Formula(text, _latex(text))
 
 
 def _phases(ctx: CodeContext, step: StepInfo) -> dict[int, Phase]:
@@ -42,7 +54,6 @@ def _phases(ctx: CodeContext, step: StepInfo) -> dict[int, Phase]:
         stack.extend(p for p in ctx.nodes[index].parents if isinstance(p, int) and p >= step.start)
     phases: dict[int, Phase] = {}
     for index in range(step.start, step.end):
-        node = ctx.nodes[index]
         if index in update_nodes:
             phases[index] = "update"
         elif index in step.ydep:
@@ -54,9 +65,7 @@ def _phases(ctx: CodeContext, step: StepInfo) -> dict[int, Phase]:
     return phases
 
 
-def _input_name(ctx: CodeContext, parent: int | Const) -> str:
-    if isinstance(parent, int):
-        return ctx.name(parent)
+def _const_name(parent: Const) -> str:
     text = repr(parent.value)
     return text if len(text) <= 24 else text[:21] + "…"
 
@@ -65,6 +74,7 @@ def build_steps(
     ctx: CodeContext, truths: dict[int, Truth], checks: dict[int, StepCheck], loss: str, reduction: str
 ) -> Built:
     built = Built()
+    names = [ctx.name(i) for i in range(len(ctx.nodes))]  # each node's name once, not once per use
     for step in ctx.structure.steps:
         phases = _phases(ctx, step)
         references = checks[step.index].references if step.index in checks else {}
@@ -73,12 +83,8 @@ def build_steps(
                 built.steps.append(_loss_step(ctx, step, truths[step.index], len(built.steps), loss, reduction))
             node = ctx.nodes[index]
             site = ctx.sites[node.site] if node.site >= 0 else None
-            target = ctx.name(index)
-            if site is None:
-                formula = Formula(target, _latex(target))
-            else:
-                text = site.text if site.kind in ("iop", "setitem") or target == site.text else f"{target} = {site.text}"
-                formula = Formula(text, _latex(text))
+            target = names[index]
+            formula = _formula(site, target)
             terms: tuple[Term, ...] = ()
             if phases[index] == "backward" and node.op == "multiply":
                 terms = tuple(
@@ -93,7 +99,8 @@ def build_steps(
             built.step_of_node[index] = len(built.steps)
             built.steps.append(Step(
                 index=len(built.steps), train_step=step.index, phase=phases[index], op=node.op, target=target,
-                inputs=tuple(_input_name(ctx, p) for p in node.parents), value=np.asarray(node.value),
+                inputs=tuple(names[p] if isinstance(p, int) else _const_name(p) for p in node.parents),
+                value=np.asarray(node.value),
                 terms=terms, formula=formula, reference=references.get(index),
                 source=SourceRef(site.file, site.line) if site else None,
                 meta=meta,

@@ -114,10 +114,10 @@ def _check_parameter(
     got_site = ctx.site_of(grad_node)
     learner = ctx.sites[update.site].target
     shown = name if learner in (None, name) else f"{name} ({learner})"
-    numbers = f"expected ∂L/∂{shown} = {array_summary(g)}, got {array_summary(effective)}"
     m = truth.samples
     if close(effective, g):
         return
+    numbers = f"expected ∂L/∂{shown} = {array_summary(g)}, got {array_summary(effective)}"
     if effective.shape != g.shape:
         if _after_broadcast(ctx, step, grad_node):
             pass  # reported where the broadcast happened (warn.silent_broadcast)

@@ -32,7 +32,7 @@ COMPAREOPS: dict[type, str] = {
 }
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # hashed by identity: one object per place in the source
 class Site:
     """One place in the source: what kind of operation, where, and under which name."""
 

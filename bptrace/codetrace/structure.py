@@ -152,7 +152,7 @@ class Structure:
 
     def _outputs(self, step: StepInfo) -> None:
         pdep = self._param_dependent()
-        for node in self.nodes[step.start : step.end]:
+        for node in self._loss_candidates(step):
             if node.op not in ELEMENTWISE_BINARY or len(node.parents) != 2:
                 continue
             a, b = node.parents
@@ -174,6 +174,15 @@ class Structure:
             if index in self.root or self.is_source(index):
                 step.params[self.root.get(index, index)] = index
         step.ydep = self._ydep(step)
+
+    def _loss_candidates(self, step: StepInfo) -> list[Node]:
+        """Step 0's loss line first: a training loop runs the same lines every step."""
+        nodes = self.nodes[step.start : step.end]
+        first = self.steps[0].first_loss_op if step.index else None
+        if first is None:
+            return nodes
+        site = self.nodes[first].site
+        return [n for n in nodes if n.site == site] + nodes
 
     def _unwrap(self, out: int, pdep: set[int]) -> int:
         node = self.nodes[out]
