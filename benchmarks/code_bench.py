@@ -68,22 +68,9 @@ for step in range({steps}):
 '''
 
 
-# The other extreme: a tiny network trained for many steps (the classic XOR loop), where
-# bptrace's fixed cost per recorded op and per training step dominates.
-TINY = '''
-import numpy as np
-X = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]])
-y = np.array([[0, 1, 1, 0]]).T
-syn0 = 2 * np.random.random((3, 4)) - 1
-syn1 = 2 * np.random.random((4, 1)) - 1
-for j in range({steps}):
-    l1 = 1 / (1 + np.exp(-(np.dot(X, syn0))))
-    l2 = 1 / (1 + np.exp(-(np.dot(l1, syn1))))
-    l2_delta = (y - l2) * (l2 * (1 - l2))
-    l1_delta = l2_delta.dot(syn1.T) * (l1 * (1 - l1))
-    syn1 += l1.T.dot(l2_delta)
-    syn0 += X.T.dot(l1_delta)
-'''
+# The other extreme: a tiny network trained for many steps (the classic XOR loop, the test
+# fixture eleven_lines.py), where bptrace's fixed cost per op and per training step dominates.
+TINY = (ROOT / "tests" / "fixtures" / "eleven_lines.py").read_text()
 
 
 def plain_run(path: Path) -> None:
@@ -115,21 +102,21 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     steps, rounds, tiny_steps = (3, 3, 50) if args.quick else (20, 7, 1000)
+    cases = [
+        ("xor.py", TINY.replace("range(3)", f"range({tiny_steps})"), "half_sse", "sum",
+         f"3-4-1 XOR loop, {tiny_steps} training steps", " (each NumPy op here takes about a microsecond)"),
+        ("learner.py", SCRIPT.format(steps=steps), "cross_entropy", "mean",
+         f"784-128-10, batch 64, {steps} training steps", ""),
+    ]
     with tempfile.TemporaryDirectory() as tmp:
-        tiny = Path(tmp) / "xor.py"
-        tiny.write_text(TINY.format(steps=tiny_steps))
-        plain, traced, ratio, recorded = side_by_side(tiny, "half_sse", "sum", rounds)
-        print(f"code mode, 3-4-1 XOR loop, {tiny_steps} training steps, {recorded} steps recorded")
-        print(f"  in process: plain {plain * 1e3:.1f} ms, traced {traced * 1e3:.1f} ms -> median ratio {ratio:.2f}x "
-              f"(budget 5x) {'OK' if ratio <= 5 else 'OVER BUDGET'} (each NumPy op here takes about a microsecond)")
-        whole(tiny, "half_sse", "sum")
-        path = Path(tmp) / "learner.py"
-        path.write_text(SCRIPT.format(steps=steps))
-        plain, traced, ratio, recorded = side_by_side(path, "cross_entropy", "mean", rounds)
-        print(f"code mode, 784-128-10, batch 64, {steps} training steps, {recorded} steps recorded")
-        print(f"  in process: plain {plain * 1e3:.1f} ms, traced {traced * 1e3:.1f} ms -> median ratio {ratio:.2f}x "
-              f"(budget 5x) {'OK' if ratio <= 5 else 'OVER BUDGET'}")
-        whole(path, "cross_entropy", "mean")
+        for name, text, loss, reduction, title, note in cases:
+            path = Path(tmp) / name
+            path.write_text(text)
+            plain, traced, ratio, recorded = side_by_side(path, loss, reduction, rounds)
+            print(f"code mode, {title}, {recorded} steps recorded")
+            print(f"  in process: plain {plain * 1e3:.1f} ms, traced {traced * 1e3:.1f} ms -> median ratio "
+                  f"{ratio:.2f}x (budget 5x) {'OK' if ratio <= 5 else 'OVER BUDGET'}{note}")
+            whole(path, loss, reduction)
     return 0
 
 
