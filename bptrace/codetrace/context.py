@@ -43,8 +43,8 @@ class CodeContext:
 
     def name(self, index: int) -> str:
         node = self.nodes[index]
-        if node.names:
-            return node.names[-1]
+        if node.best is not None:
+            return node.best[1]
         site = self.sites[node.site] if node.site >= 0 else None
         if site is None:
             return f"array{index}"

@@ -45,6 +45,7 @@ class Site:
     stmt: int = 0  # index of the statement it belongs to (one per source statement)
     names: tuple[str, ...] = ()  # bind: the names of the targets
     rebind: bool = False  # `W = W - lr * dW`: the value replaces the name it was computed from
+    depth: int = 0  # how many function bodies enclose it: names bound nearer the top read best
 
 
 def _hook(name: str, site: int, *args: ast.expr) -> ast.Call:
@@ -63,11 +64,13 @@ class Rewriter(ast.NodeTransformer):
         self.sites = sites
         self.stmt = 0
         self.temps = 0
+        self.depth = 0
 
     def site(self, node: ast.AST, kind: str, op: str = "", **extra: object) -> int:
         target = getattr(node, "_bp_target", None)
         text = ast.unparse(node) if isinstance(node, ast.expr) else ""
-        self.sites.append(Site(kind, op, self.file, getattr(node, "lineno", 0), text, target, self.stmt, **extra))  # type: ignore[arg-type]
+        self.sites.append(Site(kind, op, self.file, getattr(node, "lineno", 0), text, target, self.stmt,
+                               depth=self.depth, **extra))  # type: ignore[arg-type]
         return len(self.sites) - 1
 
     def temp(self) -> str:
@@ -75,6 +78,15 @@ class Rewriter(ast.NodeTransformer):
         return f"__bp_t{self.temps}__"
 
     # ----------------------------------------------------------- statements
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.AST:
+        self.depth += 1
+        try:
+            return self.generic_visit(node)
+        finally:
+            self.depth -= 1
+
+    visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
 
     def generic_visit(self, node: ast.AST) -> ast.AST:
         if isinstance(node, ast.stmt):

@@ -54,6 +54,7 @@ class Node:
     names: list[str] = field(default_factory=list)
     inplace: bool = False  # an in-place update: parents[0] is the version it replaced
     rebind: bool = False  # `W = W - …`: bound back to the name of its left operand
+    best: tuple[int, str] | None = None  # (function depth, name): the name bound nearest the top level
 
 
 @dataclass(slots=True)
@@ -197,15 +198,20 @@ class Recorder:
             return value
         info = self.sites[site]
         if len(info.names) == 1:
-            index = self.by_id.get(id(value)) if isinstance(value, ARRAY_TYPES) else None
-            if index is not None:
-                self.nodes[index].names.append(info.names[0])
+            self._name(value, info.names[0], info.depth)
         elif isinstance(value, tuple | list) and len(value) == len(info.names):
             for name, item in zip(info.names, value, strict=True):
-                index = self.by_id.get(id(item)) if isinstance(item, ARRAY_TYPES) else None
-                if index is not None:
-                    self.nodes[index].names.append(name)
+                self._name(item, name, info.depth)
         return value
+
+    def _name(self, value: Any, name: str, depth: int) -> None:
+        index = self.by_id.get(id(value)) if isinstance(value, ARRAY_TYPES) else None
+        if index is None:
+            return
+        node = self.nodes[index]
+        node.names.append(name)
+        if node.best is None or depth < node.best[0]:
+            node.best = (depth, name)
 
 
 def _is_user_function(func: Any, module: str) -> bool:

@@ -19,6 +19,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
         ("functions_columns.py", "bce", "mean", 3, set()),
         ("class_rows.py", "half_sse", "sum", 2, {"implicit-learning-rate"}),
         ("dict_params_minibatch.py", "mse", "mean", 4, set()),
+        ("cache_dicts.py", "bce", "mean", 3, set()),
     ],
 )
 def test_correct_program_has_no_error(name: str, loss: str, reduction: str, train_steps: int, warnings: set[str]) -> None:
@@ -44,3 +45,14 @@ def test_implicit_learning_rate_is_also_a_reference_mode_warning() -> None:
     assert [f.id for f in rows.findings] == ["implicit-learning-rate"]
     columns = trace_from_source(root / "seed1_relu_sigmoid.toml")  # learning_rate = 0.1
     assert "implicit-learning-rate" not in {f.id for f in columns.findings}
+
+
+def test_passing_the_activation_as_the_cache_is_named(tmp_path: Path) -> None:
+    text = (FIXTURES / "cache_dicts.py").read_text()
+    line = text.splitlines().index("    dZ2 = sigmoid_backward(dA2, c2)") + 1
+    buggy = tmp_path / "buggy.py"
+    buggy.write_text(text.replace("dZ2 = sigmoid_backward(dA2, c2)", "dZ2 = sigmoid_backward(dA2, A2)"))
+    trace = record_code(buggy, loss="bce", reduction="mean")
+    errors = [(f.id, f.line) for f in trace.findings if f.severity == "error"]
+    assert errors == [("derivative-on-activation", line)]
+    assert "x = A2, an activation" in trace.findings[0].message
