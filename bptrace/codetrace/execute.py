@@ -14,6 +14,7 @@ from typing import TextIO
 
 import numpy as np
 
+from bptrace.codetrace.imports import local_modules
 from bptrace.codetrace.loader import Cell, load_cells
 from bptrace.codetrace.rewrite import Site, rewrite
 from bptrace.codetrace.runtime import Recorder
@@ -50,12 +51,13 @@ def run_file(path: Path, seed: int, stdout: object | None = None) -> Run:
     raised: Raised | None = None
     saved_argv, saved_path = sys.argv, list(sys.path)
     sys.argv = [str(path)]
-    sys.path.insert(0, str(path.resolve().parent))
+    folder = path.resolve().parent
+    sys.path.insert(0, str(folder))
     np.random.seed(seed)  # noqa: NPY002 - the learner's code draws from the global RNG
     shown = warnings.showwarning
     warnings.showwarning = _at_user_line(shown, labels)
     try:
-        with contextlib.redirect_stdout(stdout or sys.stderr):  # type: ignore[arg-type]
+        with contextlib.redirect_stdout(stdout or sys.stderr), local_modules(folder, recorder, sites, labels):  # type: ignore[arg-type]
             for code in codes:
                 exec(code, namespace)  # running the learner's file is what code mode is for
     except SystemExit as stop:

@@ -85,7 +85,7 @@ class Recorder:
         self.calls: list[UserCall] = []
         self.failed: list[Failed] = []
         self.enabled = True
-        self.user_module = "__main__"
+        self.user_modules = {"__main__"}  # plus the learner's own modules beside the script
 
     def hooks(self) -> dict[str, Any]:
         return {
@@ -144,7 +144,7 @@ class Recorder:
     def call(self, site: int, func: Any, /, *args: Any, **kwargs: Any) -> Any:
         if not self.enabled:
             return func(*args, **kwargs)
-        user = _is_user_function(func, self.user_module)
+        user = _is_user_function(func, self.user_modules)
         if user:
             record = UserCall(site, func, args, tuple(self.by_id.get(id(a)) if isinstance(a, ARRAY_TYPES) else None for a in args))
             self.calls.append(record)
@@ -214,9 +214,9 @@ class Recorder:
             node.best = (depth, name)
 
 
-def _is_user_function(func: Any, module: str) -> bool:
+def _is_user_function(func: Any, modules: set[str]) -> bool:
     target = func.__func__ if isinstance(func, types.MethodType) else func
-    return isinstance(target, types.FunctionType) and target.__module__ == module
+    return isinstance(target, types.FunctionType) and target.__module__ in modules
 
 
 def _op_of(func: Any, args: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:
