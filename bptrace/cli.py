@@ -51,7 +51,8 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", required=True, metavar="OUT")
     export.add_argument("--format", choices=("json", "markdown", "html"))
     export.add_argument("--detail", metavar="STEPS",
-                        help="Markdown/HTML: training steps shown in full, e.g. 0,5,-1 (default: first and last)")
+                        help="Markdown/HTML: training steps written out in full, e.g. 0,5,-1 or 2..4 or last or all "
+                        "(default: first and last; the others show only their loss)")
     source_options(export)
 
     replay = sub.add_parser("replay", help="open a recorded trace JSON in the TUI")
@@ -144,6 +145,10 @@ def _export(args: argparse.Namespace) -> int:
     out = Path(args.output)
     if format_for(out, args.format) is None:  # say so before recording anything
         raise BadInput(str(out), "-o", "cannot tell the format from the suffix; use .json, .md or .html, or --format")
+    if args.detail is not None:  # its spelling too; whether the steps exist is known after recording
+        from bptrace.export.notes import detail_steps
+
+        detail_steps(args.detail, 10**9)
     trace = _record(args)
     fmt = export_trace(trace, out, args.format, args.detail)
     print(f"wrote {out} ({fmt}, {len(trace.steps)} steps, {trace.train_steps} training steps)", file=sys.stderr)

@@ -34,6 +34,8 @@ def export_trace(trace: Trace, out: Path, fmt: str | None = None, detail: str | 
         raise BadInput(str(out), "-o", "cannot tell the format from the suffix; use .json, .md or .html, or --format")
     if not out.parent.exists():
         raise BadInput(str(out), "-o", f"the folder {out.parent} does not exist")
+    if out.is_dir():
+        raise BadInput(str(out), "-o", "is a folder; expected a file name to write")
     writer = importlib.import_module(f"bptrace.export.{chosen}_format")
     options = {"detail": detail} if chosen != "json" else {}
     write_atomic(out, writer.render(symbolic.with_formulas(trace), **options))
@@ -46,7 +48,10 @@ def write_atomic(path: Path, text: str) -> None:
     import tempfile
 
     path = Path(path)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    except OSError as error:
+        raise BadInput(str(path), "-o", f"cannot write there: {error.strerror}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)

@@ -23,7 +23,7 @@ _NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 
 def encode_array(value: np.ndarray) -> Any:
     array = np.asarray(value, dtype=np.float64)
-    if np.all(np.isfinite(array)):
+    if np.isfinite(array).all():
         return array.tolist()
     return _encode_nested(array.tolist())
 
@@ -38,13 +38,45 @@ def _encode_nested(value: Any) -> Any:
     return value
 
 
+class _Arrays:
+    """Encodes arrays once each: the recorder shares one array between a step's value and the
+    terms of the steps that read it, so a trace holds each array several times."""
+
+    def __init__(self) -> None:
+        self.seen: dict[int, tuple[np.ndarray, Any]] = {}
+
+    def __call__(self, value: np.ndarray) -> Any:
+        hit = self.seen.get(id(value))
+        if hit is not None and hit[0] is value:
+            return hit[1]
+        encoded = encode_array(value)
+        self.seen[id(value)] = (value, encoded)  # keeping the array keeps its id from being reused
+        return encoded
+
+
 def _encode_float(value: float) -> float | str:
     return _encode_nested(float(value))
+
+
+def _encode_meta(value: Any) -> Any:
+    """Meta as plain JSON: numpy scalars and arrays become numbers and lists, non-finite floats strings."""
+    if isinstance(value, dict):
+        return {str(k): _encode_meta(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_encode_meta(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return encode_array(value)
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return _encode_float(value)
+    return value
 
 
 def trace_to_dict(trace: Trace) -> dict[str, Any]:
     """The contract's JSON object. Formulas must already be filled (``symbolic.with_formulas``)."""
     info = trace.scenario
+    arrays = _Arrays()
     return {
         "format": TRACE_FORMAT,
         "version": TRACE_VERSION,
@@ -59,7 +91,7 @@ def trace_to_dict(trace: Trace) -> dict[str, Any]:
             "source_file": info.source_file,
             "source_text": info.source_text,
         },
-        "steps": [_step_to_dict(step) for step in trace.steps],
+        "steps": [_step_to_dict(step, arrays) for step in trace.steps],
         "losses": [_encode_float(x) for x in trace.losses],
         "gradients": [{k: encode_array(v) for k, v in g.items()} for g in trace.gradients],
         "reference_gradients": [{k: encode_array(v) for k, v in g.items()} for g in trace.reference_gradients],
@@ -71,7 +103,7 @@ def trace_to_dict(trace: Trace) -> dict[str, Any]:
     }
 
 
-def _step_to_dict(step: Step) -> dict[str, Any]:
+def _step_to_dict(step: Step, encode_array: _Arrays) -> dict[str, Any]:
     return {
         "index": step.index,
         "train_step": step.train_step,
@@ -89,7 +121,7 @@ def _step_to_dict(step: Step) -> dict[str, Any]:
         "reference": None if step.reference is None else encode_array(step.reference),
         "source": {"file": step.source.file, "line": step.source.line} if step.source else None,
         "findings": list(step.findings),
-        "meta": step.meta,
+        "meta": _encode_meta(step.meta) if step.meta else {},
     }
 
 
@@ -132,6 +164,16 @@ class _Loader:
         if array.dtype != np.float64 or array.dtype.kind == "O":
             raise self.fail(where, "expected numbers")
         return array
+
+    def shaped(self, array: np.ndarray, shape: Any, where: str) -> np.ndarray:
+        """``array`` in its declared shape: the same one, or an empty array's ([] is any shape of size 0)."""
+        if shape is None or list(array.shape) == shape:
+            return array
+        if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape):
+            raise self.fail(f"{where}.shape", f"expected a list of sizes, found {shape}")
+        if array.size == 0 and math.prod(shape) == 0:
+            return array.reshape(shape)
+        raise self.fail(f"{where}.shape", f"says {shape} but the value has shape {list(array.shape)}")
 
     def float_(self, value: Any, where: str) -> float:
         if isinstance(value, str) and value in _NON_FINITE:
@@ -179,7 +221,7 @@ def trace_from_dict(doc: Any, file: str) -> Trace:
     if not isinstance(doc, dict) or doc.get("format") != TRACE_FORMAT:
         raise r.fail("format", f'expected "format": "{TRACE_FORMAT}" (a trace written by bptrace export)')
     version = doc.get("version")
-    if version != TRACE_VERSION:
+    if type(version) is not int or version != TRACE_VERSION:
         raise r.fail("version", f"this trace is version {version!r}; this bptrace reads version {TRACE_VERSION}")
     s = r.get(doc, "scenario", "", dict)
     mode = r.get(s, "mode", "scenario", str)
@@ -251,10 +293,11 @@ def _step_from_dict(r: _Loader, raw: Any, where: str) -> Step:
     terms = []
     for j, t in enumerate(r.get(raw, "terms", where, list)):
         tw = f"{where}.terms[{j}]"
+        term_value = r.array(r.get(t, "value", tw, (list, int, float, str)), f"{tw}.value")
         terms.append(
             Term(
                 name=r.get(t, "name", tw, str),
-                value=r.array(r.get(t, "value", tw, (list, int, float, str)), f"{tw}.value"),
+                value=r.shaped(term_value, r.get(t, "shape", tw, list, optional=True), tw),
                 role=r.get(t, "role", tw, str, optional=True) or "",
                 latex=r.get(t, "latex", tw, str, optional=True),
             )
@@ -265,9 +308,7 @@ def _step_from_dict(r: _Loader, raw: Any, where: str) -> Step:
         source = SourceRef(r.get(source_raw, "file", f"{where}.source", str), r.get(source_raw, "line", f"{where}.source", int))
     reference_raw = raw.get("reference") if isinstance(raw, dict) else None
     value = r.array(r.get(raw, "value", where, (list, int, float, str)), f"{where}.value")
-    shape = r.get(raw, "shape", where, list)
-    if list(value.shape) != shape:
-        raise r.fail(f"{where}.shape", f"says {shape} but the value has shape {list(value.shape)}")
+    value = r.shaped(value, r.get(raw, "shape", where, list), where)
     return Step(
         index=r.get(raw, "index", where, int),
         train_step=r.get(raw, "train_step", where, int),

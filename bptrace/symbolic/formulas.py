@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from functools import lru_cache
 from typing import Any
@@ -72,9 +73,9 @@ def _build_formula(step: Step, info: ScenarioInfo) -> Formula:
         last = step.inputs[0]
         text = loss.text.replace("A", last)
         latex = loss.latex.replace("A", latex_name(last))
-        if info.reduction == "mean":
-            text = text.replace("L = ", "L = (1/m) ", 1)
-            latex = latex.replace("L = ", r"L = \frac{1}{m} ", 1)
+        if info.reduction == "mean":  # a leading minus goes before 1/m: L = −(1/m) Σ …, not (1/m) − Σ …
+            text = re.sub(r"^L = (−?)", r"L = \1(1/m) ", text, count=1)
+            latex = re.sub(r"^L = (-?)", lambda m: f"L = {m.group(1)}\\frac{{1}}{{m}} ", latex, count=1)
         return Formula(text + "   (summed over samples)" if info.reduction == "sum" else text, latex)
     if step.op == "loss_grad":
         loss = LOSSES[info.loss]
