@@ -59,3 +59,26 @@ def test_gallery_program_is_named_at_its_line(finding_id: str) -> None:
     if SEVERITIES[finding_id] == "error":
         step = trace.steps[hits[0].step] if hits[0].step is not None else None
         assert step is None or finding_id in step.findings
+
+
+def test_gallery_traces_export_valid_json_and_notes(tmp_path: Path) -> None:
+    import json
+    from importlib import resources
+
+    import jsonschema
+
+    from bptrace.export import export_trace
+
+    schema = json.loads(resources.files("bptrace.export").joinpath("trace.schema.json").read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    for toml in sorted(GALLERY.glob("*.toml")):
+        trace = trace_from_source(toml)
+        out = tmp_path / f"{toml.stem}.json"
+        export_trace(trace, out, None, None)
+        errors = [e.message for e in validator.iter_errors(json.loads(out.read_text()))]
+        assert not errors, (toml.name, errors[:3])
+    trace = trace_from_source(GALLERY / "derivative_on_preactivation.toml")
+    for suffix in (".md", ".html"):
+        out = tmp_path / f"note{suffix}"
+        export_trace(trace, out, None, None)
+        assert "sigmoid_derivative(Z1)" in out.read_text()
