@@ -83,6 +83,8 @@ def check_step(ctx: CodeContext, step: StepInfo, truth: Truth) -> StepCheck:
         _check_parameter(ctx, step, truth, matcher, update, name, effective, g, result, explained)
     for finding_id in ("gradient-scale", "update-sign", "shape-broadcast", "transpose"):
         _collapse(ctx, result, finding_id)
+    if step.index == 0 or result.hits:  # every step of a long loop would cost more than it shows
+        _reference_deltas(ctx, step, matcher, result)
     result.gradients = dict(sorted(result.gradients.items(), key=_parameter_order))
     result.true_gradients = dict(sorted(result.true_gradients.items(), key=_parameter_order))
     return result
@@ -92,6 +94,18 @@ def _parameter_order(item: tuple[str, object]) -> tuple[int, str]:
     """W1, b1, W2, b2 … (layer number first)."""
     name = item[0]
     return (int(name[1:]) if name[1:].isdigit() else 1 << 20, name)
+
+
+def _reference_deltas(ctx: CodeContext, step: StepInfo, matcher: Matcher, result: StepCheck) -> None:
+    """Each named array of the backward pass that is a true gradient gets it as its reference."""
+    start = step.first_loss_op or step.start
+    for index in sorted(step.ydep):
+        if index < start or index in result.references or not ctx.named(index):
+            continue
+        matched = matcher.match(ctx.value(index))
+        if matched is not None:
+            node, factor = matched
+            result.references[index] = factor * matcher.truth.grads[node]
 
 
 def _collapse(ctx: CodeContext, result: StepCheck, finding_id: str) -> None:

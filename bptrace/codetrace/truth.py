@@ -24,7 +24,8 @@ def _as_2d(value: np.ndarray, columns: bool) -> np.ndarray:
         return value
     if value.ndim == 0:
         return value.reshape(1, 1)
-    return value.reshape(1, -1) if columns else value.reshape(-1, 1)
+    # A 1-D output is one sample's features (W @ x or x @ W with a vector x).
+    return value.reshape(-1, 1) if columns else value.reshape(1, -1)
 
 
 def step_truth(ctx: CodeContext, step: StepInfo, loss_name: str, reduction: str) -> Truth | str:
