@@ -152,6 +152,7 @@ class Structure:
 
     def _outputs(self, step: StepInfo) -> None:
         pdep = self._param_dependent()
+        candidates: list[tuple[int, int, int]] = []  # (op, output side, target side)
         for node in self._loss_candidates(step):
             if node.op not in ELEMENTWISE_BINARY or len(node.parents) != 2:
                 continue
@@ -163,10 +164,14 @@ class Structure:
                 continue
             if np.size(self.nodes[target].value) != np.size(self.nodes[out].value) or self.is_source(out):
                 continue
-            step.first_loss_op = node.index
-            step.output = self._unwrap(out, pdep)
-            step.target = target
-            break
+            candidates.append((node.index, out, target))
+            if step.index and len(candidates) == 1 and self.nodes[node.index].site == self._loss_site():
+                break  # the same line as step 0's loss: no need to look further
+        chosen = next((c for c in candidates if not self._is_mask(c, candidates)), None)
+        if chosen is not None:
+            step.first_loss_op = chosen[0]
+            step.output = self._unwrap(chosen[1], pdep)
+            step.target = chosen[2]
         if step.output is None:
             return
         step.cone = self._cone(step.output, pdep)
@@ -174,6 +179,26 @@ class Structure:
             if index in self.root or self.is_source(index):
                 step.params[self.root.get(index, index)] = index
         step.ydep = self._ydep(step)
+
+    def _loss_site(self) -> int | None:
+        first = self.steps[0].first_loss_op if self.steps else None
+        return self.nodes[first].site if first is not None else None
+
+    def _is_mask(self, candidate: tuple[int, int, int], candidates: list[tuple[int, int, int]]) -> bool:
+        """A dropout-like mask multiplies a forward value, and later the gradient that flowed back through it;
+        the targets Y meet only the output."""
+        op, out, target = candidate
+        later = [c for c in candidates if c[0] > op and c[2] == target and c[1] != out]
+        return any(op in self._ancestors(c[1]) for c in later)
+
+    def _ancestors(self, index: int) -> set[int]:
+        seen, stack = set(), [index]
+        while stack:
+            current = stack.pop()
+            if current not in seen:
+                seen.add(current)
+                stack.extend(node_parents(self.nodes[current]))
+        return seen
 
     def _loss_candidates(self, step: StepInfo) -> list[Node]:
         """Step 0's loss line first: a training loop runs the same lines every step."""

@@ -20,6 +20,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
         ("class_rows.py", "half_sse", "sum", 2, {"implicit-learning-rate"}),
         ("dict_params_minibatch.py", "mse", "mean", 4, set()),
         ("cache_dicts.py", "bce", "mean", 3, set()),
+        ("dropout_columns.py", "bce", "mean", 2, set()),
     ],
 )
 def test_correct_program_has_no_error(name: str, loss: str, reduction: str, train_steps: int, warnings: set[str]) -> None:
