@@ -1,9 +1,16 @@
 """Code mode: run a learner's own NumPy backprop code, derive the truth, name its mistakes.
 
 ``record_code`` is the one entry point (``bptrace.sources`` calls it):
-loader (.py/.ipynb) → rewrite (AST hooks) → execute (runtime Recorder) →
-structure (parameters, steps, output, layers) → truth (own reverse pass) →
-diagnose/explain/warn (findings) → build (the Trace).
+
+- loader: .py / .ipynb into cells (magics neutralised, line numbers kept);
+- rewrite + runtime + execute (+ imports for the learner's own modules): run the file as
+  ``__main__`` with every NumPy op reporting to the Recorder (one Node per value);
+- structure + layers: parameters and their updates, training steps, output and targets,
+  the forward cone, the layers (which array is f(z) of which), all from data flow and numbers;
+- truth + reverse: the true loss and ∂L/∂node by bptrace's own reverse pass;
+- diagnose + explain + probe + compare: the learner's gradients against the truth, the cause
+  named at the first divergence; warn: warnings, non-finite values, silent broadcasts;
+- build: the Trace (one Step per op, plus the true loss).
 """
 
 from __future__ import annotations
