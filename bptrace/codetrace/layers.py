@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from bptrace.codetrace.structure import StepInfo
 
 _LAYER_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "softmax")
+_AFFINE = frozenset({"add", "matmul", "dot"})
 
 
 @dataclass
@@ -44,6 +45,7 @@ def layers_like(nodes: list[Node], step: StepInfo, first: StepInfo, columns: boo
         layers.append(Layer(zs[0], as_[0], layer.activation))
     return layers
 
+
 def find_layers(nodes: list[Node], step: StepInfo, columns: bool) -> list[Layer]:
     layers: list[Layer] = []
     feature_axis = 0 if columns else -1
@@ -51,17 +53,22 @@ def find_layers(nodes: list[Node], step: StepInfo, columns: bool) -> list[Layer]
         a = np.asarray(nodes[index].value)
         if a.dtype.kind != "f" or index in step.params.values():
             continue
+        found: Layer | None = None
         for z_index in _near_ancestors(nodes, index, step.cone):
             z = np.asarray(nodes[z_index].value)
             if z.shape != a.shape or np.allclose(z, a):
                 continue
-            name = _which_activation(z, a, feature_axis)
+            name = _which_activation(z, a, feature_axis, (found.activation,) if found else _LAYER_ACTIVATIONS)
             if name:
-                layers.append(Layer(z_index, index, name))
-                break
+                found = Layer(z_index, index, name)
+                if nodes[z_index].op in _AFFINE or name != "softmax":
+                    break  # softmax is shift-invariant: prefer Z itself to the shifted Z - max(Z)
+        if found is not None:
+            layers.append(found)
     # An activation composed of several ops (1/(1+exp(-z))) matches once, at its result.
     inner = {la.z for la in layers}
     return [la for la in layers if la.a not in inner]
+
 
 def _near_ancestors(nodes: list[Node], index: int, cone: set[int], depth: int = 6) -> list[int]:
     found: list[int] = []

@@ -21,6 +21,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
         ("dict_params_minibatch.py", "mse", "mean", 4, set()),
         ("cache_dicts.py", "bce", "mean", 3, set()),
         ("dropout_columns.py", "bce", "mean", 2, set()),
+        ("softmax_columns.py", "cross_entropy", "mean", 2, set()),
     ],
 )
 def test_correct_program_has_no_error(name: str, loss: str, reduction: str, train_steps: int, warnings: set[str]) -> None:
@@ -57,3 +58,13 @@ def test_passing_the_activation_as_the_cache_is_named(tmp_path: Path) -> None:
     errors = [(f.id, f.line) for f in trace.findings if f.severity == "error"]
     assert errors == [("derivative-on-activation", line)]
     assert "x = A2, an activation" in trace.findings[0].message
+
+
+def test_an_extra_derivative_after_softmax_is_a_loss_output_mismatch(tmp_path: Path) -> None:
+    text = (FIXTURES / "softmax_columns.py").read_text()
+    line = text.splitlines().index("    dZ2 = (A2 - Y) / m") + 1
+    buggy = tmp_path / "buggy.py"
+    buggy.write_text(text.replace("dZ2 = (A2 - Y) / m", "dZ2 = (A2 - Y) * A2 * (1 - A2) / m"))
+    trace = record_code(buggy, loss="cross_entropy", reduction="mean")
+    assert [(f.id, f.line) for f in trace.findings if f.severity == "error"] == [("loss-output-mismatch", line)]
+    assert "∂L/∂Z2" in trace.findings[0].message
