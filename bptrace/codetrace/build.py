@@ -56,6 +56,8 @@ def _phases(ctx: CodeContext, step: StepInfo) -> dict[int, Phase]:
     for index in range(step.start, step.end):
         if index in update_nodes:
             phases[index] = "update"
+        elif step.first_loss_op is not None and index < step.first_loss_op:
+            phases[index] = "forward"  # the targets are data the forward pass reads, not a gradient
         elif index in step.ydep:
             phases[index] = "backward" if index in feeds_update else "loss"
         elif step.first_loss_op is not None and index > step.first_loss_op and index not in step.cone:

@@ -84,6 +84,9 @@ class Recorder:
         self.by_id: dict[int, int] = {}
         self.calls: list[UserCall] = []
         self.failed: list[Failed] = []
+        # Views recorded so far, by the array that owns their memory: an in-place update of that
+        # array must not rewrite the numbers an earlier step showed (W2.T before `W2 -= …`).
+        self.views: dict[int, list[int]] = {}
         self.enabled = True
         self.user_modules = {"__main__"}  # plus the learner's own modules beside the script
 
@@ -109,7 +112,14 @@ class Recorder:
         node = Node(index, site, op, parents, value, kwargs)
         self.nodes.append(node)
         self.by_id[id(value)] = index
+        if isinstance(value, np.ndarray) and value.base is not None:
+            self.views.setdefault(id(_owner(value)), []).append(index)
         return index
+
+    def _freeze_views(self, array: np.ndarray) -> None:
+        """Before ``array`` changes in place, recorded views of its memory keep their current numbers."""
+        for index in self.views.pop(id(_owner(array)), []):
+            self.nodes[index].value = np.array(self.nodes[index].value)
 
     # ------------------------------------------------------------ hooks
 
@@ -170,6 +180,7 @@ class Recorder:
         assert isinstance(old, int)
         parents = (old, self.ref(value))
         snapshot = current.copy()
+        self._freeze_views(current)
         try:
             result = _INPLACE[op](current, value)
         except Exception:
@@ -188,6 +199,7 @@ class Recorder:
         assert isinstance(old, int)
         parents = (old, Const(index), self.ref(value))
         snapshot = obj.copy()
+        self._freeze_views(obj)
         obj[index] = value
         self.nodes[old].value = snapshot
         new = self.add(site, "setitem", parents, obj)
@@ -212,6 +224,13 @@ class Recorder:
         node.names.append(name)
         if node.best is None or depth < node.best[0]:
             node.best = (depth, name)
+
+
+def _owner(array: np.ndarray) -> np.ndarray:
+    """The array that owns the memory a view looks at."""
+    while isinstance(array.base, np.ndarray):
+        array = array.base
+    return array
 
 
 def _is_user_function(func: Any, modules: set[str]) -> bool:

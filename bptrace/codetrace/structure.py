@@ -162,7 +162,7 @@ class Structure:
             out, target = (a, b) if a in pdep else (b, a)
             if np.size(self.nodes[target].value) < 2 and np.size(self.nodes[out].value) > 1:
                 continue
-            if np.size(self.nodes[target].value) != np.size(self.nodes[out].value) or self.is_source(out):
+            if np.size(self.nodes[target].value) != np.size(self.nodes[out].value) or out in self.root:
                 continue
             candidates.append((node.index, out, target))
             if step.index and len(candidates) == 1 and self.nodes[node.index].site == self._loss_site():
@@ -176,7 +176,7 @@ class Structure:
             return
         step.cone = self._cone(step.output, pdep)
         for index in step.cone:
-            if index in self.root or self.is_source(index):
+            if index in self.root:  # a version of a parameter (W.T read from it is not one)
                 step.params[self.root.get(index, index)] = index
         step.ydep = self._ydep(step)
 
@@ -211,7 +211,7 @@ class Structure:
 
     def _unwrap(self, out: int, pdep: set[int]) -> int:
         node = self.nodes[out]
-        while node.op in _LOSS_WRAPPERS and not self.is_source(node.index):
+        while node.op in _LOSS_WRAPPERS and node.index not in self.root:
             inner = [p for p in node_parents(node) if p in pdep]
             if len(inner) != 1 or np.shape(self.nodes[inner[0]].value) != np.shape(node.value):
                 break
@@ -227,7 +227,7 @@ class Structure:
             if index in cone or index not in pdep:
                 continue
             cone.add(index)
-            if index in self.root or self.is_source(index):
+            if index in self.root:
                 continue
             stack.extend(node_parents(self.nodes[index]))
         return cone

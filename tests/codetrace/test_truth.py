@@ -89,3 +89,35 @@ def test_reference_gradients_match_finite_differences(case: tuple) -> None:
                 down[name][i] -= 1e-6
                 numeric[i] = (f(up) - f(down)) / 2e-6
             np.testing.assert_allclose(truth[name], numeric, rtol=1e-5, atol=1e-8, err_msg=f"{path} {name} step {train_step}")
+
+
+def test_views_of_parameters_keep_the_numbers_they_had(tmp_path: Path) -> None:
+    """`X @ W.T` reads W through a view; the in-place update after it must not change the recorded view."""
+    program = tmp_path / "views.py"
+    program.write_text(
+        "import numpy as np\n"
+        "W = np.random.randn(2, 3)\n"
+        "X = np.array([[0.5, -1.0, 2.0], [1.5, 0.3, -0.7]])\n"
+        "Y = np.array([[0.2, 0.9], [0.4, 0.1]])\n"
+        "for _ in range(2):\n"
+        "    Wt = W.T\n"
+        "    A = np.tanh(X @ Wt)\n"
+        "    dZ = (A - Y) * (1 - A ** 2)\n"
+        "    W -= 0.5 * (X.T @ dZ).T\n"
+    )
+    trace = record_code(program, loss="half_sse", reduction="sum")
+    assert trace.train_steps == 2 and trace.error_count() == 0, [f.message for f in trace.findings]
+    X = np.array([[0.5, -1.0, 2.0], [1.5, 0.3, -0.7]])
+    Y = np.array([[0.2, 0.9], [0.4, 0.1]])
+    f = lambda w: 0.5 * float(np.sum((np.tanh(X @ w.T) - Y) ** 2))
+    for train_step in range(2):
+        w = _params_at(trace, train_step, ["W1"])["W1"]
+        view = next(s for s in trace.steps if s.target == "Wt" and s.train_step == train_step)
+        np.testing.assert_array_equal(view.value, w.T)  # the numbers the forward pass used
+        numeric = np.zeros_like(w)
+        for i in np.ndindex(w.shape):
+            up, down = w.copy(), w.copy()
+            up[i] += 1e-6
+            down[i] -= 1e-6
+            numeric[i] = (f(up) - f(down)) / 2e-6
+        np.testing.assert_allclose(trace.reference_gradients[train_step]["W1"], numeric, rtol=1e-5, atol=1e-8)
