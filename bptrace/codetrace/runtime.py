@@ -158,15 +158,23 @@ class Recorder:
         if user:
             record = UserCall(site, func, args, tuple(self.by_id.get(id(a)) if isinstance(a, ARRAY_TYPES) else None for a in args))
             self.calls.append(record)
+        out = kwargs.get("out")
+        if isinstance(out, np.ndarray):  # np.maximum(Z, 0, out=Z): a new version of Z, like Z[...] = …
+            old = self.ref(out)
+            assert isinstance(old, int)
+            snapshot = out.copy()
+            self._freeze_views(out)
         result = func(*args, **kwargs)
         if user:
             record.result = self.by_id.get(id(result)) if isinstance(result, ARRAY_TYPES) else None
             return result
-        if not isinstance(result, ARRAY_TYPES) or any(result is a for a in args):
+        if isinstance(out, np.ndarray):
+            self.nodes[old].value = snapshot
+        elif not isinstance(result, ARRAY_TYPES) or any(result is a for a in args):
             return result
         op, operands = _op_of(func, args)
         parents = tuple(self.ref(a) for a in operands)
-        self.add(site, op, parents, result, **kwargs)
+        self.add(site, op, parents, result, **{k: v for k, v in kwargs.items() if k != "out"})
         return result
 
     def iop(self, site: int, current: Any, value: Any) -> Any:

@@ -61,3 +61,14 @@ def test_notebook_cells_run_in_order_with_magics_neutralised() -> None:
     dz2 = next(s for s in trace.steps if s.target == "dZ2")
     assert (dz2.source.file, dz2.source.line) == ("functions_columns.ipynb#cell6", 2)
     assert trace.error_count() == 0
+
+
+def test_out_arguments_make_a_new_version(tmp_path: Path) -> None:
+    program = tmp_path / "out.py"
+    program.write_text("import numpy as np\nZ = np.array([[-1.0, 2.0], [3.0, -4.0]])\nnp.maximum(Z, 0, out=Z)\nS = Z * 2\n")
+    trace = record_code(program, loss="half_sse")
+    z = next(s for s in trace.steps if s.target == "Z")
+    assert z.value.tolist() == [[-1.0, 2.0], [3.0, -4.0]]  # the version before the in-place op keeps its numbers
+    new = next(s for s in trace.steps if s.op == "maximum")
+    assert new.value.tolist() == [[0.0, 2.0], [3.0, 0.0]] and new.source is not None and new.source.line == 3
+    assert next(s for s in trace.steps if s.target == "S").inputs[0] == new.target
