@@ -115,7 +115,8 @@ def note_for(finding: Finding) -> FindingNote:
     if pitfall is None:
         title = finding.id.replace("-", " ").capitalize()
         return FindingNote(finding, title, message.strip(), None, fix_in_message.strip() or None)
-    return FindingNote(finding, pitfall.title, message.strip(), pitfall.explanation, pitfall.fix)
+    # A fix written into the finding is the specific one; the catalogue's is the general one.
+    return FindingNote(finding, pitfall.title, message.strip(), pitfall.explanation, fix_in_message.strip() or pitfall.fix)
 
 
 def findings_of(trace: Trace, step: Step) -> list[Finding]:

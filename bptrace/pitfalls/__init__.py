@@ -8,11 +8,34 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bptrace.pitfalls import dead_relu, non_finite, saturated_units
+from bptrace.pitfalls import (
+    bias_sum_axis,
+    dead_relu,
+    derivative_on_activation,
+    derivative_on_preactivation,
+    exception,
+    exp_overflow,
+    gradient_mismatch,
+    gradient_scale,
+    implicit_learning_rate,
+    loss_output_mismatch,
+    non_finite,
+    saturated_units,
+    shape_broadcast,
+    stale_weights,
+    transpose,
+    update_sign,
+)
 from bptrace.pitfalls.base import SEVERITIES, Pitfall
 from bptrace.trace import Finding, ScenarioInfo, Step
 
-_MODULES = (non_finite, saturated_units, dead_relu)
+_MODULES = (
+    non_finite, saturated_units, dead_relu,
+    # code mode: detected by bptrace.codetrace, the text lives here
+    derivative_on_preactivation, derivative_on_activation, loss_output_mismatch, gradient_scale, bias_sum_axis,
+    transpose, stale_weights, update_sign, shape_broadcast, gradient_mismatch, exception, implicit_learning_rate,
+    exp_overflow,
+)
 
 CATALOGUE: dict[str, Pitfall] = {module.PITFALL.id: module.PITFALL for module in _MODULES}
 

@@ -65,7 +65,8 @@ def test_bad_detail_is_bad_input(long_trace: Trace, detail: str) -> None:
 
 def test_code_mode_findings_are_call_outs_with_their_fix(code_trace: Trace) -> None:
     note = render(code_trace)
-    assert "> [!CAUTION]\n> **Derivative on preactivation** (derivative-on-preactivation, error, impl.py line 12, step 3)" in note
+    # The title comes from the pitfall catalogue (code mode registers its ids there).
+    assert "> [!CAUTION]\n> **Derivative helper given z instead of the activation** (derivative-on-preactivation, error, impl.py line 12, step 3)" in note
     assert "> **Fix:** pass A1, the activation." in note
     assert "> *Why:* Once a NaN or inf appears" in note  # from the catalogue
     # An id the catalogue does not know speaks through its message and the fix inside it.

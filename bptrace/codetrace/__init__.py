@@ -1,0 +1,133 @@
+"""Code mode: run a learner's own NumPy backprop code, derive the truth, name its mistakes.
+
+``record_code`` is the one entry point (``bptrace.sources`` calls it):
+
+- loader: .py / .ipynb into cells (magics neutralised, line numbers kept);
+- rewrite + runtime + execute (+ imports for the learner's own modules): run the file as
+  ``__main__`` with every NumPy op reporting to the Recorder (one Node per value);
+- structure + layers: parameters and their updates, training steps, output and targets,
+  the forward cone, the layers (which array is f(z) of which), all from data flow and numbers;
+- truth + reverse: the true loss and ∂L/∂node by bptrace's own reverse pass;
+- diagnose + explain + probe + compare: the learner's gradients against the truth, the cause
+  named at the first divergence; warn: warnings, non-finite values, silent broadcasts;
+- build: the Trace (one Step per op, plus the true loss).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from bptrace.codetrace.build import Built, build_steps, finding
+from bptrace.codetrace.context import CodeContext, Hit
+from bptrace.codetrace.diagnose import StepCheck, check_step
+from bptrace.codetrace.execute import Run, run_file
+from bptrace.codetrace.structure import Structure
+from bptrace.codetrace.truth import Truth, step_truth
+from bptrace.codetrace.warn import DETECTORS
+from bptrace.pitfalls import CATALOGUE
+from bptrace.trace import Finding, ScenarioInfo, Trace
+
+__all__ = ["record_code"]
+
+
+def record_code(
+    path: Path, *, loss: str, reduction: str = "mean", seed: int = 0, name: str | None = None,
+    description: str | None = None,
+) -> Trace:
+    run = run_file(Path(path), seed)
+    recorder = run.recorder
+    structure = Structure(recorder.nodes, [(f.site, f.op, f.parents) for f in recorder.failed])
+    ctx = CodeContext(recorder.nodes, run.sites, recorder.calls, structure, recorder)
+    truths: dict[int, Truth] = {}
+    checks: dict[int, StepCheck] = {}
+    notes: list[str] = []
+    for step in structure.steps:
+        truth = step_truth(ctx, step, loss, reduction)
+        if isinstance(truth, str):
+            if truth not in notes and (step.updates or step.index == 0):
+                notes.append(truth)
+            continue
+        truths[step.index] = truth
+        checks[step.index] = check_step(ctx, step, truth)
+    built = build_steps(ctx, truths, checks, loss, reduction)
+    findings = _findings(ctx, built, checks, run)
+    steps = list(built.steps)
+    per_step: dict[int, list[str]] = {}
+    for f in findings:
+        if f.step is not None:
+            per_step.setdefault(f.step, []).append(f.id)
+    steps = [replace(s, findings=tuple(dict.fromkeys(per_step[s.index]))) if s.index in per_step else s for s in steps]
+    return Trace(
+        scenario=_info(path, run, structure, ctx, loss, reduction, name, description, notes),
+        steps=tuple(steps),
+        losses=tuple(truths[s.index].loss if s.index in truths else float("nan") for s in structure.steps),
+        gradients=tuple(checks[s.index].gradients if s.index in checks else {} for s in structure.steps),
+        parameters=_final_parameters(ctx),
+        findings=tuple(findings),
+        reference_gradients=tuple(checks[s.index].true_gradients if s.index in checks else {} for s in structure.steps),
+    )
+
+
+def _findings(ctx: CodeContext, built: Built, checks: dict[int, StepCheck], run: Run) -> list[Finding]:
+    hits: list[tuple[str, Hit]] = []
+    for index in sorted(checks):
+        for finding_id, found in checks[index].hits.items():
+            hits.extend((finding_id, hit) for hit in found)
+    for finding_id, detector in DETECTORS.items():
+        hits.extend((finding_id, hit) for hit in detector(ctx))
+    findings: list[Finding] = []
+    seen: set[tuple[str, str | None, int | None]] = set()
+    for finding_id, hit in hits:
+        made = finding(ctx, built, finding_id, hit)
+        key = (made.id, made.file, made.line)
+        if key not in seen:
+            seen.add(key)
+            findings.append(made)
+    if run.raised is not None:
+        last = len(built.steps) - 1 if built.steps else None
+        pitfall = CATALOGUE["exception"]
+        findings.append(Finding("exception", "error", last, f"{run.raised.kind}: {run.raised.message}. The trace stops "
+                                f"here. Fix: {pitfall.fix}", run.raised.file, run.raised.line))
+    findings.sort(key=lambda f: (f.step if f.step is not None else 1 << 30))
+    return findings
+
+
+def _final_parameters(ctx: CodeContext) -> dict[str, np.ndarray]:
+    latest: dict[int, int] = {}
+    for version, root in ctx.structure.root.items():
+        latest[root] = max(latest.get(root, root), version)
+    for root in ctx.structure.names:
+        latest.setdefault(root, root)
+    return {ctx.structure.names.get(r, ctx.name(r)): np.asarray(ctx.nodes[v].value, dtype=np.float64)
+            for r, v in sorted(latest.items(), key=lambda kv: ctx.structure.names.get(kv[0], "~"))}
+
+
+def _info(path: Path, run: Run, structure: Structure, ctx: CodeContext, loss: str, reduction: str,
+          name: str | None, description: str | None, notes: list[str]) -> ScenarioInfo:
+    layers: list[tuple[int, str]] = []
+    first = structure.steps[0] if structure.steps else None
+    acts = {la.z: la.activation for la in first.layers} if first else {}
+    names = sorted(((n, r) for r, n in structure.names.items() if n.startswith("W")), key=lambda t: int(t[0][1:]))
+    for number, (_wname, root) in enumerate(names):
+        w = ctx.value(root)
+        if w.ndim != 2:
+            continue
+        outs, ins = (w.shape[0], w.shape[1]) if structure.columns else (w.shape[1], w.shape[0])
+        if number == 0:
+            layers.append((ins, ""))
+        layers.append((outs, _layer_activation(acts, number)))
+    text = "\n\n".join(f"# {cell.label}\n{cell.text}" for cell in run.cells) if len(run.cells) > 1 else run.cells[0].text
+    about = description or f"Code mode: {path.name}, traced as it runs."
+    return ScenarioInfo(
+        name=name or path.name, mode="code", loss=loss, reduction=reduction,
+        description=" ".join([about, *notes]), layout="columns" if structure.columns else "rows",
+        layers=tuple(layers), source_file=str(path), source_text=text,
+    )
+
+
+def _layer_activation(acts: dict[int, str], number: int) -> str:
+    ordered = sorted(acts.items())
+    return ordered[number][1] if number < len(ordered) else "linear"

@@ -1,0 +1,67 @@
+"""What code-mode detectors read: the recorded nodes, their sites and the recovered structure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bptrace.codetrace.rewrite import Site
+from bptrace.codetrace.runtime import Node, Recorder, UserCall
+from bptrace.codetrace.structure import StepInfo, Structure
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A detector's answer: the node it is about, the site whose line to show, the message."""
+
+    node: int
+    site: int | None
+    message: str
+
+
+@dataclass
+class CodeContext:
+    nodes: list[Node]
+    sites: list[Site]
+    calls: list[UserCall]
+    structure: Structure
+    recorder: Recorder | None = None
+    outer_call: dict[int, int] = field(default_factory=dict)  # result node -> site of the outermost user call
+
+    def __post_init__(self) -> None:
+        for call in self.calls:
+            if call.result is not None:
+                self.outer_call.setdefault(call.result, call.site)
+
+    def site_of(self, index: int) -> int | None:
+        """Where a node shows: the learner's call of a helper (A1 = relu(Z1)), else its own line."""
+        if index in self.outer_call:
+            return self.outer_call[index]
+        site = self.nodes[index].site
+        return site if site >= 0 else None
+
+    def name(self, index: int) -> str:
+        node = self.nodes[index]
+        if node.best is not None:
+            return node.best[1]
+        site = self.sites[node.site] if node.site >= 0 else None
+        if site is None:
+            return f"array{index}"
+        return site.target or site.text
+
+    def named(self, index: int) -> bool:
+        node = self.nodes[index]
+        return bool(node.names) or (node.site >= 0 and self.sites[node.site].target is not None)
+
+    def step_of(self, index: int) -> StepInfo:
+        for step in self.structure.steps:
+            if step.start <= index < step.end:
+                return step
+        return self.structure.steps[-1]
+
+    def sample_axis(self) -> int:
+        return 1 if self.structure.columns else 0
+
+    def value(self, index: int) -> np.ndarray:
+        return np.asarray(self.nodes[index].value)

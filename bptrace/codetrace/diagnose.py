@@ -1,0 +1,217 @@
+"""Check every gradient the learner's code produced against the truth; name the first divergence.
+
+Per parameter update ``W -= lr * G`` the effective gradient G is compared with
+the true ∂L/∂W. A wrong G is explained directly when the numbers say how
+(sign, 1/m, transpose, bias axis, shape); otherwise its derivation is walked
+in the order the code ran, to the first named array that equals no true
+gradient, and ``explain`` names the cause there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bptrace.codetrace.compare import close, relative_error, scales
+from bptrace.codetrace.context import CodeContext, Hit
+from bptrace.codetrace.explain import explain
+from bptrace.codetrace.structure import StepInfo, Update
+from bptrace.codetrace.truth import Truth
+from bptrace.codetrace.warn import silent_broadcast
+from bptrace.numbers import array_summary
+
+
+@dataclass
+class StepCheck:
+    """One training step's verdict: errors found, references per node, gradients both ways."""
+
+    hits: dict[str, list[Hit]] = field(default_factory=dict)
+    references: dict[int, np.ndarray] = field(default_factory=dict)
+    gradients: dict[str, np.ndarray] = field(default_factory=dict)
+    true_gradients: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def add(self, finding_id: str, hit: Hit) -> None:
+        self.hits.setdefault(finding_id, []).append(hit)
+
+
+class Matcher:
+    """Which true gradient (and factor) an array of the learner's equals."""
+
+    def __init__(self, ctx: CodeContext, step: StepInfo, truth: Truth) -> None:
+        self.ctx, self.step, self.truth = ctx, step, truth
+        layer_nodes = [la.a for la in step.layers] + [la.z for la in step.layers]
+        others = sorted((n for n in step.cone if n not in layer_nodes), reverse=True)
+        self.order = [n for n in layer_nodes + others if n in truth.grads]
+        self.factors = scales(truth.samples)
+
+    def match(self, value: np.ndarray) -> tuple[int, float] | None:
+        value = np.asarray(value)
+        for factor in self.factors:
+            for node in self.order:
+                g = self.truth.grads[node]
+                if g.shape == value.shape and close(value, factor * g):
+                    return node, factor
+        return None
+
+    def nearest(self, value: np.ndarray) -> int | None:
+        """The forward node whose gradient the array is closest to (for expected-vs-got)."""
+        value = np.asarray(value, dtype=np.float64)
+        best = [(relative_error(value, self.truth.grads[n]), n) for n in self.order if self.truth.grads[n].shape == value.shape]
+        return min(best)[1] if best else None
+
+
+def check_step(ctx: CodeContext, step: StepInfo, truth: Truth) -> StepCheck:
+    result = StepCheck()
+    matcher = Matcher(ctx, step, truth)
+    explained: set[int] = set()
+    for update in sorted(step.updates, key=lambda u: (u.gradient or 0)):
+        root = ctx.structure.root.get(update.old, update.old)
+        name = ctx.structure.names.get(root, ctx.name(update.old))
+        version = step.params.get(root)
+        if update.gradient is None or version is None or version not in truth.grads:
+            continue
+        g = truth.grads[version]
+        got = ctx.value(update.gradient).astype(np.float64)
+        if not np.all(np.isfinite(g)):
+            continue  # no verdict against a non-finite truth; non-finite values are their own finding
+        direction = -update.sign * (1.0 if update.learning_rate >= 0 else -1.0)
+        effective = direction * got
+        result.gradients[name] = effective
+        result.true_gradients[name] = g
+        result.references[update.gradient] = g if direction > 0 else -g
+        _check_parameter(ctx, step, truth, matcher, update, name, effective, g, result, explained)
+    for finding_id in ("gradient-scale", "update-sign", "shape-broadcast", "transpose"):
+        _collapse(ctx, result, finding_id)
+    if step.index == 0 or result.hits:  # every step of a long loop would cost more than it shows
+        _reference_deltas(ctx, step, matcher, result)
+    result.gradients = dict(sorted(result.gradients.items(), key=_parameter_order))
+    result.true_gradients = dict(sorted(result.true_gradients.items(), key=_parameter_order))
+    return result
+
+
+def _parameter_order(item: tuple[str, object]) -> tuple[int, str]:
+    """W1, b1, W2, b2 … (layer number first)."""
+    name = item[0]
+    return (int(name[1:]) if name[1:].isdigit() else 1 << 20, name)
+
+
+def _reference_deltas(ctx: CodeContext, step: StepInfo, matcher: Matcher, result: StepCheck) -> None:
+    """Each named array of the backward pass that is a true gradient gets it as its reference."""
+    start = step.first_loss_op or step.start
+    for index in sorted(step.ydep):
+        if index < start or index in result.references or not ctx.named(index):
+            continue
+        matched = matcher.match(ctx.value(index))
+        if matched is not None:
+            node, factor = matched
+            result.references[index] = factor * matcher.truth.grads[node]
+
+
+def _collapse(ctx: CodeContext, result: StepCheck, finding_id: str) -> None:
+    """One finding for one habit: the first line, naming the others, not four copies."""
+    hits = sorted(result.hits.get(finding_id, []), key=lambda h: h.node)
+    if len(hits) < 2:
+        return
+    lines = sorted({ctx.sites[h.site].line for h in hits[1:] if h.site is not None})
+    also = f" The same at line(s) {', '.join(map(str, lines))}." if lines else ""
+    first = hits[0]
+    result.hits[finding_id] = [Hit(first.node, first.site, first.message + also)]
+
+
+def _check_parameter(
+    ctx: CodeContext, step: StepInfo, truth: Truth, matcher: Matcher, update: Update, name: str,
+    effective: np.ndarray, g: np.ndarray, result: StepCheck, explained: set[int],
+) -> None:
+    grad_node = update.gradient
+    assert grad_node is not None
+    got_site = ctx.site_of(grad_node)
+    learner = ctx.sites[update.site].target
+    shown = name if learner in (None, name) else f"{name} ({learner})"
+    m = truth.samples
+    if close(effective, g):
+        return
+    numbers = f"expected ∂L/∂{shown} = {array_summary(g)}, got {array_summary(effective)}"
+    if effective.shape != g.shape:
+        if _after_broadcast(ctx, step, grad_node):
+            pass  # reported where the broadcast happened (warn.silent_broadcast)
+        elif effective.size == g.size and close(effective.reshape(g.shape), g):
+            result.add("shape-broadcast", Hit(grad_node, got_site, f"{ctx.name(grad_node)} has shape "
+                       f"{effective.shape} but {name} has shape {g.shape}: the numbers are right, the shape makes "
+                       "the update broadcast."))
+        elif name.startswith("b") and _bias_axis(ctx, step, truth, update, effective):
+            result.add("bias-sum-axis", Hit(grad_node, got_site, f"{ctx.name(grad_node)} has shape "
+                       f"{effective.shape}, {name} has shape {g.shape}: the bias gradient must sum ∂L/∂Z over the "
+                       f"samples only ({numbers})."))
+        elif effective.T.shape == g.shape and any(close(effective.T, f * g) for f in scales(m)):
+            result.add("transpose", Hit(grad_node, got_site, f"{ctx.name(grad_node)} is the transpose of ∂L/∂{name} ({numbers})."))
+        else:
+            result.add("shape-broadcast", Hit(grad_node, got_site, f"{ctx.name(grad_node)} has shape {effective.shape} "
+                       f"but {name} has shape {g.shape}: numpy broadcast them silently ({numbers})."))
+        explained.add(grad_node)
+        return
+    if close(effective, -g):
+        result.add("update-sign", Hit(update.node if update.node >= 0 else grad_node, update.site,
+                   f"{name} moved up its gradient: the update adds lr·∂L/∂{name} instead of subtracting it ({numbers})."))
+        return
+    if m > 1 and (close(effective, m * g) or close(effective, g / m)):
+        how = "m times" if close(effective, m * g) else "1/m of"
+        result.add("gradient-scale", Hit(grad_node, got_site, f"{ctx.name(grad_node)} is {how} the true ∂L/∂{name} "
+                   f"with m = {m} samples and reduction '{_reduction_word(truth, m, effective, g)}' ({numbers})."))
+        return
+    if name.startswith("b") and _bias_axis(ctx, step, truth, update, effective):
+        result.add("bias-sum-axis", Hit(grad_node, got_site, f"{ctx.name(grad_node)} sums ∂L/∂Z over the wrong axis ({numbers})."))
+        return
+    if effective.ndim == 2 and any(close(effective.T, f * g) for f in scales(m)):
+        result.add("transpose", Hit(grad_node, got_site, f"{ctx.name(grad_node)} is the transpose of ∂L/∂{name} ({numbers})."))
+        return
+    divergent = _first_divergence(ctx, step, matcher, grad_node)
+    if divergent in explained:
+        return
+    explained.add(divergent)
+    finding_id, hit = explain(ctx, step, matcher, divergent)
+    if divergent != grad_node or finding_id != "gradient-mismatch":
+        result.add(finding_id, hit)
+    else:
+        result.add(finding_id, Hit(grad_node, got_site, f"{ctx.name(grad_node)} is not ∂L/∂{name} and no known "
+                                   f"mistake explains it ({numbers})."))
+
+
+def _reduction_word(truth: Truth, m: int, effective: np.ndarray, g: np.ndarray) -> str:
+    return "mean: divide by m" if close(effective, m * g) else "sum: do not divide by m"
+
+
+def _first_divergence(ctx: CodeContext, step: StepInfo, matcher: Matcher, gradient: int) -> int:
+    chain = ctx.structure.derivation(step, gradient)
+    start = step.first_loss_op or 0
+    for index in sorted(chain):
+        if index < start:
+            continue  # the targets and what the code derived from them alone
+        if (index == gradient or ctx.named(index)) and matcher.match(ctx.value(index)) is None:
+            return index
+    return gradient
+
+
+def _after_broadcast(ctx: CodeContext, step: StepInfo, gradient: int) -> bool:
+    hits = silent_broadcast(ctx)
+    if not hits:
+        return False
+    return hits[0].node in ctx.structure.derivation(step, gradient)
+
+
+def _bias_axis(ctx: CodeContext, step: StepInfo, truth: Truth, update: Update, effective: np.ndarray) -> bool:
+    """Does the learner's bias gradient equal ∂L/∂Z unsummed, or summed over another axis?"""
+    version = step.params.get(ctx.structure.root.get(update.old, update.old))
+    for index in step.cone:
+        node = ctx.nodes[index]
+        if node.op != "add" or version not in node.parents or index not in truth.grads:
+            continue
+        gz = truth.grads[index]
+        options = [gz] + [gz.sum(axis=a, keepdims=k) for a in range(gz.ndim) for k in (True, False)]
+        options += [gz.sum()]
+        for option in options:
+            option = np.asarray(option)
+            for factor in scales(truth.samples):
+                if option.shape == effective.shape and close(effective, factor * option):
+                    return True  # callers ask only after the right sum (and its factors) failed
+    return False

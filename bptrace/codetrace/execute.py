@@ -1,0 +1,96 @@
+"""Run the learner's code as ``python impl.py`` would, with the recorder's hooks in its globals."""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import sys
+import traceback
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+import numpy as np
+
+from bptrace.codetrace.imports import local_modules
+from bptrace.codetrace.loader import Cell, load_cells
+from bptrace.codetrace.rewrite import Site, rewrite
+from bptrace.codetrace.runtime import Recorder
+
+
+@dataclass
+class Raised:
+    """The user's code raised: what, and the deepest line of the user's own code it passed."""
+
+    kind: str
+    message: str
+    file: str | None
+    line: int | None
+
+
+@dataclass
+class Run:
+    cells: list[Cell]
+    sites: list[Site]
+    recorder: Recorder
+    raised: Raised | None
+    namespace: dict[str, object]
+
+
+def run_file(path: Path, seed: int, stdout: object | None = None) -> Run:
+    """Execute the file's cells in order; user output goes to ``stdout`` (default: stderr)."""
+    cells = load_cells(path)
+    sites: list[Site] = []
+    codes = [compile(rewrite(cell.tree, cell.label, sites), cell.label, "exec") for cell in cells]
+    recorder = Recorder(sites)
+    namespace: dict[str, object] = {"__name__": "__main__", "__file__": str(path), "__builtins__": builtins}
+    namespace.update(recorder.hooks())
+    labels = {cell.label for cell in cells}
+    raised: Raised | None = None
+    saved_argv, saved_path = sys.argv, list(sys.path)
+    sys.argv = [str(path)]
+    folder = path.resolve().parent
+    sys.path.insert(0, str(folder))
+    np.random.seed(seed)  # noqa: NPY002 - the learner's code draws from the global RNG
+    shown = warnings.showwarning
+    warnings.showwarning = _at_user_line(shown, labels)
+    try:
+        with contextlib.redirect_stdout(stdout or sys.stderr), local_modules(folder, recorder, sites, labels):  # type: ignore[arg-type]
+            for code in codes:
+                exec(code, namespace)  # running the learner's file is what code mode is for
+    except SystemExit as stop:
+        if stop.code not in (None, 0):
+            raised = _raised(stop, labels)
+    except Exception as error:
+        raised = _raised(error, labels)
+    finally:
+        sys.argv, sys.path[:] = saved_argv, saved_path
+        warnings.showwarning = shown
+    return Run(cells, sites, recorder, raised, namespace)
+
+
+def _at_user_line(show: Callable[..., None], labels: set[str]) -> Callable[..., None]:
+    """NumPy's warnings name the line of the learner's code, as under `python impl.py`, not our hook's."""
+
+    def showwarning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                    file: TextIO | None = None, line: str | None = None) -> None:
+        frame = sys._getframe(1)
+        while frame is not None and frame.f_code.co_filename not in labels:
+            frame = frame.f_back  # type: ignore[assignment]
+        if frame is not None:
+            filename, lineno, line = frame.f_code.co_filename, frame.f_lineno, None
+        show(message, category, filename, lineno, file, line)
+
+    return showwarning
+
+
+def _raised(error: BaseException, labels: set[str]) -> Raised:
+    file = line = None
+    for frame, lineno in traceback.walk_tb(error.__traceback__):
+        if frame.f_code.co_filename in labels:
+            file, line = frame.f_code.co_filename, lineno
+    return Raised(type(error).__name__, str(error), file, line)
+
+

@@ -1,0 +1,224 @@
+"""Name the cause at the first array that equals no true gradient.
+
+The array's own expression is inspected with the numbers: a product of an
+upstream gradient and a local factor (which derivative was it, at what?), or a
+matrix product (stale weights, a missing transpose, a missing activation
+derivative). What matches nothing is ``gradient-mismatch`` there.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from bptrace.codetrace.compare import close
+from bptrace.codetrace.context import CodeContext, Hit
+from bptrace.codetrace.probe import probe_helper
+from bptrace.codetrace.structure import MATMUL, Layer, StepInfo
+from bptrace.numbers import array_summary
+from bptrace.ops import ACTIVATIONS
+
+if TYPE_CHECKING:
+    from bptrace.codetrace.diagnose import Matcher
+
+_FORMS = {"sigmoid": ("x·(1−x)", "σ(x)·(1−σ(x))"), "tanh": ("1−x²", "1−tanh(x)²")}
+
+
+def _expression(ctx: CodeContext, step: StepInfo, index: int) -> list[int]:
+    """The node and the unnamed gradient-carrying nodes of the same statement it is built from."""
+    stmt = ctx.sites[ctx.nodes[index].site].stmt if ctx.nodes[index].site >= 0 else None
+    found, stack = [], [index]
+    while stack:
+        current = stack.pop()
+        if current in found:
+            continue
+        found.append(current)
+        for parent in ctx.nodes[current].parents:
+            if not isinstance(parent, int) or parent not in step.ydep or ctx.named(parent):
+                continue
+            site = ctx.nodes[parent].site
+            if site >= 0 and ctx.sites[site].stmt == stmt:
+                stack.append(parent)
+    return found
+
+
+def explain(ctx: CodeContext, step: StepInfo, matcher: Matcher, index: int) -> tuple[str, Hit]:
+    for node in _expression(ctx, step, index):
+        op = ctx.nodes[node].op
+        found = _product(ctx, step, matcher, node) if op == "multiply" else None
+        if found is None and op in MATMUL:
+            found = _matrix_product(ctx, step, matcher, node)
+        if found is not None:
+            return found
+    for node in _expression(ctx, step, index):
+        found = _raw_output_gradient(ctx, step, matcher, node)
+        if found is not None:
+            return found
+    if step.first_loss_op is not None and step.first_loss_op in _expression(ctx, step, index):
+        return _output_delta(ctx, step, matcher, index)
+    expected = matcher.nearest(ctx.value(index))
+    detail = ""
+    if expected is not None:
+        detail = (f" It is closest to ∂L/∂{ctx.name(expected)} = {array_summary(matcher.truth.grads[expected])}, "
+                  f"got {array_summary(ctx.value(index))}.")
+    return "gradient-mismatch", Hit(index, ctx.site_of(index), f"{ctx.name(index)} is the first array of the "
+                                    f"backward pass that equals no true gradient.{detail}")
+
+
+def _output_delta(ctx: CodeContext, step: StepInfo, matcher: Matcher, index: int) -> tuple[str, Hit]:
+    """The learner's output delta (built from output and targets) equals neither ∂L/∂A nor ∂L/∂Z."""
+    assert step.output is not None
+    layer = _layer(step, a=step.output)
+    grads = matcher.truth.grads
+    options = [f"∂L/∂{ctx.name(step.output)} = {array_summary(grads[step.output])}"]
+    if layer is not None and layer.z in grads:
+        options.append(f"∂L/∂{ctx.name(layer.z)} = {array_summary(grads[layer.z])}")
+    output = f"a {layer.activation} output" if layer is not None else "this output"
+    return "loss-output-mismatch", Hit(index, ctx.site_of(index), f"the output delta {ctx.name(index)} = "
+        f"{array_summary(ctx.value(index))} fits neither {' nor '.join(options)} for the declared loss with "
+        f"{output} (a constant factor such as mse's 2/k, or a different loss, explains it).")
+
+
+def _split(ctx: CodeContext, step: StepInfo, node: int) -> tuple[int, int] | None:
+    """(upstream, other) operands of a binary op with exactly one gradient-carrying side."""
+    parents = ctx.nodes[node].parents
+    if len(parents) != 2 or not all(isinstance(p, int) for p in parents):
+        return None
+    a, b = parents
+    if (a in step.ydep) == (b in step.ydep):
+        return None
+    return (a, b) if a in step.ydep else (b, a)  # type: ignore[return-value]
+
+
+def _layer(step: StepInfo, *, a: int | None = None, z: int | None = None) -> Layer | None:
+    for layer in step.layers:
+        if (a is not None and layer.a == a) or (z is not None and layer.z == z):
+            return layer
+    return None
+
+
+def _product(ctx: CodeContext, step: StepInfo, matcher: Matcher, node: int) -> tuple[str, Hit] | None:
+    """D = U ⊙ L1 ⊙ L2 … with U a true gradient: which local derivative do the L's make together?"""
+    locals_: list[int] = []
+    current = node
+    while True:
+        split = _split(ctx, step, current)
+        if split is None or ctx.nodes[current].op != "multiply":
+            return None
+        upstream, local = split
+        locals_.append(local)
+        matched = matcher.match(ctx.value(upstream))
+        if matched is not None:
+            break
+        if ctx.named(upstream):
+            return None
+        current = upstream
+    target = matched[0]
+    u = ctx.value(upstream).astype(np.float64)
+    mask = np.abs(u) > 0
+    if not mask.any() or u.shape != np.shape(ctx.nodes[node].value):
+        return None
+    with np.errstate(all="ignore"):
+        lval = np.where(mask, ctx.value(node).astype(np.float64) / np.where(mask, u, 1.0), 0.0)
+    where = ctx.site_of(node)
+
+    def same(expected: np.ndarray) -> bool:
+        return expected.shape == lval.shape and close(lval[mask], expected[mask])
+
+    layer = _layer(step, a=target)
+    if layer is not None and ACTIVATIONS[layer.activation].elementwise:
+        act = ACTIVATIONS[layer.activation]
+        z, a = ctx.value(layer.z).astype(np.float64), ctx.value(layer.a).astype(np.float64)
+        right = act.derivative(z, a)
+        if same(right):
+            return None
+        zname, aname = ctx.name(layer.z), ctx.name(layer.a)
+        helper = _helper_text(ctx, locals_, layer.activation)
+        expected = f"expected {layer.activation}′({zname}) = {array_summary(right)}, got {array_summary(lval)}"
+        if layer.activation in _FORMS and same(act.derivative(z, z)):
+            return "derivative-on-preactivation", Hit(node, where, f"{helper}the local derivative was computed as "
+                f"{_FORMS[layer.activation][0]} with x = {zname}, a pre-activation; that form expects the activation "
+                f"{aname} ({expected}).")
+        if layer.activation in _FORMS and same(act.derivative(a, act.forward(a, 0))):
+            return "derivative-on-activation", Hit(node, where, f"{helper}the local derivative was computed as "
+                f"{_FORMS[layer.activation][1]} with x = {aname}, an activation; that form expects the pre-activation "
+                f"{zname} ({expected}).")
+        return "gradient-mismatch", Hit(node, where, f"{ctx.name(node)} multiplies ∂L/∂{aname} by a local derivative "
+                                        f"that is not {layer.activation}′({zname}) ({expected}).")
+    layer = _layer(step, z=target)
+    if layer is not None and layer.a == step.output:
+        return "loss-output-mismatch", Hit(node, where, f"{ctx.name(upstream)} already is ∂L/∂{ctx.name(layer.z)} "
+            f"(for this loss with a {layer.activation} output), yet {ctx.name(node)} multiplies it by another local "
+            f"derivative {array_summary(lval)}: an extra {layer.activation}′.")
+    return None
+
+
+def _helper_text(ctx: CodeContext, locals_: list[int], activation: str) -> str:
+    call = next((c for c in ctx.calls if c.result in locals_), None)
+    if call is None:
+        return ""
+    name = getattr(call.func, "__name__", "helper")
+    kind = probe_helper(ctx.recorder, call.func, activation) if ctx.recorder is not None else None
+    if kind is None:
+        return f"{name}(…): "
+    return f"{name}(x) expects {'an activation' if kind == 'activation' else 'a pre-activation'} (probed); "
+
+
+def _matrix_product(ctx: CodeContext, step: StepInfo, matcher: Matcher, node: int) -> tuple[str, Hit] | None:
+    split = _split(ctx, step, node)
+    if split is None:
+        return None
+    upstream, other = split
+    base = other
+    if ctx.nodes[other].op == "transpose" and isinstance(ctx.nodes[other].parents[0], int):
+        base = ctx.nodes[other].parents[0]
+    updated = {u.node: u for u in step.updates}
+    if base in updated:
+        old = updated[base].old
+        return "stale-weights", Hit(node, ctx.site_of(node), f"{ctx.name(node)} uses {ctx.name(base)} after this "
+            f"step's update (at line {ctx.sites[updated[base].site].line}); the chain rule needs the weights the "
+            f"forward pass used: compute every gradient before updating ({array_summary(ctx.value(old))} before, "
+            f"{array_summary(ctx.value(base))} after).")
+    u, o = ctx.value(upstream), ctx.value(other)
+    for swapped in _transposed_variants(u, o):
+        if matcher.match(swapped) is not None:
+            return "transpose", Hit(node, ctx.site_of(node), f"{ctx.name(node)} multiplies by {ctx.name(other)} "
+                                    f"where the chain rule needs its transpose (got {array_summary(ctx.value(node))}, "
+                                    f"expected {array_summary(swapped)}).")
+    matched = matcher.match(u)
+    if matched is None:
+        return None
+    target, _factor = matched
+    layer = _layer(step, a=target)
+    if layer is None or layer.activation == "linear":
+        return None
+    if target == step.output:
+        return _raw_output_gradient(ctx, step, matcher, node)
+    return "gradient-mismatch", Hit(upstream, ctx.site_of(upstream), f"{ctx.name(upstream)} is ∂L/∂{ctx.name(target)}"
+        f" but {ctx.name(node)} needs ∂L/∂{ctx.name(layer.z)}: multiply by {layer.activation}′({ctx.name(layer.z)}).")
+
+
+def _raw_output_gradient(ctx: CodeContext, step: StepInfo, matcher: Matcher, node: int) -> tuple[str, Hit] | None:
+    """An operand equal to ∂L/∂(output activation) used as if it were ∂L/∂Z of the output layer."""
+    layer = _layer(step, a=step.output)
+    if layer is None or not ACTIVATIONS[layer.activation].elementwise:
+        return None
+    for parent in ctx.nodes[node].parents:
+        if not isinstance(parent, int) or parent not in step.ydep:
+            continue
+        matched = matcher.match(ctx.value(parent))
+        if matched is not None and matched[0] == step.output:
+            return "loss-output-mismatch", Hit(parent, ctx.site_of(parent), f"{ctx.name(parent)} is "
+                f"∂L/∂{ctx.name(step.output)}, not ∂L/∂{ctx.name(layer.z)}: with this loss and a {layer.activation} "
+                f"output the output delta needs {layer.activation}′({ctx.name(layer.z)}); {ctx.name(node)} uses it "
+                "as if it had it.")
+    return None
+
+
+def _transposed_variants(u: np.ndarray, o: np.ndarray) -> list[np.ndarray]:
+    variants = []
+    for left, right in ((u, o.T), (o.T, u), (u.T, o), (o, u.T)) if o.ndim == 2 else ():
+        if left.ndim == 2 and right.ndim == 2 and left.shape[1] == right.shape[0]:
+            variants.append(left @ right)
+    return variants

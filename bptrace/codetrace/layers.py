@@ -1,0 +1,99 @@
+"""Layers, from the numbers: which forward arrays are f(z) of an earlier one, for which activation f."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from bptrace.codetrace.runtime import Node
+from bptrace.ops import ACTIVATIONS
+
+if TYPE_CHECKING:
+    from bptrace.codetrace.structure import StepInfo
+
+_LAYER_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "softmax")
+_AFFINE = frozenset({"add", "matmul", "dot"})
+
+
+@dataclass
+class Layer:
+    z: int
+    a: int
+    activation: str
+
+
+def node_parents(node: Node) -> list[int]:
+    return [p for p in node.parents if isinstance(p, int)]
+
+
+def layers_like(nodes: list[Node], step: StepInfo, first: StepInfo, columns: bool) -> list[Layer]:
+    """A later training step runs the same lines: check step 0's layers at the same sites first."""
+    by_site: dict[int, list[int]] = {}
+    for index in sorted(step.cone):
+        by_site.setdefault(nodes[index].site, []).append(index)
+    layers: list[Layer] = []
+    feature_axis = 0 if columns else -1
+    for layer in first.layers:
+        zs, as_ = by_site.get(nodes[layer.z].site, []), by_site.get(nodes[layer.a].site, [])
+        if len(zs) != 1 or len(as_) != 1:
+            return find_layers(nodes, step, columns)
+        z, a = (np.asarray(nodes[i].value) for i in (zs[0], as_[0]))
+        if z.shape != a.shape or _which_activation(z, a, feature_axis, (layer.activation,)) is None:
+            return find_layers(nodes, step, columns)
+        layers.append(Layer(zs[0], as_[0], layer.activation))
+    return layers
+
+
+def find_layers(nodes: list[Node], step: StepInfo, columns: bool) -> list[Layer]:
+    layers: list[Layer] = []
+    feature_axis = 0 if columns else -1
+    for index in sorted(step.cone):
+        a = np.asarray(nodes[index].value)
+        if a.dtype.kind != "f" or index in step.params.values():
+            continue
+        found: Layer | None = None
+        for z_index in _near_ancestors(nodes, index, step.cone):
+            z = np.asarray(nodes[z_index].value)
+            if z.shape != a.shape or np.allclose(z, a):
+                continue
+            name = _which_activation(z, a, feature_axis, (found.activation,) if found else _LAYER_ACTIVATIONS)
+            if name:
+                found = Layer(z_index, index, name)
+                if nodes[z_index].op in _AFFINE or name != "softmax":
+                    break  # softmax is shift-invariant: prefer Z itself to the shifted Z - max(Z)
+        if found is not None:
+            layers.append(found)
+    # An activation composed of several ops (1/(1+exp(-z))) matches once, at its result.
+    inner = {la.z for la in layers}
+    return [la for la in layers if la.a not in inner]
+
+
+def _near_ancestors(nodes: list[Node], index: int, cone: set[int], depth: int = 6) -> list[int]:
+    found: list[int] = []
+    frontier = [index]
+    for _ in range(depth):
+        frontier = [p for i in frontier for p in node_parents(nodes[i]) if p in cone]
+        found.extend(p for p in frontier if p not in found)
+    return found
+
+
+def _which_activation(
+    z: np.ndarray, a: np.ndarray, feature_axis: int, names: tuple[str, ...] = _LAYER_ACTIVATIONS
+) -> str | None:
+    if a.size == 0:
+        return None
+    low, high = float(np.min(a)), float(np.max(a))
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return None
+    fits = {"sigmoid": 0 <= low and high <= 1, "tanh": -1 <= low and high <= 1, "relu": low >= 0,
+            "leaky_relu": True, "softmax": 0 <= low and high <= 1 and z.ndim > 0}
+    with np.errstate(all="ignore"):
+        for name in names:
+            if not fits[name]:
+                continue  # a range the activation cannot produce: no need to compute it
+            expected = ACTIVATIONS[name].forward(z.astype(np.float64), feature_axis)
+            if float(np.max(np.abs(expected - a))) <= 1e-12 + 1e-7 * max(abs(low), abs(high)):
+                return name
+    return None

@@ -1,0 +1,257 @@
+"""The recorder the rewritten code calls: one ``Node`` per NumPy value an operation produced.
+
+Every op's output is kept once (no copies), and inputs refer to earlier nodes
+by index, found through ``id()`` of the live arrays (we hold them, so ids stay
+unique). Only in-place updates copy: the old version is snapshotted before
+the array changes, so earlier steps keep the values they had.
+"""
+
+from __future__ import annotations
+
+import operator
+import types
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from bptrace.codetrace.rewrite import Site
+
+ARRAY_TYPES = (np.ndarray, np.generic)
+
+_BIN = {
+    "add": operator.add, "subtract": operator.sub, "multiply": operator.mul, "divide": operator.truediv,
+    "floor_divide": operator.floordiv, "remainder": operator.mod, "power": operator.pow, "matmul": operator.matmul,
+    "bitwise_and": operator.and_, "bitwise_or": operator.or_, "bitwise_xor": operator.xor,
+    "left_shift": operator.lshift, "right_shift": operator.rshift,
+    "greater": operator.gt, "greater_equal": operator.ge, "less": operator.lt, "less_equal": operator.le,
+    "equal": operator.eq, "not_equal": operator.ne,
+}
+_INPLACE = {
+    "add": operator.iadd, "subtract": operator.isub, "multiply": operator.imul, "divide": operator.itruediv,
+    "floor_divide": operator.ifloordiv, "remainder": operator.imod, "power": operator.ipow,
+    "matmul": operator.imatmul, "bitwise_and": operator.iand, "bitwise_or": operator.ior,
+    "bitwise_xor": operator.ixor, "left_shift": operator.ilshift, "right_shift": operator.irshift,
+}
+_UN = {"negative": operator.neg, "positive": operator.pos, "invert": operator.invert}
+
+
+@dataclass(frozen=True, slots=True)
+class Const:
+    """A non-array operand (a Python number, an axis, an index)."""
+
+    value: Any
+
+
+@dataclass(slots=True)
+class Node:
+    index: int
+    site: int  # index into the sites; -1 for an array that came from outside the traced code
+    op: str
+    parents: tuple[int | Const, ...]
+    value: Any
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    names: list[str] = field(default_factory=list)
+    inplace: bool = False  # an in-place update: parents[0] is the version it replaced
+    rebind: bool = False  # `W = W - …`: bound back to the name of its left operand
+    best: tuple[int, str] | None = None  # (function depth, name): the name bound nearest the top level
+
+
+@dataclass(slots=True)
+class UserCall:
+    """A call of one of the learner's own functions (for probing derivative helpers)."""
+
+    site: int
+    func: Any
+    args: tuple[Any, ...]
+    arg_nodes: tuple[int | None, ...]
+    result: int | None = None
+
+
+@dataclass(slots=True)
+class Failed:
+    """An operation that raised (e.g. a non-broadcastable in-place update)."""
+
+    site: int
+    op: str
+    parents: tuple[int | Const, ...]
+
+
+class Recorder:
+    def __init__(self, sites: list[Site]) -> None:
+        self.sites = sites
+        self.nodes: list[Node] = []
+        self.by_id: dict[int, int] = {}
+        self.calls: list[UserCall] = []
+        self.failed: list[Failed] = []
+        # Views recorded so far, by the array that owns their memory: an in-place update of that
+        # array must not rewrite the numbers an earlier step showed (W2.T before `W2 -= …`).
+        self.views: dict[int, list[int]] = {}
+        self.enabled = True
+        self.user_modules = {"__main__"}  # plus the learner's own modules beside the script
+
+    def hooks(self) -> dict[str, Any]:
+        return {
+            "__bp_bin__": self.bin, "__bp_un__": self.un, "__bp_cmp__": self.bin, "__bp_call__": self.call,
+            "__bp_T__": self.transpose, "__bp_sub__": self.getitem, "__bp_iop__": self.iop,
+            "__bp_setitem__": self.setitem, "__bp_bind__": self.bind,
+        }
+
+    # ------------------------------------------------------------ nodes
+
+    def ref(self, value: Any) -> int | Const:
+        if isinstance(value, ARRAY_TYPES):
+            index = self.by_id.get(id(value))
+            if index is None:
+                index = self.add(-1, "leaf", (), value)
+            return index
+        return Const(value)
+
+    def add(self, site: int, op: str, parents: tuple[int | Const, ...], value: Any, **kwargs: Any) -> int:
+        index = len(self.nodes)
+        node = Node(index, site, op, parents, value, kwargs)
+        self.nodes.append(node)
+        self.by_id[id(value)] = index
+        if isinstance(value, np.ndarray) and value.base is not None:
+            self.views.setdefault(id(_owner(value)), []).append(index)
+        return index
+
+    def _freeze_views(self, array: np.ndarray) -> None:
+        """Before ``array`` changes in place, recorded views of its memory keep their current numbers."""
+        for index in self.views.pop(id(_owner(array)), []):
+            self.nodes[index].value = np.array(self.nodes[index].value)
+
+    # ------------------------------------------------------------ hooks
+
+    def bin(self, site: int, a: Any, b: Any) -> Any:
+        info = self.sites[site]
+        result = _BIN[info.op](a, b)
+        if self.enabled and isinstance(result, ARRAY_TYPES):
+            index = self.add(site, info.op, (self.ref(a), self.ref(b)), result)
+            if info.rebind:
+                self.nodes[index].rebind = True
+        return result
+
+    def un(self, site: int, a: Any) -> Any:
+        op = self.sites[site].op
+        result = _UN[op](a)
+        if self.enabled and isinstance(result, ARRAY_TYPES):
+            self.add(site, op, (self.ref(a),), result)
+        return result
+
+    def transpose(self, site: int, a: Any) -> Any:
+        result = a.T
+        if self.enabled and isinstance(result, ARRAY_TYPES):
+            self.add(site, "transpose", (self.ref(a),), result)
+        return result
+
+    def getitem(self, site: int, a: Any, index: Any) -> Any:
+        result = a[index]
+        if self.enabled and isinstance(a, np.ndarray) and isinstance(result, ARRAY_TYPES):
+            self.add(site, "getitem", (self.ref(a), Const(index)), result)
+        return result
+
+    def call(self, site: int, func: Any, /, *args: Any, **kwargs: Any) -> Any:
+        if not self.enabled:
+            return func(*args, **kwargs)
+        user = _is_user_function(func, self.user_modules)
+        if user:
+            record = UserCall(site, func, args, tuple(self.by_id.get(id(a)) if isinstance(a, ARRAY_TYPES) else None for a in args))
+            self.calls.append(record)
+        out = kwargs.get("out")
+        if isinstance(out, np.ndarray):  # np.maximum(Z, 0, out=Z): a new version of Z, like Z[...] = …
+            old = self.ref(out)
+            assert isinstance(old, int)
+            snapshot = out.copy()
+            self._freeze_views(out)
+        result = func(*args, **kwargs)
+        if user:
+            record.result = self.by_id.get(id(result)) if isinstance(result, ARRAY_TYPES) else None
+            return result
+        if isinstance(out, np.ndarray):
+            self.nodes[old].value = snapshot
+        elif not isinstance(result, ARRAY_TYPES) or any(result is a for a in args):
+            return result
+        op, operands = _op_of(func, args)
+        parents = tuple(self.ref(a) for a in operands)
+        self.add(site, op, parents, result, **{k: v for k, v in kwargs.items() if k != "out"})
+        return result
+
+    def iop(self, site: int, current: Any, value: Any) -> Any:
+        op = self.sites[site].op
+        if not (self.enabled and isinstance(current, np.ndarray)):
+            result = _INPLACE[op](current, value)
+            if self.enabled and isinstance(result, ARRAY_TYPES):
+                self.add(site, op, (self.ref(current), self.ref(value)), result)
+            return result
+        old = self.ref(current)
+        assert isinstance(old, int)
+        parents = (old, self.ref(value))
+        snapshot = current.copy()
+        self._freeze_views(current)
+        try:
+            result = _INPLACE[op](current, value)
+        except Exception:
+            self.failed.append(Failed(site, op, parents))
+            raise
+        self.nodes[old].value = snapshot  # the version before keeps its numbers
+        index = self.add(site, op, parents, result)
+        self.nodes[index].inplace = True
+        return result
+
+    def setitem(self, site: int, obj: Any, index: Any, value: Any) -> None:
+        if not (self.enabled and isinstance(obj, np.ndarray)):
+            obj[index] = value
+            return
+        old = self.ref(obj)
+        assert isinstance(old, int)
+        parents = (old, Const(index), self.ref(value))
+        snapshot = obj.copy()
+        self._freeze_views(obj)
+        obj[index] = value
+        self.nodes[old].value = snapshot
+        new = self.add(site, "setitem", parents, obj)
+        self.nodes[new].inplace = True
+
+    def bind(self, site: int, value: Any) -> Any:
+        if not self.enabled:
+            return value
+        info = self.sites[site]
+        if len(info.names) == 1:
+            self._name(value, info.names[0], info.depth)
+        elif isinstance(value, tuple | list) and len(value) == len(info.names):
+            for name, item in zip(info.names, value, strict=True):
+                self._name(item, name, info.depth)
+        return value
+
+    def _name(self, value: Any, name: str, depth: int) -> None:
+        index = self.by_id.get(id(value)) if isinstance(value, ARRAY_TYPES) else None
+        if index is None:
+            return
+        node = self.nodes[index]
+        node.names.append(name)
+        if node.best is None or depth < node.best[0]:
+            node.best = (depth, name)
+
+
+def _owner(array: np.ndarray) -> np.ndarray:
+    """The array that owns the memory a view looks at."""
+    while isinstance(array.base, np.ndarray):
+        array = array.base
+    return array
+
+
+def _is_user_function(func: Any, modules: set[str]) -> bool:
+    target = func.__func__ if isinstance(func, types.MethodType) else func
+    return isinstance(target, types.FunctionType) and target.__module__ in modules
+
+
+def _op_of(func: Any, args: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:
+    """The numpy name of a called function and its operands (a method's array comes first)."""
+    name = getattr(func, "__name__", type(func).__name__)
+    owner = getattr(func, "__self__", None)
+    if isinstance(owner, ARRAY_TYPES):
+        return name, (owner, *args)
+    if isinstance(owner, np.random.RandomState | np.random.Generator):
+        return f"random.{name}", args
+    return name, args

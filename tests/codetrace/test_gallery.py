@@ -1,0 +1,84 @@
+"""Every finding id has a gallery scenario whose program commits that mistake; bptrace names it at its line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bptrace.pitfalls.base import SEVERITIES
+from bptrace.sources import trace_from_source
+
+GALLERY = Path(__file__).resolve().parents[2] / "scenarios" / "gallery"
+
+# id -> (line of the guilty statement in the gallery program, other error ids it may also show)
+EXPECTED: dict[str, tuple[int, frozenset[str]]] = {
+    "derivative-on-preactivation": (29, frozenset()),
+    "derivative-on-activation": (29, frozenset()),
+    "loss-output-mismatch": (31, frozenset()),
+    "gradient-scale": (33, frozenset()),
+    "bias-sum-axis": (33, frozenset()),
+    "transpose": (30, frozenset()),
+    "stale-weights": (31, frozenset()),
+    "update-sign": (44, frozenset()),
+    "shape-broadcast": (28, frozenset({"exception"})),  # the 3x3 delta then fails a np.dot two lines later
+    "gradient-mismatch": (25, frozenset()),
+    "non-finite": (22, frozenset()),
+    "exception": (35, frozenset()),
+    "implicit-learning-rate": (27, frozenset()),
+    "exp-overflow": (7, frozenset({"saturated-units"})),
+    "saturated-units": (19, frozenset()),
+    "dead-relu": (26, frozenset()),
+}
+
+
+def test_every_finding_id_has_a_gallery_scenario() -> None:
+    assert set(EXPECTED) == set(SEVERITIES)
+    for finding_id in SEVERITIES:
+        stem = finding_id.replace("-", "_")
+        assert (GALLERY / f"{stem}.toml").exists(), finding_id
+        assert (GALLERY / f"{stem}.py").exists(), finding_id
+
+
+@pytest.mark.parametrize("finding_id", sorted(EXPECTED))
+def test_gallery_program_is_named_at_its_line(finding_id: str) -> None:
+    line, also = EXPECTED[finding_id]
+    stem = finding_id.replace("-", "_")
+    trace = trace_from_source(GALLERY / f"{stem}.toml")
+    assert trace.scenario.mode == "code"
+    hits = [f for f in trace.findings if f.id == finding_id]
+    assert hits, [(f.id, f.line) for f in trace.findings]
+    assert hits[0].file == f"{stem}.py"
+    assert hits[0].line == line, hits[0]
+    source_line = (GALLERY / f"{stem}.py").read_text().splitlines()[line - 1]
+    assert source_line.strip(), "the finding points at a blank line"
+    # No false alarm beside the planted one.
+    errors = {f.id for f in trace.findings if f.severity == "error"}
+    allowed = {finding_id} | also
+    assert errors <= allowed, errors - allowed
+    if SEVERITIES[finding_id] == "error":
+        step = trace.steps[hits[0].step] if hits[0].step is not None else None
+        assert step is None or finding_id in step.findings
+
+
+def test_gallery_traces_export_valid_json_and_notes(tmp_path: Path) -> None:
+    import json
+    from importlib import resources
+
+    import jsonschema
+
+    from bptrace.export import export_trace
+
+    schema = json.loads(resources.files("bptrace.export").joinpath("trace.schema.json").read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    for toml in sorted(GALLERY.glob("*.toml")):
+        trace = trace_from_source(toml)
+        out = tmp_path / f"{toml.stem}.json"
+        export_trace(trace, out, None, None)
+        errors = [e.message for e in validator.iter_errors(json.loads(out.read_text()))]
+        assert not errors, (toml.name, errors[:3])
+    trace = trace_from_source(GALLERY / "derivative_on_preactivation.toml")
+    for suffix in (".md", ".html"):
+        out = tmp_path / f"note{suffix}"
+        export_trace(trace, out, None, None)
+        assert "sigmoid_derivative(Z1)" in out.read_text()
