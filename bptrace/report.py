@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
 from bptrace.numbers import array_summary, number, shape_text
-from bptrace.trace import Finding, Trace
+from bptrace.trace import Finding, SourceRef, Trace
 
 _MARKS = {"error": ("✗", "bold red"), "warning": ("⚠", "yellow"), "info": ("i", "cyan")}
 MAX_LOSS_ROWS = 12
@@ -18,6 +20,10 @@ def step_table(trace: Trace, train_step: int = 0) -> Table:
     table = Table(title=f"Training step {train_step}", title_justify="left", expand=False, pad_edge=False)
     table.add_column("#", justify="right", style="dim")
     table.add_column("phase")
+    main_file = Path(trace.scenario.source_file).name if trace.scenario.source_file else None
+    with_lines = any(step.source for step in trace.steps)
+    if with_lines:
+        table.add_column("line", justify="right", no_wrap=True, style="dim")
     table.add_column("formula", overflow="fold")
     table.add_column("shape", justify="right")
     table.add_column("value", overflow="fold")
@@ -29,12 +35,22 @@ def step_table(trace: Trace, train_step: int = 0) -> Table:
         for finding_id in step.findings:
             mark, style = _MARKS[severities.get(finding_id, "error")]
             marks.append(mark, style=style)
-        where = f"  {step.source.file}:{step.source.line}" if step.source else ""
         formula = step.formula.text if step.formula else f"{step.target} = {step.op}({', '.join(step.inputs)})"
+        lines = [_line_label(step.source, main_file)] if with_lines else []
         table.add_row(
-            str(step.index), step.phase, formula + where, shape_text(step.shape), array_summary(step.value), marks
+            str(step.index), step.phase, *lines, formula, shape_text(step.shape), array_summary(step.value), marks
         )
     return table
+
+
+def _line_label(source: SourceRef | None, main_file: str | None) -> str:
+    """The learner's own file is implied: ``38``; a notebook cell ``cell6:2``; another module ``helpers.py:4``."""
+    if source is None:
+        return ""
+    file, _, cell = source.file.partition("#")
+    if file == main_file:
+        return f"{cell}:{source.line}" if cell else str(source.line)
+    return f"{source.file}:{source.line}"
 
 
 def loss_table(trace: Trace) -> Table:

@@ -27,6 +27,7 @@ from bptrace.codetrace.execute import Run, run_file
 from bptrace.codetrace.structure import Structure
 from bptrace.codetrace.truth import Truth, step_truth
 from bptrace.codetrace.warn import DETECTORS
+from bptrace.errors import BadInput
 from bptrace.pitfalls import CATALOGUE
 from bptrace.trace import Finding, ScenarioInfo, Trace
 
@@ -35,8 +36,11 @@ __all__ = ["record_code"]
 
 def record_code(
     path: Path, *, loss: str, reduction: str = "mean", seed: int = 0, name: str | None = None,
-    description: str | None = None,
+    description: str | None = None, check: bool = True,
 ) -> Trace:
+    """Run the file and trace it. With ``check`` (the default), a run in which no training step could be
+    checked and nothing raised is bad input: an empty table and "0 errors" would read as a clean bill of
+    health. ``check=False`` keeps such a recording, to see what was recorded."""
     run = run_file(Path(path), seed)
     recorder = run.recorder
     structure = Structure(recorder.nodes, [(f.site, f.op, f.parents) for f in recorder.failed])
@@ -52,6 +56,10 @@ def record_code(
             continue
         truths[step.index] = truth
         checks[step.index] = check_step(ctx, step, truth)
+    if check and not truths and run.raised is None:
+        reason = notes[0] if notes else "bptrace found no training step"
+        raise BadInput(str(path), None, f"nothing to check: {reason}. Expected a NumPy forward pass from "
+                       "parameters (W1, b1, …) to an output, compared with the targets (e.g. A2 - Y)")
     built = build_steps(ctx, truths, checks, loss, reduction)
     findings = _findings(ctx, built, checks, run)
     steps = list(built.steps)

@@ -92,3 +92,13 @@ def test_dict_parameters_and_minibatches_give_no_false_alarm_and_a_real_mistake_
     buggy.write_text(text.replace("dz1 = dh * (1 - h ** 2)", "dz1 = dh * (1 - z1 ** 2)"))
     found = record_code(buggy, loss="mse", reduction="mean").findings
     assert [(f.id, f.line) for f in found if f.severity == "error"] == [("derivative-on-preactivation", line)]
+
+
+def test_a_program_with_nothing_to_check_is_bad_input_not_a_clean_bill(tmp_path: Path) -> None:
+    """A forward pass never compared with targets: no gradient can be checked, so no "0 errors"."""
+    program = tmp_path / "forward_only.py"
+    program.write_text("import numpy as np\nW1 = np.ones((3, 2))\nX = np.ones((2, 4))\nA1 = np.tanh(W1 @ X)\n")
+    result = run_cli("run", "--code", str(program), "--loss", "half_sse")
+    assert result.returncode == 2 and not result.stdout
+    assert result.stderr.startswith(f"bptrace: error: {program}: nothing to check") and "targets" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -18,7 +18,7 @@ def _steps(trace):  # type: ignore[no-untyped-def]
 
 
 def test_operation_catalogue_is_recorded_with_targets_and_lines() -> None:
-    trace = record_code(FIXTURES / "op_catalogue.py", loss="half_sse")
+    trace = record_code(FIXTURES / "op_catalogue.py", loss="half_sse", check=False)
     steps = _steps(trace)
     expected = [
         ("X", 3, "array"), ("W", 4, "random.randn"), ("b", 5, "zeros"), ("np.dot(W, X.T)", 6, "dot"),
@@ -66,7 +66,7 @@ def test_notebook_cells_run_in_order_with_magics_neutralised() -> None:
 def test_out_arguments_make_a_new_version(tmp_path: Path) -> None:
     program = tmp_path / "out.py"
     program.write_text("import numpy as np\nZ = np.array([[-1.0, 2.0], [3.0, -4.0]])\nnp.maximum(Z, 0, out=Z)\nS = Z * 2\n")
-    trace = record_code(program, loss="half_sse")
+    trace = record_code(program, loss="half_sse", check=False)
     z = next(s for s in trace.steps if s.target == "Z")
     assert z.value.tolist() == [[-1.0, 2.0], [3.0, -4.0]]  # the version before the in-place op keeps its numbers
     new = next(s for s in trace.steps if s.op == "maximum")

@@ -156,3 +156,39 @@ def test_random_text_as_a_trace_is_refused_cleanly(tmp_path_factory, capsys: pyt
     source.write_text(json.dumps({"format": "bptrace-trace", "version": 1, "scenario": text, "steps": [text]}))
     assert main(["export", str(source), "-o", str(folder / "out.json")]) == 2
     assert capsys.readouterr().err.startswith(f"bptrace: error: {source}")
+
+
+def notebook_of(cells: list[str]) -> str:
+    return json.dumps({"cells": [{"cell_type": "code", "source": c} for c in cells], "nbformat": 4})
+
+
+code_blobs = st.one_of(
+    st.tuples(st.binary(max_size=300), st.just(".py")),
+    st.tuples(st.text(max_size=120).map(str.encode), st.just(".py")),
+    st.tuples(st.binary(max_size=300), st.just(".ipynb")),
+    st.tuples(st.lists(st.text(max_size=40), max_size=3).map(notebook_of).map(str.encode), st.just(".ipynb")),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(blob=code_blobs)
+def test_random_bytes_as_code_are_refused_cleanly(tmp_path_factory, capsys: pytest.CaptureFixture[str],
+                                                  blob: tuple[bytes, str]) -> None:
+    """Garbage is exit 2 with the file named; garbage that happens to be Python and raises is the
+    debugger's job (exit 1, an exception finding). Never a traceback, never a half-written file."""
+    data, suffix = blob
+    folder = Path(tmp_path_factory.mktemp("c"))
+    source = folder / f"impl{suffix}"
+    source.write_bytes(data)
+    out = folder / "out.json"
+    code = main(["export", str(source), "--loss", "bce", "-o", str(out)])
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    if code == 2:
+        event("refused")
+        assert err.startswith(f"bptrace: error: {source}"), err
+        assert not out.exists()
+    else:
+        event("ran and raised")
+        assert code == 1, err
+        assert "exception" in {f["id"] for f in json.loads(out.read_text())["findings"]}
