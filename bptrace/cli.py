@@ -124,7 +124,19 @@ def _list_scenarios() -> int:
     for path in bundled_scenarios():
         scenario = load_scenario(path)
         table.add_row(path.name, f"{scenario.name}\n[dim]{scenario.description}[/dim]")
-    Console().print(table)
+    console = Console()
+    console.print(table)
+    from bptrace.scenarios import SCENARIO_DIR, gallery
+
+    mistakes = Table(box=None, pad_edge=False, show_header=False, title_justify="left",
+                     title="Gallery: a short learner program for each finding (code mode)")
+    mistakes.add_column(style="bold cyan", no_wrap=True)
+    mistakes.add_column()
+    for path in gallery():
+        mistakes.add_row(str(path.relative_to(SCENARIO_DIR)), load_scenario(path).name.removeprefix("Gallery: "))
+    if mistakes.rows:
+        console.print()
+        console.print(mistakes)
     return 0
 
 

@@ -12,5 +12,10 @@ def bundled() -> list[Path]:
     return sorted(SCENARIO_DIR.glob("*.toml"))
 
 
+def gallery() -> list[Path]:
+    """One learner program per finding id, each with a scenario that runs it in code mode."""
+    return sorted((SCENARIO_DIR / "gallery").glob("*.toml"))
+
+
 def default() -> Path:
     return SCENARIO_DIR / DEFAULT

@@ -16,3 +16,16 @@ def test_every_bundled_scenario_runs_headless() -> None:
         assert result.returncode in (0, 1), result.stderr
         assert "Training step 0" in result.stdout
         assert "Traceback" not in result.stderr
+
+
+def test_scenarios_lists_the_bundled_ones_and_the_gallery() -> None:
+    from bptrace.scenarios import gallery
+
+    result = run_cli("scenarios")
+    assert result.returncode == 0, result.stderr
+    listing = " ".join(result.stdout.split())  # rich wraps long descriptions
+    for path in bundled():
+        assert path.name in listing
+    assert len(gallery()) >= 16
+    for path in gallery():
+        assert f"gallery/{path.name}" in listing
