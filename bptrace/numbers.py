@@ -20,6 +20,9 @@ def number(x: float, digits: int = SIGNIFICANT) -> str:
 
 
 def shape_text(shape: tuple[int, ...]) -> str:
+    """``3×1`` for matrices; NumPy's own ``(3,)`` for vectors, whose missing axis is what broadcasts."""
+    if len(shape) == 1:
+        return f"({shape[0]},)"
     return "×".join(map(str, shape)) if shape else "scalar"
 
 
