@@ -107,8 +107,11 @@ def _findings(ctx: CodeContext, built: Built, checks: dict[int, StepCheck], run:
     if run.raised is not None:
         last = len(built.steps) - 1 if built.steps else None
         pitfall = CATALOGUE["exception"]
-        findings.append(Finding("exception", "error", last, f"{run.raised.kind}: {run.raised.message}. The trace stops "
-                                f"here. Fix: {pitfall.fix}", run.raised.file, run.raised.line))
+        # Raised after recording stopped: the recorded steps end earlier than the raising line.
+        where = "The trace stops here" if run.total_steps is None else \
+            f"It raised in training step {run.total_steps - 1}, after the recorded steps (--steps N records more)"
+        findings.append(Finding("exception", "error", last, f"{run.raised.kind}: {run.raised.message}. {where}. "
+                                f"Fix: {pitfall.fix}", run.raised.file, run.raised.line))
     findings.sort(key=lambda f: (f.step if f.step is not None else 1 << 30))
     return findings
 

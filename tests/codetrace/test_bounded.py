@@ -239,3 +239,14 @@ def test_steps_through_the_command_line(tmp_path: Path) -> None:
     header = result.stdout.splitlines()
     assert header[1].startswith("Recorded in detail")  # right under the header, before the step table
     assert "0 error(s)" in out
+
+
+def test_an_exception_after_the_recorded_steps_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "late.py"
+    path.write_text(INPLACE.format(steps=300, derivative="A1").replace(
+        "    W1 -= 0.1 * dW1\n", "    W1 -= 0.1 * dW1\n    if epoch == 200:\n        raise ValueError('boom')\n"))
+    trace = record_code(path, loss="bce", reduction="sum", steps=5)
+    assert trace.train_steps == 5 and "(5 of 201)" in trace.scenario.description
+    raised = next(f for f in trace.findings if f.id == "exception")
+    assert raised.line == 28 and "ValueError: boom" in raised.message
+    assert "training step 200, after the recorded steps" in raised.message
