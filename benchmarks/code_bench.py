@@ -80,8 +80,8 @@ def plain_run(path: Path) -> None:
     exec(code, {"__name__": "__main__"})  # the benchmark's own script
 
 
-def side_by_side(path: Path, loss: str, reduction: str, rounds: int) -> tuple[float, float, float, int]:
-    """Median plain time, median traced time, median ratio (A B A B …), steps recorded."""
+def side_by_side(path: Path, loss: str, reduction: str, rounds: int) -> tuple[float, float, float, int, int]:
+    """Median plain time, median traced time, median ratio (A B A B …), steps and training steps recorded."""
     trace = record_code(path, loss=loss, reduction=reduction)
     assert trace.error_count() == 0, [f.id for f in trace.findings]
     plain_run(path)
@@ -94,7 +94,7 @@ def side_by_side(path: Path, loss: str, reduction: str, rounds: int) -> tuple[fl
         record_code(path, loss=loss, reduction=reduction)
         traced.append(time.perf_counter() - start)
     ratio = statistics.median(t / p for t, p in zip(traced, plain, strict=True))
-    return statistics.median(plain), statistics.median(traced), ratio, len(trace.steps)
+    return statistics.median(plain), statistics.median(traced), ratio, len(trace.steps), trace.train_steps
 
 
 def main() -> int:
@@ -112,8 +112,8 @@ def main() -> int:
         for name, text, loss, reduction, title, note in cases:
             path = Path(tmp) / name
             path.write_text(text)
-            plain, traced, ratio, recorded = side_by_side(path, loss, reduction, rounds)
-            print(f"code mode, {title}, {recorded} steps recorded")
+            plain, traced, ratio, recorded, detail = side_by_side(path, loss, reduction, rounds)
+            print(f"code mode, {title}, {recorded} steps recorded ({detail} training steps in detail)")
             print(f"  in process: plain {plain * 1e3:.1f} ms, traced {traced * 1e3:.1f} ms -> median ratio "
                   f"{ratio:.2f}x (budget 5x) {'OK' if ratio <= 5 else 'OVER BUDGET'}{note}")
             whole(path, loss, reduction)

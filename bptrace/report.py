@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from rich.console import Console, Group
@@ -13,6 +14,8 @@ from bptrace.trace import Finding, SourceRef, Trace
 
 _MARKS = {"error": ("✗", "bold red"), "warning": ("⚠", "yellow"), "info": ("i", "cyan")}
 MAX_LOSS_ROWS = 12
+# Code mode's note when only the first training steps were recorded (bptrace/codetrace/bound.py writes it).
+_BOUNDED = re.compile(r"Recorded in detail: [^()]*\(\d+ of \d+\)[^.]*\.")
 
 
 def step_table(trace: Trace, train_step: int = 0) -> Table:
@@ -89,6 +92,9 @@ def finding_text(finding: Finding) -> Text:
 def render(trace: Trace, console: Console) -> None:
     info = trace.scenario
     console.print(Text(info.name, style="bold"), Text(f"  {info.mode} mode · loss {info.loss} ({info.reduction})", style="dim"))
+    bounded = _BOUNDED.search(info.description) if info.mode == "code" else None
+    if bounded:  # the findings below hold for the recorded steps only
+        console.print(Text(bounded.group(0), style="yellow"))
     console.print(step_table(trace, 0))
     if trace.train_steps > 1:
         console.print(Text(f"(steps of training steps 1–{trace.train_steps - 1} are in the trace: "

@@ -77,4 +77,4 @@ def _record_code(path: Path, loss: str, reduction: str, steps: int | None, seed:
         from bptrace.codetrace import record_code
     except ImportError:
         raise BadInput(str(path), None, "code mode is not available in this build of bptrace") from None
-    return record_code(path, loss=loss, reduction=reduction, seed=seed, **names)
+    return record_code(path, loss=loss, reduction=reduction, seed=seed, steps=steps, **names)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bptrace.codetrace.bound import note
 from bptrace.codetrace.build import Built, build_steps, finding
 from bptrace.codetrace.context import CodeContext, Hit
 from bptrace.codetrace.diagnose import StepCheck, check_step
@@ -31,17 +32,23 @@ from bptrace.errors import BadInput
 from bptrace.pitfalls import CATALOGUE
 from bptrace.trace import Finding, ScenarioInfo, Trace
 
-__all__ = ["record_code"]
+__all__ = ["DEFAULT_STEPS", "record_code"]
+
+# Training steps recorded in detail unless asked otherwise (--steps N); the rest of the script runs
+# unrecorded. Measured (benchmarks/code_bench.py): the 1000-step XOR loop stays within 5x of a plain run.
+DEFAULT_STEPS = 50
 
 
 def record_code(
     path: Path, *, loss: str, reduction: str = "mean", seed: int = 0, name: str | None = None,
-    description: str | None = None, check: bool = True,
+    description: str | None = None, check: bool = True, steps: int | None = None,
 ) -> Trace:
     """Run the file and trace it. With ``check`` (the default), a run in which no training step could be
     checked and nothing raised is bad input: an empty table and "0 errors" would read as a clean bill of
-    health. ``check=False`` keeps such a recording, to see what was recorded."""
-    run = run_file(Path(path), seed)
+    health. ``check=False`` keeps such a recording, to see what was recorded. The first ``steps`` training
+    steps (default ``DEFAULT_STEPS``) are recorded in detail, the rest of the script runs unrecorded."""
+    path = Path(path)
+    run = run_file(path, seed, steps=steps or DEFAULT_STEPS)
     recorder = run.recorder
     structure = Structure(recorder.nodes, [(f.site, f.op, f.parents) for f in recorder.failed])
     ctx = CodeContext(recorder.nodes, run.sites, recorder.calls, structure, recorder)
@@ -62,15 +69,18 @@ def record_code(
                        "parameters (W1, b1, …) to an output, compared with the targets (e.g. A2 - Y)")
     built = build_steps(ctx, truths, checks, loss, reduction)
     findings = _findings(ctx, built, checks, run)
-    steps = list(built.steps)
+    recorded = list(built.steps)
     per_step: dict[int, list[str]] = {}
     for f in findings:
         if f.step is not None:
             per_step.setdefault(f.step, []).append(f.id)
-    steps = [replace(s, findings=tuple(dict.fromkeys(per_step[s.index]))) if s.index in per_step else s for s in steps]
+    recorded = [replace(s, findings=tuple(dict.fromkeys(per_step[s.index]))) if s.index in per_step else s
+                for s in recorded]
+    # Say so when the script ran on unrecorded: "0 errors" holds for the recorded steps only.
+    bounded = [note(len(structure.steps), run.total_steps)] if run.total_steps is not None else []
     return Trace(
-        scenario=_info(path, run, structure, ctx, loss, reduction, name, description, notes),
-        steps=tuple(steps),
+        scenario=_info(path, run, structure, ctx, loss, reduction, name, description, [*bounded, *notes]),
+        steps=tuple(recorded),
         losses=tuple(truths[s.index].loss if s.index in truths else float("nan") for s in structure.steps),
         gradients=tuple(checks[s.index].gradients if s.index in checks else {} for s in structure.steps),
         parameters=_final_parameters(ctx),
@@ -97,8 +107,11 @@ def _findings(ctx: CodeContext, built: Built, checks: dict[int, StepCheck], run:
     if run.raised is not None:
         last = len(built.steps) - 1 if built.steps else None
         pitfall = CATALOGUE["exception"]
-        findings.append(Finding("exception", "error", last, f"{run.raised.kind}: {run.raised.message}. The trace stops "
-                                f"here. Fix: {pitfall.fix}", run.raised.file, run.raised.line))
+        # Raised after recording stopped: the recorded steps end earlier than the raising line.
+        where = "The trace stops here" if run.total_steps is None else \
+            f"It raised in training step {run.total_steps - 1}, after the recorded steps (--steps N records more)"
+        findings.append(Finding("exception", "error", last, f"{run.raised.kind}: {run.raised.message}. {where}. "
+                                f"Fix: {pitfall.fix}", run.raised.file, run.raised.line))
     findings.sort(key=lambda f: (f.step if f.step is not None else 1 << 30))
     return findings
 

@@ -14,6 +14,7 @@ from typing import TextIO
 
 import numpy as np
 
+from bptrace.codetrace.bound import StepLimit
 from bptrace.codetrace.imports import local_modules
 from bptrace.codetrace.loader import Cell, load_cells
 from bptrace.codetrace.rewrite import Site, rewrite
@@ -37,14 +38,19 @@ class Run:
     recorder: Recorder
     raised: Raised | None
     namespace: dict[str, object]
+    total_steps: int | None = None  # training steps the script ran, when only the first `steps` were recorded
 
 
-def run_file(path: Path, seed: int, stdout: object | None = None) -> Run:
-    """Execute the file's cells in order; user output goes to ``stdout`` (default: stderr)."""
+def run_file(path: Path, seed: int, stdout: object | None = None, steps: int | None = None) -> Run:
+    """Execute the file's cells in order; user output goes to ``stdout`` (default: stderr).
+
+    With ``steps``, only the first that many training steps are recorded; the rest runs unrecorded."""
     cells = load_cells(path)
     sites: list[Site] = []
     codes = [compile(rewrite(cell.tree, cell.label, sites), cell.label, "exec") for cell in cells]
     recorder = Recorder(sites)
+    if steps is not None:
+        recorder.limit = StepLimit(recorder, steps)
     namespace: dict[str, object] = {"__name__": "__main__", "__file__": str(path), "__builtins__": builtins}
     namespace.update(recorder.hooks())
     labels = {cell.label for cell in cells}
@@ -68,7 +74,9 @@ def run_file(path: Path, seed: int, stdout: object | None = None) -> Run:
     finally:
         sys.argv, sys.path[:] = saved_argv, saved_path
         warnings.showwarning = shown
-    return Run(cells, sites, recorder, raised, namespace)
+    total = recorder.limit.total() if recorder.limit is not None else None
+    recorder.tally_site = -1  # probes call the learner's functions later: no more counting
+    return Run(cells, sites, recorder, raised, namespace, total)
 
 
 def _at_user_line(show: Callable[..., None], labels: set[str]) -> Callable[..., None]:

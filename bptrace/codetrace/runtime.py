@@ -11,11 +11,14 @@ from __future__ import annotations
 import operator
 import types
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from bptrace.codetrace.rewrite import Site
+
+if TYPE_CHECKING:
+    from bptrace.codetrace.bound import StepLimit
 
 ARRAY_TYPES = (np.ndarray, np.generic)
 
@@ -89,6 +92,11 @@ class Recorder:
         self.views: dict[int, list[int]] = {}
         self.enabled = True
         self.user_modules = {"__main__"}  # plus the learner's own modules beside the script
+        self.limit: StepLimit | None = None  # stops recording after K training steps (bound.py)
+        self.mutated: set[int] = set()  # ids of arrays changed in place while recording
+        # Once recording stopped: the site of the first update of a training step, and how often it ran since.
+        self.tally_site = -1
+        self.tally = 0
 
     def hooks(self) -> dict[str, Any]:
         return {
@@ -118,8 +126,27 @@ class Recorder:
 
     def _freeze_views(self, array: np.ndarray) -> None:
         """Before ``array`` changes in place, recorded views of its memory keep their current numbers."""
-        for index in self.views.pop(id(_owner(array)), []):
+        owner = id(_owner(array))
+        self.mutated.add(owner)
+        for index in self.views.pop(owner, []):
             self.nodes[index].value = np.array(self.nodes[index].value)
+
+    def stop(self, nodes: int, calls: int, failed: int, tally_site: int) -> None:
+        """Stop recording; keep only what came before the cut (the end of a complete training step).
+
+        The script goes on changing its arrays in place unrecorded (``W -= …``): the recorded nodes that
+        hold such an array, or a view of it, keep a copy of the numbers they have now.
+        """
+        self.enabled = False
+        self.tally_site, self.tally = tally_site, 1
+        for node in self.nodes[:nodes]:
+            if isinstance(node.value, np.ndarray) and id(_owner(node.value)) in self.mutated:
+                node.value = node.value.copy()
+        for node in self.nodes[nodes:]:
+            if self.by_id.get(id(node.value)) == node.index:
+                del self.by_id[id(node.value)]
+        del self.nodes[nodes:], self.calls[calls:], self.failed[failed:]
+        self.views.clear()
 
     # ------------------------------------------------------------ hooks
 
@@ -130,6 +157,10 @@ class Recorder:
             index = self.add(site, info.op, (self.ref(a), self.ref(b)), result)
             if info.rebind:
                 self.nodes[index].rebind = True
+                if self.limit is not None:
+                    self.limit.update(index)
+        elif site == self.tally_site:
+            self.tally += 1
         return result
 
     def un(self, site: int, a: Any) -> Any:
@@ -168,6 +199,8 @@ class Recorder:
         if user:
             record.result = self.by_id.get(id(result)) if isinstance(result, ARRAY_TYPES) else None
             return result
+        if not self.enabled:  # recording stopped inside the call (a learner's callback)
+            return result
         if isinstance(out, np.ndarray):
             self.nodes[old].value = snapshot
         elif not isinstance(result, ARRAY_TYPES) or any(result is a for a in args):
@@ -180,6 +213,8 @@ class Recorder:
     def iop(self, site: int, current: Any, value: Any) -> Any:
         op = self.sites[site].op
         if not (self.enabled and isinstance(current, np.ndarray)):
+            if site == self.tally_site:
+                self.tally += 1
             result = _INPLACE[op](current, value)
             if self.enabled and isinstance(result, ARRAY_TYPES):
                 self.add(site, op, (self.ref(current), self.ref(value)), result)
@@ -197,6 +232,8 @@ class Recorder:
         self.nodes[old].value = snapshot  # the version before keeps its numbers
         index = self.add(site, op, parents, result)
         self.nodes[index].inplace = True
+        if self.limit is not None:
+            self.limit.update(index)
         return result
 
     def setitem(self, site: int, obj: Any, index: Any, value: Any) -> None:
