@@ -158,7 +158,8 @@ def _check_parameter(
     if m > 1 and (close(effective, m * g) or close(effective, g / m)):
         how = "m times" if close(effective, m * g) else "1/m of"
         origin = _scale_origin(ctx, step, matcher, grad_node)
-        where = "" if origin == grad_node else f"{ctx.name(origin)} scales a true gradient by {how[:-3]}, so "
+        factor = "m" if how == "m times" else "1/m"
+        where = "" if origin == grad_node else f"{ctx.name(origin)} scales a true gradient by {factor}, so "
         result.add("gradient-scale", Hit(origin, ctx.site_of(origin), f"{where}{ctx.name(grad_node)} is {how} the "
                    f"true ∂L/∂{name} with m = {m} samples and reduction '{_reduction_word(truth, m, effective, g)}' "
                    f"({numbers})."))
