@@ -52,6 +52,9 @@ PLANTS: list[Plant] = [
     # functions: skipped, see SKIPPED. class: the canonical mistake, z1 instead of a1, and z2 for output.
     Plant("class", "derivative-on-preactivation", "self.sigmoid_derivative(self.a1)", "self.sigmoid_derivative(self.z1)"),
     Plant("class", "derivative-on-preactivation", "self.sigmoid_derivative(output)", "self.sigmoid_derivative(self.z2)"),
+    # functions, under half SSE: the activation form of σ′ written inline, applied to Z2.
+    Plant("functions", "derivative-on-preactivation", "dZ2 = A2 - Y", "dZ2 = (A2 - Y) * Z2 * (1 - Z2)",
+          loss="half_sse"),
     # -- derivative-on-activation: a helper expecting z handed σ(z).
     # functions: its sigmoid_derivative(z) only appears in the half-SSE output delta; A2 handed instead of Z2.
     Plant("functions", "derivative-on-activation", "dZ2 = A2 - Y", "dZ2 = (A2 - Y) * sigmoid_derivative(A2)",
@@ -95,6 +98,9 @@ PLANTS: list[Plant] = [
     Plant("functions", "update-sign", "W2 -= learning_rate * dW2", "W2 += learning_rate * dW2"),
     Plant("class", "update-sign", "self.weights1 -= np.dot(X.T, self.delta1)",
           "self.weights1 += np.dot(X.T, self.delta1)"),
+    # The other common version of this class writes error = y - output and updates with +=; flipping only
+    # the error moves every parameter up: named at the first update (the fix may go either place).
+    Plant("class", "update-sign", "self.error = output - y", "self.error = y - output", at="self.weights2 -= "),
     # -- shape-broadcast: targets that do not match the output's shape, or a bias gradient without keepdims.
     Plant("functions", "shape-broadcast", "Y = np.array([[0.7], [0.1], [0.9], [0.3]]).T",
           "Y = np.array([[0.7], [0.1], [0.9], [0.3]])", at="dZ2 = A2 - Y", also=EXCEPTION),
@@ -127,7 +133,6 @@ PLANTS: list[Plant] = [
 
 # (style, id) -> why that mistake has no natural form in that style
 SKIPPED: dict[tuple[str, str], str] = {
-    ("functions", "derivative-on-preactivation"): "its helpers take z by convention; handing them z is correct",
     ("functions", "stale-weights"): "all gradients are returned by backward_propagation before the top-level "
                                     "updates run: no statement can read an updated weight without restructuring",
     ("class", "implicit-learning-rate"): "the sample updates with no learning rate by nature: the correct "
@@ -226,3 +231,17 @@ def test_every_id_is_planted_or_skipped_with_a_reason() -> None:
         for style in set(STYLES) - styles:
             assert SKIPPED.get((style, finding_id)), (style, finding_id)
     assert not planted & set(SKIPPED)
+
+
+def test_the_plus_equals_convention_of_the_class_sample_is_correct(tmp_path: Path) -> None:
+    """error = y - output with += updates (the other common version of the class sample) is no mistake."""
+    text = (FIXTURES / "sample_class.py").read_text()
+    for old, new in [("self.error = output - y", "self.error = y - output")] + [
+        (f"self.{p} -= ", f"self.{p} += ") for p in ("weights2", "bias2", "weights1", "bias1")
+    ]:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    path = tmp_path / "sample_class.py"
+    path.write_text(text)
+    trace = record_code(path, loss="half_sse", reduction="sum")
+    assert {f.id for f in trace.findings} == {"implicit-learning-rate"}, [(f.id, f.line) for f in trace.findings]
