@@ -67,6 +67,7 @@ class UserCall:
     args: tuple[Any, ...]
     arg_nodes: tuple[int | None, ...]
     result: int | None = None
+    start: int = 0  # nodes recorded when the call began: it made its result only if the result is newer
 
 
 @dataclass(slots=True)
@@ -157,7 +158,8 @@ class Recorder:
             return func(*args, **kwargs)
         user = _is_user_function(func, self.user_modules)
         if user:
-            record = UserCall(site, func, args, tuple(self.by_id.get(id(a)) if isinstance(a, ARRAY_TYPES) else None for a in args))
+            record = UserCall(site, func, args, tuple(self.by_id.get(id(a)) if isinstance(a, ARRAY_TYPES) else None for a in args),
+                              start=len(self.nodes))
             self.calls.append(record)
         out = kwargs.get("out")
         if isinstance(out, np.ndarray):  # np.maximum(Z, 0, out=Z): a new version of Z, like Z[...] = …
