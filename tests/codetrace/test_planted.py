@@ -127,6 +127,9 @@ PLANTS: list[Plant] = [
     # -- saturated-units / exp-overflow: weights initialised far too large.
     Plant("class", "saturated-units", "self.bias1 = np.random.randn(hidden_size)",
           "self.bias1 = np.random.randn(hidden_size) * 20", at="self.a1 = "),
+    # the output layer saturated: named at the line that binds it, not at the method returning it.
+    Plant("class", "saturated-units", "self.weights2 = np.random.randn(hidden_size, output_size)",
+          "self.weights2 = np.random.randn(hidden_size, output_size) * 100", at="self.a2 = "),
     Plant("class", "exp-overflow", "self.weights1 = np.random.randn(input_size, hidden_size)",
           "self.weights1 = np.random.randn(input_size, hidden_size) * 1000", at="return 1 / (1 + np.exp(-x))"),
 ]
