@@ -30,9 +30,15 @@ class CodeContext:
     outer_call: dict[int, int] = field(default_factory=dict)  # result node -> site of the outermost user call
 
     def __post_init__(self) -> None:
+        making: dict[int, list[int]] = {}  # result -> sites of the calls that made it, outermost first
         for call in self.calls:
-            if call.result is not None:
-                self.outer_call.setdefault(call.result, call.site)
+            if call.result is not None and call.start <= call.result:
+                making.setdefault(call.result, []).append(call.site)
+        for result, sites in making.items():
+            # The innermost call bound to a name (self.a2 = self.sigmoid(self.z2)) rather than a method
+            # that only hands it back (output = nn.forward(X)); else the outermost, the learner's level.
+            named = [s for s in sites if self.sites[s].target is not None]
+            self.outer_call[result] = named[-1] if named else sites[0]
 
     def site_of(self, index: int) -> int | None:
         """Where a node shows: the learner's call of a helper (A1 = relu(Z1)), else its own line."""

@@ -113,7 +113,8 @@ def _collapse(ctx: CodeContext, result: StepCheck, finding_id: str) -> None:
     hits = sorted(result.hits.get(finding_id, []), key=lambda h: h.node)
     if len(hits) < 2:
         return
-    lines = sorted({ctx.sites[h.site].line for h in hits[1:] if h.site is not None})
+    first_line = ctx.sites[hits[0].site].line if hits[0].site is not None else None
+    lines = sorted({ctx.sites[h.site].line for h in hits[1:] if h.site is not None} - {first_line})
     also = f" The same at line(s) {', '.join(map(str, lines))}." if lines else ""
     first = hits[0]
     result.hits[finding_id] = [Hit(first.node, first.site, first.message + also)]
@@ -156,8 +157,12 @@ def _check_parameter(
         return
     if m > 1 and (close(effective, m * g) or close(effective, g / m)):
         how = "m times" if close(effective, m * g) else "1/m of"
-        result.add("gradient-scale", Hit(grad_node, got_site, f"{ctx.name(grad_node)} is {how} the true ∂L/∂{name} "
-                   f"with m = {m} samples and reduction '{_reduction_word(truth, m, effective, g)}' ({numbers})."))
+        origin = _scale_origin(ctx, step, matcher, grad_node)
+        factor = "m" if how == "m times" else "1/m"
+        where = "" if origin == grad_node else f"{ctx.name(origin)} scales a true gradient by {factor}, so "
+        result.add("gradient-scale", Hit(origin, ctx.site_of(origin), f"{where}{ctx.name(grad_node)} is {how} the "
+                   f"true ∂L/∂{name} with m = {m} samples and reduction '{_reduction_word(truth, m, effective, g)}' "
+                   f"({numbers})."))
         return
     if name.startswith("b") and _bias_axis(ctx, step, truth, update, effective):
         result.add("bias-sum-axis", Hit(grad_node, got_site, f"{ctx.name(grad_node)} sums ∂L/∂Z over the wrong axis ({numbers})."))
@@ -189,6 +194,23 @@ def _first_divergence(ctx: CodeContext, step: StepInfo, matcher: Matcher, gradie
             continue  # the targets and what the code derived from them alone
         if (index == gradient or ctx.named(index)) and matcher.match(ctx.value(index)) is None:
             return index
+    return gradient
+
+
+def _scale_origin(ctx: CodeContext, step: StepInfo, matcher: Matcher, gradient: int) -> int:
+    """Where the stray m or 1/m was written: the first op of the derivation that turns a true gradient
+    (factor 1) into m or 1/m times one. A reduction the code ignores writes none: the gradient is named."""
+    m = matcher.truth.samples
+    start = step.first_loss_op or 0
+    for index in sorted(ctx.structure.derivation(step, gradient)):
+        matched = matcher.match(ctx.value(index)) if index >= start else None
+        if matched is None or not (np.isclose(abs(matched[1]), m) or np.isclose(abs(matched[1]), 1 / m)):
+            continue
+        for parent in ctx.nodes[index].parents:
+            if isinstance(parent, int) and parent in step.ydep:
+                before = matcher.match(ctx.value(parent))
+                if before is not None and abs(before[1]) == 1.0:
+                    return index
     return gradient
 
 

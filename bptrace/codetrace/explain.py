@@ -209,11 +209,25 @@ def _raw_output_gradient(ctx: CodeContext, step: StepInfo, matcher: Matcher, nod
             continue
         matched = matcher.match(ctx.value(parent))
         if matched is not None and matched[0] == step.output:
-            return "loss-output-mismatch", Hit(parent, ctx.site_of(parent), f"{ctx.name(parent)} is "
+            site, shown = _declared(ctx, parent, node)
+            return "loss-output-mismatch", Hit(parent, site, f"{shown} is "
                 f"∂L/∂{ctx.name(step.output)}, not ∂L/∂{ctx.name(layer.z)}: with this loss and a {layer.activation} "
                 f"output the output delta needs {layer.activation}′({ctx.name(layer.z)}); {ctx.name(node)} uses it "
                 "as if it had it.")
     return None
+
+
+def _declared(ctx: CodeContext, index: int, use: int) -> tuple[int | None, str]:
+    """Where ``use`` got the array from: the last alias bound in the same function before it
+    (``self.delta2 = self.error`` is the statement that calls A−Y a delta), else where it was made."""
+    binds = [site for site, count in ctx.nodes[index].binds if count <= use]
+    if len(binds) > 1:
+        first = ctx.sites[binds[0]]
+        later = [s for s in binds[1:] if ctx.sites[s].depth == first.depth and len(ctx.sites[s].names) == 1
+                 and ctx.sites[s].names[0] != first.names[0]]
+        if later:
+            return later[-1], f"{ctx.sites[later[-1]].names[0]} (= {ctx.name(index)})"
+    return ctx.site_of(index), ctx.name(index)
 
 
 def _transposed_variants(u: np.ndarray, o: np.ndarray) -> list[np.ndarray]:

@@ -65,8 +65,11 @@ def find_layers(nodes: list[Node], step: StepInfo, columns: bool) -> list[Layer]
                     break  # softmax is shift-invariant: prefer Z itself to the shifted Z - max(Z)
         if found is not None:
             layers.append(found)
-    # An activation composed of several ops (1/(1+exp(-z))) matches once, at its result.
+    # An activation composed of several ops (1/(1+exp(-z))) matches once, at its result. Saturated, its
+    # inner ops can look like one too (exp(-z) ≈ σ(-z) when z ≫ 0): drop a match lying inside another's.
     inner = {la.z for la in layers}
+    for la in layers:
+        inner.update(n for n in _near_ancestors(nodes, la.a, step.cone) if la.z in _near_ancestors(nodes, n, step.cone))
     return [la for la in layers if la.a not in inner]
 
 
@@ -88,7 +91,8 @@ def _which_activation(
     if not (np.isfinite(low) and np.isfinite(high)):
         return None
     fits = {"sigmoid": 0 <= low and high <= 1, "tanh": -1 <= low and high <= 1, "relu": low >= 0,
-            "leaky_relu": True, "softmax": 0 <= low and high <= 1 and z.ndim > 0}
+            # Softmax over one unit is the constant 1: it fits any z, so it names no layer.
+            "leaky_relu": True, "softmax": 0 <= low and high <= 1 and z.ndim > 0 and z.shape[feature_axis] > 1}
     with np.errstate(all="ignore"):
         for name in names:
             if not fits[name]:

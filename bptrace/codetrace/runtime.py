@@ -58,6 +58,7 @@ class Node:
     inplace: bool = False  # an in-place update: parents[0] is the version it replaced
     rebind: bool = False  # `W = W - …`: bound back to the name of its left operand
     best: tuple[int, str] | None = None  # (function depth, name): the name bound nearest the top level
+    binds: list[tuple[int, int]] = field(default_factory=list)  # (bind site, nodes recorded by then), in run order
 
 
 @dataclass(slots=True)
@@ -69,6 +70,7 @@ class UserCall:
     args: tuple[Any, ...]
     arg_nodes: tuple[int | None, ...]
     result: int | None = None
+    start: int = 0  # nodes recorded when the call began: it made its result only if the result is newer
 
 
 @dataclass(slots=True)
@@ -187,7 +189,8 @@ class Recorder:
             return func(*args, **kwargs)
         user = _is_user_function(func, self.user_modules)
         if user:
-            record = UserCall(site, func, args, tuple(self.by_id.get(id(a)) if isinstance(a, ARRAY_TYPES) else None for a in args))
+            record = UserCall(site, func, args, tuple(self.by_id.get(id(a)) if isinstance(a, ARRAY_TYPES) else None for a in args),
+                              start=len(self.nodes))
             self.calls.append(record)
         out = kwargs.get("out")
         if isinstance(out, np.ndarray):  # np.maximum(Z, 0, out=Z): a new version of Z, like Z[...] = …
@@ -255,18 +258,19 @@ class Recorder:
             return value
         info = self.sites[site]
         if len(info.names) == 1:
-            self._name(value, info.names[0], info.depth)
+            self._name(value, info.names[0], info.depth, site)
         elif isinstance(value, tuple | list) and len(value) == len(info.names):
             for name, item in zip(info.names, value, strict=True):
-                self._name(item, name, info.depth)
+                self._name(item, name, info.depth, site)
         return value
 
-    def _name(self, value: Any, name: str, depth: int) -> None:
+    def _name(self, value: Any, name: str, depth: int, site: int) -> None:
         index = self.by_id.get(id(value)) if isinstance(value, ARRAY_TYPES) else None
         if index is None:
             return
         node = self.nodes[index]
         node.names.append(name)
+        node.binds.append((site, len(self.nodes)))
         if node.best is None or depth < node.best[0]:
             node.best = (depth, name)
 

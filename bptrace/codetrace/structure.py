@@ -107,7 +107,9 @@ class Structure:
         """``lr * dW`` -> (dW, lr); ``dW`` alone -> (dW, 1.0)."""
         node = self.nodes[value]
         if node.op in ("multiply", "divide") and len(node.parents) == 2:
-            arrays = [p for p in node.parents if isinstance(p, int) and np.ndim(self.nodes[p].value) > 0]
+            ints = [p for p in node.parents if isinstance(p, int)]
+            # A 0-d gradient (`np.sum(dZ1)` without an axis) times a Python learning rate is still lr·dW.
+            arrays = [p for p in ints if np.ndim(self.nodes[p].value) > 0] or ints
             scalars = [p for p in node.parents if p not in arrays]
             if len(arrays) == 1 and len(scalars) == 1:
                 s = scalars[0]
