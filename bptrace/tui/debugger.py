@@ -158,7 +158,7 @@ class DebuggerScreen(Screen[None]):
         self.query_one(FindingsPane).show(self.index.findings.get(i, []), self.index.next_finding(i), self.totals)
         if step.source is not None or info.mode == "code":
             for pane in self.query(SourcePane):
-                pane.show_line(step.source.line if step.source else None)
+                pane.show_source(step.source)
         element = chain = None
         if self.element_mode:
             element = self.forms.element(i, self.element_index)

@@ -111,6 +111,53 @@ async def test_source_pane_follows_the_step(coded: Trace) -> None:
         assert "▶21 dz2 = da2 * sigmoid_derivative(z2)" in source and "▶16" not in source
 
 
+HELPERS = """import numpy as np
+
+
+def sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+"""
+
+MAIN = """import numpy as np
+from my_helpers import sigmoid
+
+W1 = np.array([[0.5, -0.3], [0.2, 0.8]])
+W2 = np.array([[0.6, -0.4]])
+X = np.array([[0.2, 0.7], [0.9, -0.4]])
+Y = np.array([[1.0, 0.0]])
+A1 = sigmoid(W1 @ X)
+A2 = sigmoid(W2 @ A1)
+dZ2 = A2 - Y
+dZ1 = (W2.T @ dZ2) * A1 * (1 - A1)
+W2 -= 0.1 * (dZ2 @ A1.T)
+W1 -= 0.1 * (dZ1 @ X.T)
+"""
+
+
+async def test_source_pane_does_not_point_into_the_wrong_file(tmp_path: Path) -> None:
+    """A step that ran in the learner's helper module names it; no line of the script is marked."""
+    from bptrace.codetrace import record_code
+    from bptrace.tui.source_pane import SourcePane
+
+    (tmp_path / "my_helpers.py").write_text(HELPERS)
+    (tmp_path / "main.py").write_text(MAIN)
+    trace = record_code(tmp_path / "main.py", loss="bce", reduction="sum")
+    helper = next(s for s in trace.steps if s.source is not None and s.source.file == "my_helpers.py")
+    app = BptraceApp(trace)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.screen.query_one(SourcePane)
+        assert pane.border_title == "main.py"  # the name steps and findings use, not the whole path
+        screen(app).current_step = helper.index
+        await settle(pilot)
+        assert "▶" not in str(app.screen.query_one("#source-text").content)  # type: ignore[attr-defined]
+        assert pane.border_subtitle == f"this step ran in my_helpers.py:{helper.source.line}"  # type: ignore[union-attr]
+        step = next(s for s in trace.steps[helper.index:] if s.source is not None and s.source.file == "main.py")
+        screen(app).current_step = step.index
+        await settle(pilot)
+        assert f"▶{step.source.line:>2} " in str(app.screen.query_one("#source-text").content)  # type: ignore[attr-defined]
+        assert pane.border_subtitle == ""
+
+
 async def test_breakpoint_marks_the_same_op_in_every_training_step(seed: Trace) -> None:
     app = BptraceApp(seed)
     async with app.run_test(size=SIZE) as pilot:
