@@ -11,6 +11,7 @@ from bptrace.tui.loss_chart import buckets, sparkline
 from bptrace.tui.matrix import CHANGED, WRONG, ZERO, render_matrix
 from bptrace.tui.model import TraceIndex
 from bptrace.tui.timeline import step_label
+from tests.tui.conftest import line_of, step_of
 
 
 def test_rows_group_steps_by_training_step_and_phase(seed: Trace) -> None:
@@ -25,16 +26,23 @@ def test_rows_group_steps_by_training_step_and_phase(seed: Trace) -> None:
 
 def test_findings_stops_and_breakpoints(coded: Trace) -> None:
     index = TraceIndex(coded)
-    assert index.finding_steps == [6, 11]
-    assert index.severity(6) == "error" and index.severity(11) == "warning" and index.severity(0) is None
-    assert index.next_finding(0) == 6 and index.next_finding(6) == 11 and index.next_finding(11) is None
-    assert index.previous_finding(11) == 6 and index.previous_finding(6) is None
-    # code mode: a breakpoint is a source line, so every step on line 22 matches
-    line_22 = index.location(7)
-    assert line_22 == ("line", "impl.py", "22")
-    assert index.next_stop(6, {line_22}) == 7
-    assert index.next_stop(7, {line_22}) == 8
-    assert index.next_stop(12, set()) is None
+    dead, wrong = step_of(coded, "A1"), step_of(coded, "dZ2")  # relu(Z1): unit 3 dead; dZ2: σ′ of Z2
+    assert index.finding_steps == [dead, wrong]
+    assert index.severity(dead) == "warning" and index.severity(wrong) == "error" and index.severity(0) is None
+    assert index.next_finding(0) == dead and index.next_finding(dead) == wrong and index.next_finding(wrong) is None
+    assert index.previous_finding(wrong) == dead and index.previous_finding(dead) is None
+    # code mode: a breakpoint is a source line, so every step on it matches, in every pass of the loop
+    line = line_of("dW2 = dZ2 @ A1.T")
+    on_line = [s.index for s in coded.steps if s.source is not None and s.source.line == line]
+    assert [coded.steps[i].target for i in on_line] == ["A1.T", "dW2", "A1.T", "dW2"]
+    where = index.location(on_line[0])
+    assert where == ("line", "impl_canonical.py", str(line))
+    assert [index.location(i) for i in on_line] == [where] * 4
+    stops, at = [], 0
+    while (at := index.next_stop(at, {where})) is not None:
+        stops.append(at)
+    assert stops == sorted([dead, wrong, *on_line])
+    assert index.next_stop(wrong, set()) is None
 
 
 def test_breakpoint_on_an_op_hits_every_training_step() -> None:
