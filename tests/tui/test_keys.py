@@ -128,6 +128,22 @@ async def test_the_expected_value_stands_beside_a_wrong_one(coded: Trace) -> Non
         assert "expected" not in shown(app, "#result")
 
 
+async def test_unnamed_steps_read_as_op_and_source(coded: Trace) -> None:
+    """Code mode's intermediates: the timeline row is cut with …, the title says the op once."""
+    step = next(s for s in coded.steps if s.target == "learning_rate * dW1")
+    app = BptraceApp(coded)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("g", *str(step.index), "enter")
+        await settle(pilot)
+        timeline = app.screen.query_one(Timeline)
+        row = timeline.render_line(timeline.index.row_of_step[step.index] - timeline.scroll_offset.y).text
+        assert row.rstrip().endswith(f"{step.index} multiply: learni…")  # 17 cells: cut, and says so
+        assert shown(app, "#step-title").endswith("· update · multiply: learning_rate * dW1")
+        assert "result   learning_rate *… 3×2" in shown(app, "#result")
+        await pilot.press("n")
+        assert shown(app, "#step-title").endswith("· update · subtract → W1 −= η·∂L/∂W1")
+
+
 async def test_source_pane_follows_the_step(coded: Trace) -> None:
     def marked(line: int) -> str:
         return f"▶{line:>2} {CANONICAL_LINES[line - 1]}"

@@ -10,7 +10,7 @@ from bptrace.tui.dialogs import parse_goto
 from bptrace.tui.loss_chart import buckets, sparkline
 from bptrace.tui.matrix import CHANGED, WRONG, ZERO, render_matrix
 from bptrace.tui.model import TraceIndex
-from bptrace.tui.timeline import step_label
+from bptrace.tui.timeline import step_label, value_name
 from tests.tui.conftest import line_of, step_of
 
 
@@ -84,7 +84,22 @@ def test_element_moves_row_major_and_clamps() -> None:
 def test_labels_and_export_name(seed: Trace) -> None:
     labels = [step_label(step) for step in seed.steps]
     assert labels[0] == "Z1 = affine" and "∂L/∂W1" in labels and labels[-1] == "b2 −= η·∂L/∂b2"
+    assert [value_name(step) for step in seed.steps][:6] == ["Z1", "A1", "Z2", "A2", "L", "∂L/∂A2"]
     assert export_name(seed) == "seed_1_relu_hidden_layer_sigmoid_output.json"
+
+
+def test_code_mode_labels_name_what_the_learner_named(coded: Trace) -> None:
+    """Named arrays read as in reference mode; unnamed intermediates are their op, then their source text."""
+    label = {(step.train_step, step.target): step_label(step) for step in coded.steps}
+    assert label[0, "Z1"] == "Z1 = add" and label[0, "dZ2"] == "∂L/∂Z2" and label[0, "A1.T"] == "A1.T = transpose"
+    assert label[0, "np.exp(-z)"] == "exp: np.exp(-z)" and label[0, "-z"] == "negative: -z"
+    assert label[0, "W1 @ X"] == "matmul: W1 @ X"
+    # the update phase: the step size times the gradient is not itself an update
+    assert label[0, "learning_rate * dW1"] == "multiply: learning_rate * dW1"
+    assert label[1, "W1"] == "W1 −= η·∂L/∂W1"
+    names = {step.target: value_name(step) for step in coded.steps}
+    assert names["dW1"] == "∂L/∂W1" and names["W1 @ X"] == "W1 @ X"
+    assert names["Y / A2 - (1 - Y) / (1 - A2)"] == "Y / A2 - (1 - Y…"
 
 
 def _styles(content: object) -> set[str]:
