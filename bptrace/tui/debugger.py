@@ -112,7 +112,7 @@ class DebuggerScreen(Screen[None]):
                 if info.mode == "code" and info.source_text is not None:
                     yield SourcePane(info.source_file or "source", info.source_text, id="source")
                 yield StepView(id="step-view")
-                yield FindingsPane(id="findings", markup=False)
+                yield FindingsPane(id="findings-pane")
                 with Horizontal(id="strip"):
                     yield NetworkDiagram(info, id="network")
                     yield LossChart(self.trace.losses, id="loss")
@@ -165,9 +165,10 @@ class DebuggerScreen(Screen[None]):
             chain = self.forms.chain(i, self.element_index)
             if element is None:
                 self._request_element()
+        flagged = i in self.index.findings or step.reference is not None
         self.query_one(StepView).show(
             StepContext(step, len(self.trace.steps), self.forms.formula(i), self.full_digits, self.element_mode,
-                        self.element_index, element, chain)
+                        self.element_index, element, chain, flagged)
         )
 
     # ------------------------------------------------------------------ workers

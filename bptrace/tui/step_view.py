@@ -36,10 +36,17 @@ class StepContext:
     element_index: tuple[int, ...] = ()
     element: ElementLike | str | None = None
     chain: ChainLike | str | None = None
+    flagged: bool = False
+    """The step has findings or a true value to compare: arriving at it, its result is scrolled into view."""
 
 
 class StepView(VerticalScroll):
-    """Formula, then each term (symbol beside its numbers), then the resulting matrix with its shape."""
+    """Formula, then each term (symbol beside its numbers), then the resulting matrix with its shape.
+
+    The title stays put (docked) while the rest scrolls.
+    """
+
+    shown_step: int | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="step-title", markup=False)
@@ -70,6 +77,13 @@ class StepView(VerticalScroll):
             element.update(_element_content(context))
         self.query_one("#terms", Static).update(_terms_content(step, context.full))
         self.query_one("#result", Static).update(_result_content(context))
+        if context.flagged and step.index != self.shown_step:
+            self.call_after_refresh(self._result_in_view)
+        self.shown_step = step.index
+
+    def _result_in_view(self) -> None:
+        """Below a long finding the result may not fit: scroll just enough to show it (its top first)."""
+        self.scroll_to_widget(self.query_one("#result"), animate=False, immediate=True)
 
 
 def _what(step: Step) -> str:

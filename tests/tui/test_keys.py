@@ -144,6 +144,30 @@ async def test_unnamed_steps_read_as_op_and_source(coded: Trace) -> None:
         assert shown(app, "#step-title").endswith("· update · subtract → W1 −= η·∂L/∂W1")
 
 
+def fully_visible(app: BptraceApp, selector: str) -> bool:
+    where = app.screen.find_widget(app.screen.query_one(selector))
+    return where.region.intersection(where.clip) == where.region
+
+
+@pytest.mark.parametrize("size", [(100, 30), (120, 36)])
+async def test_a_step_with_a_finding_or_a_true_value_keeps_its_result_in_view(coded: Trace, size: tuple[int, int]) -> None:
+    """The source and a long finding take room; the step's result (and expected) is scrolled into view."""
+    app = BptraceApp(coded)
+    async with app.run_test(size=size) as pilot:
+        for keys, target in [(("f", "f"), "dZ2"), (("g", *str(step_of(coded, "dW1")), "enter"), "dW1")]:
+            await pilot.press(*keys)
+            await settle(pilot)
+            assert coded.steps[screen(app).current_step].target == target
+            assert fully_visible(app, "#result") and fully_visible(app, "#step-title")  # the title stays put
+        assert "expected" in shown(app, "#result")
+        findings = app.screen.query_one("#findings-pane")
+        await pilot.press("F")  # back to the mistake: its finding is longer than the pane, which scrolls
+        await settle(pilot)
+        assert findings.max_scroll_y > 0 and findings.scroll_y == 0
+        await pilot.press("tab", "down")
+        assert app.focused is findings and findings.scroll_y == 1
+
+
 async def test_source_pane_follows_the_step(coded: Trace) -> None:
     def marked(line: int) -> str:
         return f"▶{line:>2} {CANONICAL_LINES[line - 1]}"
