@@ -112,7 +112,7 @@ class DebuggerScreen(Screen[None]):
                 if info.mode == "code" and info.source_text is not None:
                     yield SourcePane(info.source_file or "source", info.source_text, id="source")
                 yield StepView(id="step-view")
-                yield FindingsPane(id="findings", markup=False)
+                yield FindingsPane(id="findings-pane")
                 with Horizontal(id="strip"):
                     yield NetworkDiagram(info, id="network")
                     yield LossChart(self.trace.losses, id="loss")
@@ -158,16 +158,17 @@ class DebuggerScreen(Screen[None]):
         self.query_one(FindingsPane).show(self.index.findings.get(i, []), self.index.next_finding(i), self.totals)
         if step.source is not None or info.mode == "code":
             for pane in self.query(SourcePane):
-                pane.show_line(step.source.line if step.source else None)
+                pane.show_source(step.source)
         element = chain = None
         if self.element_mode:
             element = self.forms.element(i, self.element_index)
             chain = self.forms.chain(i, self.element_index)
             if element is None:
                 self._request_element()
+        flagged = i in self.index.findings or step.reference is not None
         self.query_one(StepView).show(
             StepContext(step, len(self.trace.steps), self.forms.formula(i), self.full_digits, self.element_mode,
-                        self.element_index, element, chain)
+                        self.element_index, element, chain, flagged)
         )
 
     # ------------------------------------------------------------------ workers

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
@@ -31,19 +33,28 @@ def finding_content(finding: Finding) -> Content:
     return Content("\n").join(parts)
 
 
-class FindingsPane(Static):
-    """Empty steps get one quiet line that says where the next finding is."""
+class FindingsPane(VerticalScroll):
+    """The current step's findings; empty steps get one quiet line that says where the next finding is.
+
+    A long finding scrolls within the pane (mouse, or ↑/↓ once tab has focused it), so the
+    step's own numbers above keep their room. The text itself is the Static ``#findings``.
+    """
 
     shown: tuple[object, ...] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="findings", markup=False)
 
     def show(self, findings: list[Finding], next_finding: int | None, totals: tuple[int, int]) -> None:
         if (key := (tuple(findings), next_finding, totals)) == self.shown:
             return  # most steps have none: skip the relayout an update costs
         self.shown = key
         self.set_class(bool(findings), "-has-findings")
+        text = self.query_one("#findings", Static)
+        self.scroll_home(animate=False)
         if findings:
-            self.update(Content("\n").join(finding_content(f) for f in findings))
+            text.update(Content("\n").join(finding_content(f) for f in findings))
             return
         errors, warnings = totals
         ahead = f" · next: step {next_finding} (f)" if next_finding is not None else ""
-        self.update(Content.styled(f"No findings here · trace: {errors} ✗ {warnings} ⚠{ahead}", "$text-muted"))
+        text.update(Content.styled(f"No findings here · trace: {errors} ✗ {warnings} ⚠{ahead}", "$text-muted"))

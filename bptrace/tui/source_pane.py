@@ -2,28 +2,41 @@
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
+from bptrace.trace import SourceRef
+
 
 class SourcePane(VerticalScroll, can_focus=False):
-    """Line numbers and text; the highlighted line is kept in view."""
+    """Line numbers and text; the highlighted line is kept in view.
+
+    Titled with the file's name, as findings and steps name it (``impl.py:29``). A step that
+    ran in another file (a helper module beside the script) highlights nothing here and says
+    where it ran instead: its line number would point at the wrong line of this file.
+    """
 
     def __init__(self, file: str, text: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.lines = text.splitlines()
-        self.border_title = file
-        self.line: int | None = None
+        self.file = PurePath(file).name
+        self.border_title = self.file
+        self.shown: SourceRef | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="source-text", markup=False)
 
-    def show_line(self, line: int | None) -> None:
-        if line == self.line and line is not None:
+    def show_source(self, source: SourceRef | None) -> None:
+        if source == self.shown and source is not None:
             return
-        self.line = line
+        self.shown = source
+        here = source is not None and PurePath(source.file).name == self.file
+        line = source.line if here and source is not None else None
+        self.border_subtitle = f"this step ran in {source.file}:{source.line}" if source and not here else ""
         width = len(str(len(self.lines)))
         rendered = []
         for number, text in enumerate(self.lines, start=1):

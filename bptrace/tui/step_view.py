@@ -18,7 +18,7 @@ from bptrace.numbers import number
 from bptrace.trace import Formula, Step
 from bptrace.tui.forms import ChainLike, ElementLike
 from bptrace.tui.matrix import render_matrix, shape_label
-from bptrace.tui.timeline import step_label
+from bptrace.tui.timeline import step_label, value_name
 
 ROLE_LABELS = {"input": "input", "upstream": "upstream", "local": "local", "product": "product", "": ""}
 MIN_NAME_WIDTH = 20
@@ -36,10 +36,17 @@ class StepContext:
     element_index: tuple[int, ...] = ()
     element: ElementLike | str | None = None
     chain: ChainLike | str | None = None
+    flagged: bool = False
+    """The step has findings or a true value to compare: arriving at it, its result is scrolled into view."""
 
 
 class StepView(VerticalScroll):
-    """Formula, then each term (symbol beside its numbers), then the resulting matrix with its shape."""
+    """Formula, then each term (symbol beside its numbers), then the resulting matrix with its shape.
+
+    The title stays put (docked) while the rest scrolls.
+    """
+
+    shown_step: int | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="step-title", markup=False)
@@ -55,7 +62,7 @@ class StepView(VerticalScroll):
                 (f"Step {step.index}/{context.total - 1}", "bold"),
                 f" · training step {step.train_step} · ",
                 (step.phase, "bold $accent"),
-                f" · {step.op} → {step_label(step)}",
+                f" · {_what(step)}",
                 ("  [digits: full]" if context.full else "", "$text-muted"),
             )
         )
@@ -70,6 +77,19 @@ class StepView(VerticalScroll):
             element.update(_element_content(context))
         self.query_one("#terms", Static).update(_terms_content(step, context.full))
         self.query_one("#result", Static).update(_result_content(context))
+        if context.flagged and step.index != self.shown_step:
+            self.call_after_refresh(self._result_in_view)
+        self.shown_step = step.index
+
+    def _result_in_view(self) -> None:
+        """Below a long finding the result may not fit: scroll just enough to show it (its top first)."""
+        self.scroll_to_widget(self.query_one("#result"), animate=False, immediate=True)
+
+
+def _what(step: Step) -> str:
+    """The op and what it computes, once: ``affine → Z1 = affine``, but ``exp: np.exp(-z)``."""
+    label = step_label(step)
+    return label if label.startswith(f"{step.op}: ") else f"{step.op} → {label}"
 
 
 def _element_content(context: StepContext) -> Content:
@@ -110,7 +130,7 @@ def _checked(value: float, recorded: float, full: bool) -> Content:
 def _name_width(step: Step) -> int:
     """One column for every name of the step, so all its matrices line up."""
     names = [f"{ROLE_LABELS.get(t.role, t.role):<9}{t.name} {shape_label(t.value)}" for t in step.terms]
-    names.append(f"result   {step_label(step).split(' ')[0]} {shape_label(step.value)}")
+    names.append(f"result   {value_name(step)} {shape_label(step.value)}")
     return max(MIN_NAME_WIDTH, *(len(name) + 2 for name in names))
 
 
@@ -153,7 +173,7 @@ def _result_content(context: StepContext) -> Content:
     if context.element_mode and context.element_index:
         index = context.element_index
         mark = (index[0], index[1]) if len(index) == 2 else (0, index[0])
-    label = Content.assemble(("result   ", "$text-muted"), (step_label(step).split(" ")[0], "bold"),
+    label = Content.assemble(("result   ", "$text-muted"), (value_name(step), "bold"),
                              (f" {shape_label(step.value)}", "bold $accent"))
     matrix = render_matrix(step.value, full=context.full, reference=step.reference, before=_before(step), mark=mark)
     width = _name_width(step)

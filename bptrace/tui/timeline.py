@@ -6,6 +6,7 @@ so this is a line-API ScrollView: only the rows on screen are ever rendered.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -23,14 +24,39 @@ from bptrace.numbers import number
 from bptrace.trace import Step
 from bptrace.tui.model import MARKERS, Location, Row, TraceIndex
 
+# A name the learner (or the recorder) gave a value: Z1, dW2, self.hidden, W2.T. Code mode's unnamed
+# intermediates have their source text as target instead: "np.exp(-z)", "learning_rate * dW1".
+NAME = re.compile(r"[A-Za-z_][\w.]*")
+
+
+def _updated(step: Step) -> str | None:
+    """The parameter a gradient-descent update writes (named as the learner's code names it), or None."""
+    if step.phase != "update" or (step.op != "sgd" and "parameter" not in step.meta):
+        return None
+    return step.target if NAME.fullmatch(step.target) else str(step.meta.get("parameter", step.target))
+
 
 def step_label(step: Step) -> str:
-    """A short name for a step: what it computes."""
+    """A short name for a step: what it computes; an unnamed intermediate is its op, then its source text."""
+    if (parameter := _updated(step)) is not None:
+        return f"{parameter} −= η·∂L/∂{parameter}"
+    if not NAME.fullmatch(step.target):
+        return f"{step.op}: {step.target}"
     if step.phase == "backward" and step.target.startswith("d") and len(step.target) > 1:
         return f"∂L/∂{step.target[1:]}"
-    if step.phase == "update":
-        return f"{step.target} −= η·∂L/∂{step.target}"
     return f"{step.target} = {step.op}"
+
+
+def shorten(text: str, width: int) -> str:
+    """``text`` cut to ``width`` cells, with … where it was cut."""
+    return text if len(text) <= width else text[: max(0, width - 1)].rstrip() + "…"
+
+
+def value_name(step: Step) -> str:
+    """What the step's value is called beside its matrix: its name, or the start of its source text."""
+    if _updated(step) is None and not NAME.fullmatch(step.target):
+        return shorten(step.target, 16)
+    return step_label(step).split(" ")[0]
 
 
 class Timeline(ScrollView, can_focus=False):
@@ -105,14 +131,14 @@ class Timeline(ScrollView, can_focus=False):
         key = (row_number, row.step == self.current, width)
         strip = self._lines.get(key)
         if strip is None:
-            segments, fill = self._row_segments(row, base)
+            segments, fill = self._row_segments(row, base, width)
             strip = self._lines[key] = Strip(segments).adjust_cell_length(width, fill)
         return strip
 
     def _style(self, name: str) -> Style:
         return self.get_component_rich_style(f"timeline--{name}", partial=True)
 
-    def _row_segments(self, row: Row, base: Style) -> tuple[list[Segment], Style]:
+    def _row_segments(self, row: Row, base: Style, width: int) -> tuple[list[Segment], Style]:
         """The row's segments and the style to pad it with (the cursor fills the whole line)."""
         if row.kind == "train":
             losses = self.index.trace.losses
@@ -131,5 +157,5 @@ class Timeline(ScrollView, can_focus=False):
         return [
             Segment(breakpoint_mark, line_style + self._style("breakpoint")),
             Segment(marker, line_style + marker_style),
-            Segment(f"{row.step:>5} {step_label(step)}", line_style),
+            Segment(f"{row.step:>5} {shorten(step_label(step), width - 8)}", line_style),
         ], line_style

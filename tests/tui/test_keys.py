@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bptrace.export.json_format import load_trace
+from bptrace.numbers import number
 from bptrace.trace import Trace
 from bptrace.tui.app import BptraceApp
 from bptrace.tui.debugger import DebuggerScreen
@@ -15,7 +17,7 @@ from bptrace.tui.dialogs import ExportDialog, GoToDialog
 from bptrace.tui.help import HelpScreen
 from bptrace.tui.network import NetworkDiagram
 from bptrace.tui.timeline import Timeline
-from tests.tui.conftest import settle
+from tests.tui.conftest import CANONICAL_LINES, line_of, settle, step_of
 
 SIZE = (100, 32)
 
@@ -67,48 +69,169 @@ async def test_stepping_keys(seed: Trace) -> None:
 
 
 async def test_finding_keys_and_continue(coded: Trace) -> None:
+    dead, wrong = step_of(coded, "A1"), step_of(coded, "dZ2")
     app = BptraceApp(coded)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert "next: step 6 (f)" in shown(app, "#findings")
+        assert f"next: step {dead} (f)" in shown(app, "#findings")
         await pilot.press("f")
-        assert screen(app).current_step == 6
+        assert screen(app).current_step == dead
         findings = shown(app, "#findings")
-        assert "derivative-on-preactivation" in findings and "impl.py:21" in findings and "pass a2" in findings
-        assert "expected" in shown(app, "#result")  # the reference is shown beside the wrong value
+        assert "dead-relu" in findings and "Dead ReLU units" in findings and "Why:" in findings
+        assert f"impl_canonical.py:{line_of('A1 = relu(Z1)')}" in findings and "units 2" in findings
         await pilot.press("f")
-        assert screen(app).current_step == 11
-        assert "Dead ReLU units" in shown(app, "#findings") and "Why:" in shown(app, "#findings")
+        assert screen(app).current_step == wrong
+        findings = shown(app, "#findings")
+        assert "derivative-on-preactivation" in findings and "Derivative helper given z" in findings
+        assert f"impl_canonical.py:{line_of('dZ2 = dA2 * sigmoid_derivative(Z2)')}" in findings
+        assert "x = Z2, a pre-activation" in findings and "the activation A2" in findings
         await pilot.press("f")
-        assert screen(app).current_step == 11 and "No finding after this step." in notices(app)
+        assert screen(app).current_step == wrong and "No finding after this step." in notices(app)
         await pilot.press("F")
-        assert screen(app).current_step == 6
+        assert screen(app).current_step == dead
         await pilot.press("F")
-        assert screen(app).current_step == 6 and "No finding before this step." in notices(app)
-        # c stops at findings, then at breakpoints
+        assert screen(app).current_step == dead and "No finding before this step." in notices(app)
+        # c stops at findings, then at breakpoints: a line, in both passes of the training loop
         await pilot.press("home", "c")
-        assert screen(app).current_step == 6
-        await pilot.press("n", "b")  # step 7, source line 22: a breakpoint on the line
-        assert ("line", "impl.py", "22") in screen(app).breakpoints
-        await pilot.press("home", "c", "c")
-        assert screen(app).current_step == 7
+        assert screen(app).current_step == dead
         await pilot.press("c")
-        assert screen(app).current_step == 8  # the same line again
+        assert screen(app).current_step == wrong
+        await pilot.press("n", "b")  # the next step, A1.T on the dW2 line: a breakpoint on the line
+        line = ("line", "impl_canonical.py", str(line_of("dW2 = dZ2 @ A1.T")))
+        assert screen(app).breakpoints == {line}
+        await pilot.press("home", "c", "c", "c")
+        assert screen(app).current_step == wrong + 1
+        await pilot.press("c")
+        assert screen(app).current_step == step_of(coded, "dW2")  # the same line again
+        await pilot.press("c")
+        assert screen(app).current_step == step_of(coded, "A1.T", train_step=1)  # the loop's second pass
         await pilot.press("b")  # remove it
         assert not screen(app).breakpoints
-        await pilot.press("end", "c")
+        await pilot.press("c")
         assert "No breakpoint or finding ahead; b sets a breakpoint." in notices(app)
 
 
+async def test_the_expected_value_stands_beside_a_wrong_one(coded: Trace) -> None:
+    """A gradient the learner's code got wrong shows the true one under it, differing entries marked."""
+    wrong = next(s for s in coded.steps if s.reference is not None and not np.allclose(s.value, s.reference))
+    assert wrong.target == "dW2" and wrong.train_step == 0  # the first gradient after the mistake
+    app = BptraceApp(coded)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("g", *str(wrong.index), "enter")
+        await settle(pilot)
+        result = shown(app, "#result")
+        assert "∂L/∂W2 1×3" in result and "■ differs from the true value" in result
+        got, expected = result.split("expected")
+        assert number(wrong.value[0, 0]) in got and number(wrong.reference[0, 0]) in expected  # type: ignore[index]
+        assert number(wrong.reference[0, 0]) not in got  # type: ignore[index]
+        await pilot.press("p")
+        assert "expected" not in shown(app, "#result")
+
+
+async def test_unnamed_steps_read_as_op_and_source(coded: Trace) -> None:
+    """Code mode's intermediates: the timeline row is cut with …, the title says the op once."""
+    step = next(s for s in coded.steps if s.target == "learning_rate * dW1")
+    app = BptraceApp(coded)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("g", *str(step.index), "enter")
+        await settle(pilot)
+        timeline = app.screen.query_one(Timeline)
+        row = timeline.render_line(timeline.index.row_of_step[step.index] - timeline.scroll_offset.y).text
+        assert row.rstrip().endswith(f"{step.index} multiply: learni…")  # 17 cells: cut, and says so
+        assert shown(app, "#step-title").endswith("· update · multiply: learning_rate * dW1")
+        assert "result   learning_rate *… 3×2" in shown(app, "#result")
+        await pilot.press("n")
+        assert shown(app, "#step-title").endswith("· update · subtract → W1 −= η·∂L/∂W1")
+
+
+def fully_visible(app: BptraceApp, selector: str) -> bool:
+    where = app.screen.find_widget(app.screen.query_one(selector))
+    return where.region.intersection(where.clip) == where.region
+
+
+@pytest.mark.parametrize("size", [(100, 30), (120, 36)])
+async def test_a_step_with_a_finding_or_a_true_value_keeps_its_result_in_view(coded: Trace, size: tuple[int, int]) -> None:
+    """The source and a long finding take room; the step's result (and expected) is scrolled into view."""
+    app = BptraceApp(coded)
+    async with app.run_test(size=size) as pilot:
+        for keys, target in [(("f", "f"), "dZ2"), (("g", *str(step_of(coded, "dW1")), "enter"), "dW1")]:
+            await pilot.press(*keys)
+            await settle(pilot)
+            assert coded.steps[screen(app).current_step].target == target
+            assert fully_visible(app, "#result") and fully_visible(app, "#step-title")  # the title stays put
+        assert "expected" in shown(app, "#result")
+        findings = app.screen.query_one("#findings-pane")
+        await pilot.press("F")  # back to the mistake: its finding is longer than the pane, which scrolls
+        await settle(pilot)
+        assert findings.max_scroll_y > 0 and findings.scroll_y == 0
+        await pilot.press("tab", "down")
+        assert app.focused is findings and findings.scroll_y == 1
+
+
 async def test_source_pane_follows_the_step(coded: Trace) -> None:
+    def marked(line: int) -> str:
+        return f"▶{line:>2} {CANONICAL_LINES[line - 1]}"
+
     app = BptraceApp(coded)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         source = str(app.screen.query_one("#source-text").content)  # type: ignore[attr-defined]
-        assert "▶16 z1 = W1 @ X + b1" in source
+        first = line_of("W1 = np.array(")
+        assert coded.steps[0].source.line == first and marked(first) in source  # type: ignore[union-attr]
+        await pilot.press("f")  # relu's maximum, inside the helper
+        source = str(app.screen.query_one("#source-text").content)  # type: ignore[attr-defined]
+        assert marked(line_of("return np.maximum(0, z)")) in source and "▶" + str(first) not in source
         await pilot.press("f")
         source = str(app.screen.query_one("#source-text").content)  # type: ignore[attr-defined]
-        assert "▶21 dz2 = da2 * sigmoid_derivative(z2)" in source and "▶16" not in source
+        assert marked(line_of("dZ2 = dA2 * sigmoid_derivative(Z2)")) in source
+        assert source.count("▶") == 1
+
+
+HELPERS = """import numpy as np
+
+
+def sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+"""
+
+MAIN = """import numpy as np
+from my_helpers import sigmoid
+
+W1 = np.array([[0.5, -0.3], [0.2, 0.8]])
+W2 = np.array([[0.6, -0.4]])
+X = np.array([[0.2, 0.7], [0.9, -0.4]])
+Y = np.array([[1.0, 0.0]])
+A1 = sigmoid(W1 @ X)
+A2 = sigmoid(W2 @ A1)
+dZ2 = A2 - Y
+dZ1 = (W2.T @ dZ2) * A1 * (1 - A1)
+W2 -= 0.1 * (dZ2 @ A1.T)
+W1 -= 0.1 * (dZ1 @ X.T)
+"""
+
+
+async def test_source_pane_does_not_point_into_the_wrong_file(tmp_path: Path) -> None:
+    """A step that ran in the learner's helper module names it; no line of the script is marked."""
+    from bptrace.codetrace import record_code
+    from bptrace.tui.source_pane import SourcePane
+
+    (tmp_path / "my_helpers.py").write_text(HELPERS)
+    (tmp_path / "main.py").write_text(MAIN)
+    trace = record_code(tmp_path / "main.py", loss="bce", reduction="sum")
+    helper = next(s for s in trace.steps if s.source is not None and s.source.file == "my_helpers.py")
+    app = BptraceApp(trace)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.screen.query_one(SourcePane)
+        assert pane.border_title == "main.py"  # the name steps and findings use, not the whole path
+        screen(app).current_step = helper.index
+        await settle(pilot)
+        assert "▶" not in str(app.screen.query_one("#source-text").content)  # type: ignore[attr-defined]
+        assert pane.border_subtitle == f"this step ran in my_helpers.py:{helper.source.line}"  # type: ignore[union-attr]
+        step = next(s for s in trace.steps[helper.index:] if s.source is not None and s.source.file == "main.py")
+        screen(app).current_step = step.index
+        await settle(pilot)
+        assert f"▶{step.source.line:>2} " in str(app.screen.query_one("#source-text").content)  # type: ignore[attr-defined]
+        assert pane.border_subtitle == ""
 
 
 async def test_breakpoint_marks_the_same_op_in_every_training_step(seed: Trace) -> None:

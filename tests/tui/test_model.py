@@ -10,7 +10,8 @@ from bptrace.tui.dialogs import parse_goto
 from bptrace.tui.loss_chart import buckets, sparkline
 from bptrace.tui.matrix import CHANGED, WRONG, ZERO, render_matrix
 from bptrace.tui.model import TraceIndex
-from bptrace.tui.timeline import step_label
+from bptrace.tui.timeline import step_label, value_name
+from tests.tui.conftest import line_of, step_of
 
 
 def test_rows_group_steps_by_training_step_and_phase(seed: Trace) -> None:
@@ -25,16 +26,23 @@ def test_rows_group_steps_by_training_step_and_phase(seed: Trace) -> None:
 
 def test_findings_stops_and_breakpoints(coded: Trace) -> None:
     index = TraceIndex(coded)
-    assert index.finding_steps == [6, 11]
-    assert index.severity(6) == "error" and index.severity(11) == "warning" and index.severity(0) is None
-    assert index.next_finding(0) == 6 and index.next_finding(6) == 11 and index.next_finding(11) is None
-    assert index.previous_finding(11) == 6 and index.previous_finding(6) is None
-    # code mode: a breakpoint is a source line, so every step on line 22 matches
-    line_22 = index.location(7)
-    assert line_22 == ("line", "impl.py", "22")
-    assert index.next_stop(6, {line_22}) == 7
-    assert index.next_stop(7, {line_22}) == 8
-    assert index.next_stop(12, set()) is None
+    dead, wrong = step_of(coded, "A1"), step_of(coded, "dZ2")  # relu(Z1): unit 3 dead; dZ2: σ′ of Z2
+    assert index.finding_steps == [dead, wrong]
+    assert index.severity(dead) == "warning" and index.severity(wrong) == "error" and index.severity(0) is None
+    assert index.next_finding(0) == dead and index.next_finding(dead) == wrong and index.next_finding(wrong) is None
+    assert index.previous_finding(wrong) == dead and index.previous_finding(dead) is None
+    # code mode: a breakpoint is a source line, so every step on it matches, in every pass of the loop
+    line = line_of("dW2 = dZ2 @ A1.T")
+    on_line = [s.index for s in coded.steps if s.source is not None and s.source.line == line]
+    assert [coded.steps[i].target for i in on_line] == ["A1.T", "dW2", "A1.T", "dW2"]
+    where = index.location(on_line[0])
+    assert where == ("line", "impl_canonical.py", str(line))
+    assert [index.location(i) for i in on_line] == [where] * 4
+    stops, at = [], 0
+    while (at := index.next_stop(at, {where})) is not None:
+        stops.append(at)
+    assert stops == sorted([dead, wrong, *on_line])
+    assert index.next_stop(wrong, set()) is None
 
 
 def test_breakpoint_on_an_op_hits_every_training_step() -> None:
@@ -76,7 +84,22 @@ def test_element_moves_row_major_and_clamps() -> None:
 def test_labels_and_export_name(seed: Trace) -> None:
     labels = [step_label(step) for step in seed.steps]
     assert labels[0] == "Z1 = affine" and "∂L/∂W1" in labels and labels[-1] == "b2 −= η·∂L/∂b2"
+    assert [value_name(step) for step in seed.steps][:6] == ["Z1", "A1", "Z2", "A2", "L", "∂L/∂A2"]
     assert export_name(seed) == "seed_1_relu_hidden_layer_sigmoid_output.json"
+
+
+def test_code_mode_labels_name_what_the_learner_named(coded: Trace) -> None:
+    """Named arrays read as in reference mode; unnamed intermediates are their op, then their source text."""
+    label = {(step.train_step, step.target): step_label(step) for step in coded.steps}
+    assert label[0, "Z1"] == "Z1 = add" and label[0, "dZ2"] == "∂L/∂Z2" and label[0, "A1.T"] == "A1.T = transpose"
+    assert label[0, "np.exp(-z)"] == "exp: np.exp(-z)" and label[0, "-z"] == "negative: -z"
+    assert label[0, "W1 @ X"] == "matmul: W1 @ X"
+    # the update phase: the step size times the gradient is not itself an update
+    assert label[0, "learning_rate * dW1"] == "multiply: learning_rate * dW1"
+    assert label[1, "W1"] == "W1 −= η·∂L/∂W1"
+    names = {step.target: value_name(step) for step in coded.steps}
+    assert names["dW1"] == "∂L/∂W1" and names["W1 @ X"] == "W1 @ X"
+    assert names["Y / A2 - (1 - Y) / (1 - A2)"] == "Y / A2 - (1 - Y…"
 
 
 def _styles(content: object) -> set[str]:

@@ -48,8 +48,9 @@ def test_element_form(snap_compare) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_code_mode_finding(snap_compare) -> None:  # type: ignore[no-untyped-def]
+    """The learner's program at the canonical mistake: its line marked, the finding's why and fix."""
     app = BptraceApp(code_trace())
-    assert snap_compare(app, terminal_size=(120, 40), run_before=prepare("f"))
+    assert snap_compare(app, terminal_size=(120, 40), run_before=prepare("f", "f"))
 
 
 def test_help_screen(snap_compare) -> None:  # type: ignore[no-untyped-def]
