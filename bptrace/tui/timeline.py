@@ -44,6 +44,12 @@ def step_label(step: Step) -> str:
         return f"{step.op}: {step.target}"
     if step.phase == "backward" and step.target.startswith("d") and len(step.target) > 1:
         return f"∂L/∂{step.target[1:]}"
+    if step.op == "affine" and len(step.inputs) == 3:  # the recorder's Z = W·A + b, in the layout's order
+        weight, activation, bias = step.inputs
+        product = f"{activation}·{weight}" if step.meta.get("layout") == "rows" else f"{weight}·{activation}"
+        return f"{step.target} = {product} + {bias}"
+    if "activation" in step.meta or "loss" in step.meta:  # A1 = relu(Z1), L = bce(A2, Y)
+        return f"{step.target} = {step.op}({', '.join(step.inputs)})"
     return f"{step.target} = {step.op}"
 
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from bptrace.recorder import record
+from bptrace.scenario import load_scenario
+from bptrace.scenarios import SCENARIO_DIR
 from bptrace.trace import Trace
 from bptrace.tui.debugger import export_name, fits, move_element
 from bptrace.tui.dialogs import parse_goto
@@ -83,7 +86,10 @@ def test_element_moves_row_major_and_clamps() -> None:
 
 def test_labels_and_export_name(seed: Trace) -> None:
     labels = [step_label(step) for step in seed.steps]
-    assert labels[0] == "Z1 = affine" and "∂L/∂W1" in labels and labels[-1] == "b2 −= η·∂L/∂b2"
+    assert labels[:5] == ["Z1 = W1·X + b1", "A1 = relu(Z1)", "Z2 = W2·A1 + b2", "A2 = sigmoid(Z2)", "L = bce(A2, Y)"]
+    assert "∂L/∂W1" in labels and labels[-1] == "b2 −= η·∂L/∂b2"
+    rows = record(load_scenario(SCENARIO_DIR / "seed2_sigmoid_rows.toml"))  # samples are rows: X·W1
+    assert step_label(rows.steps[0]) == "Z1 = X·W1 + b1"
     assert [value_name(step) for step in seed.steps][:6] == ["Z1", "A1", "Z2", "A2", "L", "∂L/∂A2"]
     assert export_name(seed) == "seed_1_relu_hidden_layer_sigmoid_output.json"
 
