@@ -18,6 +18,9 @@ class Hit:
     node: int
     site: int | None
     message: str
+    # What the node should have held (its step's reference, "expected" beside the learner's value),
+    # when the detector knows it honestly; None when it would be a guess.
+    expected: np.ndarray | None = field(default=None, compare=False)
 
 
 @dataclass

@@ -33,6 +33,8 @@ class StepCheck:
 
     def add(self, finding_id: str, hit: Hit) -> None:
         self.hits.setdefault(finding_id, []).append(hit)
+        if hit.expected is not None:  # the guilty step shows what it should have held
+            self.references[hit.node] = hit.expected
 
 
 class Matcher:
@@ -85,6 +87,9 @@ def check_step(ctx: CodeContext, step: StepInfo, truth: Truth) -> StepCheck:
         _collapse(ctx, result, finding_id)
     if step.index == 0 or result.hits:  # every step of a long loop would cost more than it shows
         _reference_deltas(ctx, step, matcher, result)
+    # A reference of another shape than the learner's array (bias summed over the wrong axis, a broadcast
+    # delta) has no entry to compare with: the finding's message says the expected shape instead.
+    result.references = {i: r for i, r in result.references.items() if np.shape(r) == np.shape(ctx.nodes[i].value)}
     result.gradients = dict(sorted(result.gradients.items(), key=_parameter_order))
     result.true_gradients = dict(sorted(result.true_gradients.items(), key=_parameter_order))
     return result
@@ -117,7 +122,7 @@ def _collapse(ctx: CodeContext, result: StepCheck, finding_id: str) -> None:
     lines = sorted({ctx.sites[h.site].line for h in hits[1:] if h.site is not None} - {first_line})
     also = f" The same at line(s) {', '.join(map(str, lines))}." if lines else ""
     first = hits[0]
-    result.hits[finding_id] = [Hit(first.node, first.site, first.message + also)]
+    result.hits[finding_id] = [Hit(first.node, first.site, first.message + also, first.expected)]
 
 
 def _check_parameter(
@@ -152,8 +157,12 @@ def _check_parameter(
         explained.add(grad_node)
         return
     if close(effective, -g):
+        # The same step taken downhill: old − (new − old). Without the update's node, the hit is the
+        # gradient, whose reference (±∂L/∂W) is already set above.
+        downhill = 2 * ctx.value(update.old).astype(np.float64) - ctx.value(update.node) if update.node >= 0 else None
         result.add("update-sign", Hit(update.node if update.node >= 0 else grad_node, update.site,
-                   f"{name} moved up its gradient: the update adds lr·∂L/∂{name} instead of subtracting it ({numbers})."))
+                   f"{name} moved up its gradient: the update adds lr·∂L/∂{name} instead of subtracting it ({numbers}).",
+                   downhill))
         return
     if m > 1 and (close(effective, m * g) or close(effective, g / m)):
         how = "m times" if close(effective, m * g) else "1/m of"
@@ -162,7 +171,7 @@ def _check_parameter(
         where = "" if origin == grad_node else f"{ctx.name(origin)} scales a true gradient by {factor}, so "
         result.add("gradient-scale", Hit(origin, ctx.site_of(origin), f"{where}{ctx.name(grad_node)} is {how} the "
                    f"true ∂L/∂{name} with m = {m} samples and reduction '{_reduction_word(truth, m, effective, g)}' "
-                   f"({numbers})."))
+                   f"({numbers}).", _unscaled(matcher, ctx.value(origin)) if origin != grad_node else None))
         return
     if name.startswith("b") and _bias_axis(ctx, step, truth, update, effective):
         result.add("bias-sum-axis", Hit(grad_node, got_site, f"{ctx.name(grad_node)} sums ∂L/∂Z over the wrong axis ({numbers})."))
@@ -180,6 +189,12 @@ def _check_parameter(
     else:
         result.add(finding_id, Hit(grad_node, got_site, f"{ctx.name(grad_node)} is not ∂L/∂{name} and no known "
                                    f"mistake explains it ({numbers})."))
+
+
+def _unscaled(matcher: Matcher, value: np.ndarray) -> np.ndarray | None:
+    """The true gradient an array is m or 1/m times, in the learner's sign: the array without the stray factor."""
+    matched = matcher.match(value)
+    return None if matched is None else np.sign(matched[1]) * matcher.truth.grads[matched[0]]
 
 
 def _reduction_word(truth: Truth, m: int, effective: np.ndarray, g: np.ndarray) -> str:

@@ -57,6 +57,7 @@ def explain(ctx: CodeContext, step: StepInfo, matcher: Matcher, index: int) -> t
             return found
     if step.first_loss_op is not None and step.first_loss_op in _expression(ctx, step, index):
         return _output_delta(ctx, step, matcher, index)
+    # No reference here: the nearest true gradient is a guess at what the array was meant to be.
     expected = matcher.nearest(ctx.value(index))
     detail = ""
     if expected is not None:
@@ -67,7 +68,8 @@ def explain(ctx: CodeContext, step: StepInfo, matcher: Matcher, index: int) -> t
 
 
 def _output_delta(ctx: CodeContext, step: StepInfo, matcher: Matcher, index: int) -> tuple[str, Hit]:
-    """The learner's output delta (built from output and targets) equals neither ∂L/∂A nor ∂L/∂Z."""
+    """The learner's output delta (built from output and targets) equals neither ∂L/∂A nor ∂L/∂Z.
+    No reference: which of the two it was meant to be is not known."""
     assert step.output is not None
     layer = _layer(step, a=step.output)
     grads = matcher.truth.grads
@@ -114,7 +116,7 @@ def _product(ctx: CodeContext, step: StepInfo, matcher: Matcher, node: int) -> t
         if ctx.named(upstream):
             return None
         current = upstream
-    target = matched[0]
+    target, factor = matched
     u = ctx.value(upstream).astype(np.float64)
     mask = np.abs(u) > 0
     if not mask.any() or u.shape != np.shape(ctx.nodes[node].value):
@@ -133,24 +135,26 @@ def _product(ctx: CodeContext, step: StepInfo, matcher: Matcher, node: int) -> t
         right = act.derivative(z, a)
         if same(right):
             return None
+        # The node is U ⊙ (local derivatives) with U = factor·∂L/∂A: it is meant to be factor·∂L/∂A ⊙ f′(Z).
+        meant = factor * matcher.truth.grads[target] * right
         zname, aname = ctx.name(layer.z), ctx.name(layer.a)
         helper = _helper_text(ctx, locals_, layer.activation)
         expected = f"expected {layer.activation}′({zname}) = {array_summary(right)}, got {array_summary(lval)}"
         if layer.activation in _FORMS and same(act.derivative(z, z)):
             return "derivative-on-preactivation", Hit(node, where, f"{helper}the local derivative was computed as "
                 f"{_FORMS[layer.activation][0]} with x = {zname}, a pre-activation; that form expects the activation "
-                f"{aname} ({expected}).")
+                f"{aname} ({expected}).", meant)
         if layer.activation in _FORMS and same(act.derivative(a, act.forward(a, 0))):
             return "derivative-on-activation", Hit(node, where, f"{helper}the local derivative was computed as "
                 f"{_FORMS[layer.activation][1]} with x = {aname}, an activation; that form expects the pre-activation "
-                f"{zname} ({expected}).")
+                f"{zname} ({expected}).", meant)
         return "gradient-mismatch", Hit(node, where, f"{ctx.name(node)} multiplies ∂L/∂{aname} by a local derivative "
-                                        f"that is not {layer.activation}′({zname}) ({expected}).")
+                                        f"that is not {layer.activation}′({zname}) ({expected}).", meant)
     layer = _layer(step, z=target)
     if layer is not None and layer.a == step.output:
         return "loss-output-mismatch", Hit(node, where, f"{ctx.name(upstream)} already is ∂L/∂{ctx.name(layer.z)} "
             f"(for this loss with a {layer.activation} output), yet {ctx.name(node)} multiplies it by another local "
-            f"derivative {array_summary(lval)}: an extra {layer.activation}′.")
+            f"derivative {array_summary(lval)}: an extra {layer.activation}′.", factor * matcher.truth.grads[target])
     return None
 
 
@@ -179,13 +183,13 @@ def _matrix_product(ctx: CodeContext, step: StepInfo, matcher: Matcher, node: in
         return "stale-weights", Hit(node, ctx.site_of(node), f"{ctx.name(node)} uses {ctx.name(base)} after this "
             f"step's update (at line {ctx.sites[updated[base].site].line}); the chain rule needs the weights the "
             f"forward pass used: compute every gradient before updating ({array_summary(ctx.value(old))} before, "
-            f"{array_summary(ctx.value(base))} after).")
+            f"{array_summary(ctx.value(base))} after).", _with_old_weights(ctx, matcher, node, other, base != other, old))
     u, o = ctx.value(upstream), ctx.value(other)
     for swapped in _transposed_variants(u, o):
         if matcher.match(swapped) is not None:
             return "transpose", Hit(node, ctx.site_of(node), f"{ctx.name(node)} multiplies by {ctx.name(other)} "
                                     f"where the chain rule needs its transpose (got {array_summary(ctx.value(node))}, "
-                                    f"expected {array_summary(swapped)}).")
+                                    f"expected {array_summary(swapped)}).", swapped)
     matched = matcher.match(u)
     if matched is None:
         return None
@@ -195,6 +199,8 @@ def _matrix_product(ctx: CodeContext, step: StepInfo, matcher: Matcher, node: in
         return None
     if target == step.output:
         return _raw_output_gradient(ctx, step, matcher, node)
+    # No new reference: the upstream array is right as ∂L/∂A (its step already shows that); the missing
+    # f′ may belong on it or in a line not written.
     return "gradient-mismatch", Hit(upstream, ctx.site_of(upstream), f"{ctx.name(upstream)} is ∂L/∂{ctx.name(target)}"
         f" but {ctx.name(node)} needs ∂L/∂{ctx.name(layer.z)}: multiply by {layer.activation}′({ctx.name(layer.z)}).")
 
@@ -210,10 +216,13 @@ def _raw_output_gradient(ctx: CodeContext, step: StepInfo, matcher: Matcher, nod
         matched = matcher.match(ctx.value(parent))
         if matched is not None and matched[0] == step.output:
             site, shown = _declared(ctx, parent, node)
+            # It is used as the output delta, so it should have been factor·∂L/∂A ⊙ f′(Z) of the output layer.
+            z, a = ctx.value(layer.z).astype(np.float64), ctx.value(layer.a).astype(np.float64)
+            delta = matched[1] * matcher.truth.grads[step.output] * ACTIVATIONS[layer.activation].derivative(z, a)
             return "loss-output-mismatch", Hit(parent, site, f"{shown} is "
                 f"∂L/∂{ctx.name(step.output)}, not ∂L/∂{ctx.name(layer.z)}: with this loss and a {layer.activation} "
                 f"output the output delta needs {layer.activation}′({ctx.name(layer.z)}); {ctx.name(node)} uses it "
-                "as if it had it.")
+                "as if it had it.", delta)
     return None
 
 
@@ -228,6 +237,19 @@ def _declared(ctx: CodeContext, index: int, use: int) -> tuple[int | None, str]:
         if later:
             return later[-1], f"{ctx.sites[later[-1]].names[0]} (= {ctx.name(index)})"
     return ctx.site_of(index), ctx.name(index)
+
+
+def _with_old_weights(ctx: CodeContext, matcher: Matcher, node: int, other: int, transposed: bool,
+                      old: int) -> np.ndarray | None:
+    """The matrix product recomputed with the weights before the update, if that is a true gradient."""
+    w = ctx.value(old).astype(np.float64)
+    operands = [w.T if transposed and p == other else w if p == other else ctx.value(p).astype(np.float64)
+                for p in ctx.nodes[node].parents]  # _split: both parents are nodes
+    try:
+        value = np.asarray((np.matmul if ctx.nodes[node].op == "matmul" else np.dot)(*operands))
+    except ValueError:
+        return None
+    return value if matcher.match(value) is not None else None
 
 
 def _transposed_variants(u: np.ndarray, o: np.ndarray) -> list[np.ndarray]:
