@@ -114,13 +114,14 @@ async def test_finding_keys_and_continue(coded: Trace) -> None:
 async def test_the_expected_value_stands_beside_a_wrong_one(coded: Trace) -> None:
     """A gradient the learner's code got wrong shows the true one under it, differing entries marked."""
     wrong = next(s for s in coded.steps if s.reference is not None and not np.allclose(s.value, s.reference))
-    assert wrong.target == "dW2" and wrong.train_step == 0  # the first gradient after the mistake
+    # the first wrong value is the guilty step itself, the one the finding names
+    assert wrong.target == "dZ2" and wrong.train_step == 0 and "derivative-on-preactivation" in wrong.findings
     app = BptraceApp(coded)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("g", *str(wrong.index), "enter")
         await settle(pilot)
         result = shown(app, "#result")
-        assert "∂L/∂W2 1×3" in result and "■ differs from the true value" in result
+        assert "∂L/∂Z2 1×2" in result and "■ differs from the true value" in result
         got, expected = result.split("expected")
         assert number(wrong.value[0, 0]) in got and number(wrong.reference[0, 0]) in expected  # type: ignore[index]
         assert number(wrong.reference[0, 0]) not in got  # type: ignore[index]
