@@ -125,5 +125,5 @@ def finding(ctx: CodeContext, built: Built, finding_id: str, hit: Hit) -> Findin
     pitfall = CATALOGUE[finding_id]
     site = ctx.sites[hit.site] if hit.site is not None else None
     step = built.step_of_node.get(hit.node)
-    return Finding(finding_id, pitfall.severity, step, f"{hit.message} Fix: {pitfall.fix}",
+    return Finding(finding_id, pitfall.severity, step, f"{hit.message} Fix: {hit.fix or pitfall.fix}",
                    site.file if site else None, site.line if site else None)

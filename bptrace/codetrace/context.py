@@ -21,6 +21,8 @@ class Hit:
     # What the node should have held (its step's reference, "expected" beside the learner's value),
     # when the detector knows it honestly; None when it would be a guess.
     expected: np.ndarray | None = field(default=None, compare=False)
+    # A fix in the learner's own names (sigmoid_derivative(A2)), which beats the catalogue's general one.
+    fix: str | None = field(default=None, compare=False)
 
 
 @dataclass

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from bptrace.codetrace.diagnose import Matcher
 
 _FORMS = {"sigmoid": ("x·(1−x)", "σ(x)·(1−σ(x))"), "tanh": ("1−x²", "1−tanh(x)²")}
+_ACTIVATION_FORM = {"sigmoid": "{a} * (1 - {a})", "tanh": "1 - {a}**2"}
 
 
 def _expression(ctx: CodeContext, step: StepInfo, index: int) -> list[int]:
@@ -140,14 +141,19 @@ def _product(ctx: CodeContext, step: StepInfo, matcher: Matcher, node: int) -> t
         zname, aname = ctx.name(layer.z), ctx.name(layer.a)
         helper = _helper_text(ctx, locals_, layer.activation)
         expected = f"expected {layer.activation}′({zname}) = {array_summary(right)}, got {array_summary(lval)}"
+        called = _helper_name(ctx, locals_)
         if layer.activation in _FORMS and same(act.derivative(z, z)):
+            fix = (f"Pass the activation: {called}({aname}), not {called}({zname}); or rewrite the helper to take z."
+                   if called else None)
             return "derivative-on-preactivation", Hit(node, where, f"{helper}the local derivative was computed as "
                 f"{_FORMS[layer.activation][0]} with x = {zname}, a pre-activation; that form expects the activation "
-                f"{aname} ({expected}).", meant)
+                f"{aname} ({expected}).", meant, fix)
         if layer.activation in _FORMS and same(act.derivative(a, act.forward(a, 0))):
+            fix = (f"Pass the pre-activation: {called}({zname}), not {called}({aname}); or use the activation form "
+                   f"{_ACTIVATION_FORM[layer.activation].format(a=aname)}." if called else None)
             return "derivative-on-activation", Hit(node, where, f"{helper}the local derivative was computed as "
                 f"{_FORMS[layer.activation][1]} with x = {aname}, an activation; that form expects the pre-activation "
-                f"{zname} ({expected}).", meant)
+                f"{zname} ({expected}).", meant, fix)
         return "gradient-mismatch", Hit(node, where, f"{ctx.name(node)} multiplies ∂L/∂{aname} by a local derivative "
                                         f"that is not {layer.activation}′({zname}) ({expected}).", meant)
     layer = _layer(step, z=target)
@@ -156,6 +162,16 @@ def _product(ctx: CodeContext, step: StepInfo, matcher: Matcher, node: int) -> t
             f"(for this loss with a {layer.activation} output), yet {ctx.name(node)} multiplies it by another local "
             f"derivative {array_summary(lval)}: an extra {layer.activation}′.", factor * matcher.truth.grads[target])
     return None
+
+
+def _helper_name(ctx: CodeContext, locals_: list[int]) -> str | None:
+    """The learner's derivative helper as their code calls it (``sigmoid_derivative``, ``self.sigmoid_derivative``)."""
+    call = next((c for c in ctx.calls if c.result in locals_), None)
+    if call is None:
+        return None
+    text = ctx.sites[call.site].text if call.site >= 0 else ""
+    callee = text.split("(", 1)[0].strip() if text.endswith(")") else ""
+    return callee if callee.replace(".", "").replace("_", "").isalnum() else getattr(call.func, "__name__", None)
 
 
 def _helper_text(ctx: CodeContext, locals_: list[int], activation: str) -> str:

@@ -82,3 +82,13 @@ def test_gallery_traces_export_valid_json_and_notes(tmp_path: Path) -> None:
         out = tmp_path / f"note{suffix}"
         export_trace(trace, out, None, None)
         assert "sigmoid_derivative(Z1)" in out.read_text()
+
+
+@pytest.mark.parametrize(("stem", "fix"), [
+    ("derivative_on_preactivation", "Pass the activation: sigmoid_derivative(A1), not sigmoid_derivative(Z1)"),
+    ("derivative_on_activation", "Pass the pre-activation: sigmoid_derivative(Z1), not sigmoid_derivative(A1)"),
+])
+def test_the_fix_is_written_in_the_learners_own_names(stem: str, fix: str) -> None:
+    trace = trace_from_source(GALLERY / f"{stem}.toml")
+    finding = next(f for f in trace.findings if f.severity == "error")
+    assert f"Fix: {fix}" in finding.message, finding.message
