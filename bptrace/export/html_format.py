@@ -83,7 +83,7 @@ class HtmlPrinter(notes.NotePrinter):
         if notes.network_text(trace):
             facts.append(("Network", f"{e(notes.network_text(trace))} ({e(info.layout)} layout)"))
         if info.source_file:
-            facts.append(("Code", f"<code>{e(info.source_file)}</code>"))
+            facts.append(("Code", f"<code>{e(notes.code_file_name(trace))}</code>"))
         shown = ", ".join(f'<a href="#train-step-{n}">{n}</a>' for n in detailed) or "none"
         count = notes.train_step_count(trace)
         others = "; the others by their loss, choose with <code>--detail</code>" if count > len(detailed) else ""
@@ -159,7 +159,7 @@ class HtmlPrinter(notes.NotePrinter):
         for number_, line in enumerate((info.source_text or "").splitlines(), start=1):
             cls = f' class="line flagged severity-{e(flagged[number_])}"' if number_ in flagged else ' class="line"'
             lines.append(f'<span id="L{number_}"{cls}><a class="ln" href="#L{number_}">{number_}</a>{e(line)}</span>')
-        return (f'<section id="source"><h2>Source: <code>{e(info.source_file or "")}</code></h2>'
+        return (f'<section id="source"><h2>Source: <code>{e(notes.code_file_name(trace))}</code></h2>'
                 f'<pre class="listing"><code>{"".join(lines)}</code></pre></section>')
 
     def _train_step(self, trace: Trace, train_step: int) -> str:

@@ -107,7 +107,7 @@ class MarkdownPrinter(notes.NotePrinter):
         if notes.network_text(trace):
             facts.append(f"- **Network:** {text(notes.network_text(trace))} ({text(info.layout)} layout)")
         if info.source_file:
-            facts.append(f"- **Code:** {text(info.source_file)}")
+            facts.append(f"- **Code:** {text(notes.code_file_name(trace))}")
         facts.append(f"- **Training steps:** {count}; written out in full: "
                      + (", ".join(f"[{n}](#train-step-{n})" for n in detailed) or "none")
                      + ("; the others by their loss (choose with --detail)" if count > len(detailed) else ""))

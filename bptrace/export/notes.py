@@ -171,6 +171,13 @@ def value_terms(step: Step) -> Iterator[tuple[str, str, np.ndarray]]:
         yield target_latex(step), "result", step.value
 
 
+def code_file_name(trace: Trace) -> str:
+    """The learner's file as the note names it: ``impl.py``, not the path on the machine that recorded it
+    (a note is handed to others; the JSON keeps the full path for tools)."""
+    source = trace.scenario.source_file or ""
+    return source.replace("\\", "/").rsplit("/", 1)[-1]
+
+
 def source_line(trace: Trace, file: str | None, line: int | None) -> str | None:
     """The text of ``line`` in the traced source, when the trace carries that file's text."""
     info = trace.scenario

@@ -86,10 +86,20 @@ class StepView(VerticalScroll):
         self.scroll_to_widget(self.query_one("#result"), animate=False, immediate=True)
 
 
+# The recorder's backward and update ops, in the words a learner uses for them.
+_OP_WORDS = {
+    "loss_grad": "loss gradient", "activation_grad": "through the activation",
+    "weight_grad": "weight gradient", "bias_grad": "bias gradient", "input_grad": "through the weights",
+}
+
+
 def _what(step: Step) -> str:
-    """The op and what it computes, once: ``affine → Z1 = affine``, but ``exp: np.exp(-z)``."""
+    """What the step computes, its op said once: ``A1 = relu(Z1)``, ``exp: np.exp(-z)``,
+    ``through the activation → ∂L/∂Z1``, ``subtract → W1 −= η·∂L/∂W1``."""
     label = step_label(step)
-    return label if label.startswith(f"{step.op}: ") else f"{step.op} → {label}"
+    if label.startswith(f"{step.op}: ") or f"{step.op}(" in label or step.op in ("affine", "sgd"):
+        return label  # the label already says what the op does
+    return f"{_OP_WORDS.get(step.op, step.op)} → {label}"
 
 
 def _element_content(context: StepContext) -> Content:

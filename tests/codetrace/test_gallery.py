@@ -92,3 +92,15 @@ def test_the_fix_is_written_in_the_learners_own_names(stem: str, fix: str) -> No
     trace = trace_from_source(GALLERY / f"{stem}.toml")
     finding = next(f for f in trace.findings if f.severity == "error")
     assert f"Fix: {fix}" in finding.message, finding.message
+
+
+def test_notes_name_the_learners_file_not_this_machines_path(tmp_path: Path) -> None:
+    from bptrace.export import export_trace
+
+    trace = trace_from_source(GALLERY / "derivative_on_preactivation.toml")
+    assert trace.scenario.source_file and Path(trace.scenario.source_file).is_absolute()  # the JSON keeps it
+    for suffix in (".md", ".html"):
+        out = tmp_path / f"note{suffix}"
+        export_trace(trace, out, None, None)
+        text = out.read_text().replace("\\_", "_")  # Markdown escapes the underscores
+        assert "derivative_on_preactivation.py" in text and str(GALLERY) not in text, suffix

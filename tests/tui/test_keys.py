@@ -40,13 +40,17 @@ async def test_stepping_keys(seed: Trace) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert screen(app).current_step == 0
-        assert "Step 0/16" in shown(app, "#step-title")
+        assert shown(app, "#step-title").endswith("Step 0/16 · training step 0 · forward · Z1 = W1·X + b1")
         assert shown(app, "#formula") == "Z1 = W1·X + b1"
         assert not notices(app)  # e.g. no "symbolic forms are unavailable"
         await pilot.press("n", "right", "n")
         assert screen(app).current_step == 3
         await pilot.press("p", "left")
         assert screen(app).current_step == 1
+        assert shown(app, "#step-title").endswith("· forward · A1 = relu(Z1)")  # the op is said once
+        await pilot.press("g", "1", "0", "enter")
+        assert shown(app, "#step-title").endswith("· backward · through the activation → ∂L/∂Z1")
+        await pilot.press("g", "1", "enter")
         await pilot.press("end")
         assert screen(app).current_step == 16
         assert "b2 ← b2 − η·∂L/∂b2" in shown(app, "#formula")
