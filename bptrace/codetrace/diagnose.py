@@ -79,7 +79,7 @@ def check_step(ctx: CodeContext, step: StepInfo, truth: Truth) -> StepCheck:
         if not (g.size == 0 or (math.isfinite(g.max()) and math.isfinite(g.min()))):  # max/min: no temporary
             continue  # no verdict against a non-finite truth; non-finite values are their own finding
         direction = -update.sign * (1.0 if update.learning_rate >= 0 else -1.0)
-        effective = direction * got
+        effective = got if direction > 0 else -got  # W -= lr·dW: the learner's own array, not a copy of it
         result.gradients[name] = effective
         result.true_gradients[name] = g
         result.references[update.gradient] = g if direction > 0 else -g
