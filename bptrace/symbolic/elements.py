@@ -210,33 +210,24 @@ def _elided_latex(summands: list[Any]) -> str:
     return rf"{head} + \dots + {to_latex(summands[-1])}"
 
 
-def _loss_summands(step: Step, info: ScenarioInfo, E: _Elements) -> list[Any]:
-    loss = LOSSES[info.loss]
+def _sample_loss(step: Step, info: ScenarioInfo, E: _Elements, sample: int) -> Any:
+    """One sample's term of the loss, reduction included, in the output and target elements."""
     A_name, Y_name = step.inputs
     A = E.values[A_name]
     columns = info.layout == "columns"
-    samples = A.shape[1] if columns else A.shape[0]
-    outputs = A.shape[0] if columns else A.shape[1]
+    samples, outputs = (A.shape[1], A.shape[0]) if columns else (A.shape[0], A.shape[1])
+    pairs = [(k, sample) if columns else (sample, k) for k in range(outputs)]
     scale = sp.Rational(1, samples) if info.reduction == "mean" else sp.Integer(1)
-    summands = []
-    for s in range(samples):
-        pairs = [(k, s) if columns else (s, k) for k in range(outputs)]
-        per_sample = loss.symbolic(sp, [E(A_name, *p) for p in pairs], [E(Y_name, *p) for p in pairs])
-        summands.append(scale * per_sample)
-    return summands
+    return scale * LOSSES[info.loss].symbolic(sp, [E(A_name, *p) for p in pairs], [E(Y_name, *p) for p in pairs])
+
+
+def _loss_summands(step: Step, info: ScenarioInfo, E: _Elements) -> list[Any]:
+    A = E.values[step.inputs[0]]
+    samples = A.shape[1] if info.layout == "columns" else A.shape[0]
+    return [_sample_loss(step, info, E, s) for s in range(samples)]
 
 
 def _loss_gradient_element(step: Step, info: ScenarioInfo, E: _Elements, i: int, j: int) -> Any:
     """∂L/∂A[i,j] by sympy's own diff of the loss of that element's sample."""
-    loss = LOSSES[info.loss]
-    A_name, Y_name = step.inputs
-    A = E.values[A_name]
-    columns = info.layout == "columns"
-    samples = A.shape[1] if columns else A.shape[0]
-    outputs = A.shape[0] if columns else A.shape[1]
-    sample = j if columns else i
-    pairs = [(k, sample) if columns else (sample, k) for k in range(outputs)]
-    a = [E(A_name, *p) for p in pairs]
-    per_sample = loss.symbolic(sp, a, [E(Y_name, *p) for p in pairs])
-    scale = sp.Rational(1, samples) if info.reduction == "mean" else sp.Integer(1)
-    return sp.simplify(scale * sp.diff(per_sample, E(A_name, i, j)))
+    sample = j if info.layout == "columns" else i
+    return sp.simplify(sp.diff(_sample_loss(step, info, E, sample), E(step.inputs[0], i, j)))
