@@ -21,6 +21,7 @@ from bptrace.ops import ACTIVATIONS
 
 if TYPE_CHECKING:
     from bptrace.codetrace.diagnose import Matcher
+    from bptrace.codetrace.runtime import UserCall
 
 _FORMS = {"sigmoid": ("x·(1−x)", "σ(x)·(1−σ(x))"), "tanh": ("1−x²", "1−tanh(x)²")}
 _ACTIVATION_FORM = {"sigmoid": "{a} * (1 - {a})", "tanh": "1 - {a}**2"}
@@ -139,9 +140,10 @@ def _product(ctx: CodeContext, step: StepInfo, matcher: Matcher, node: int) -> t
         # The node is U ⊙ (local derivatives) with U = factor·∂L/∂A: it is meant to be factor·∂L/∂A ⊙ f′(Z).
         meant = factor * matcher.truth.grads[target] * right
         zname, aname = ctx.name(layer.z), ctx.name(layer.a)
-        helper = _helper_text(ctx, locals_, layer.activation)
+        call = next((c for c in ctx.calls if c.result in locals_), None)  # the learner's derivative helper
+        helper = _helper_text(ctx, call, layer.activation)
         expected = f"expected {layer.activation}′({zname}) = {array_summary(right)}, got {array_summary(lval)}"
-        called = _helper_name(ctx, locals_)
+        called = _helper_name(ctx, call)
         if layer.activation in _FORMS and same(act.derivative(z, z)):
             fix = (f"Pass the activation: {called}({aname}), not {called}({zname}); or rewrite the helper to take z."
                    if called else None)
@@ -164,9 +166,8 @@ def _product(ctx: CodeContext, step: StepInfo, matcher: Matcher, node: int) -> t
     return None
 
 
-def _helper_name(ctx: CodeContext, locals_: list[int]) -> str | None:
+def _helper_name(ctx: CodeContext, call: UserCall | None) -> str | None:
     """The learner's derivative helper as their code calls it (``sigmoid_derivative``, ``self.sigmoid_derivative``)."""
-    call = next((c for c in ctx.calls if c.result in locals_), None)
     if call is None:
         return None
     text = ctx.sites[call.site].text if call.site >= 0 else ""
@@ -174,8 +175,7 @@ def _helper_name(ctx: CodeContext, locals_: list[int]) -> str | None:
     return callee if callee.replace(".", "").replace("_", "").isalnum() else getattr(call.func, "__name__", None)
 
 
-def _helper_text(ctx: CodeContext, locals_: list[int], activation: str) -> str:
-    call = next((c for c in ctx.calls if c.result in locals_), None)
+def _helper_text(ctx: CodeContext, call: UserCall | None, activation: str) -> str:
     if call is None:
         return ""
     name = getattr(call.func, "__name__", "helper")
