@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from bptrace import __version__
-from bptrace.errors import BadInput
+from bptrace.errors import BadInput, CannotAnalyse
 from bptrace.trace import Trace
 
 COMMANDS = ("run", "export", "replay", "scenarios", "tui")
@@ -36,7 +36,7 @@ def _parser() -> argparse.ArgumentParser:
 
     def source_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--code", metavar="FILE", help="trace this .py/.ipynb instead of the scenario's network")
-        p.add_argument("--loss", help="half_sse | mse | bce | cross_entropy")
+        p.add_argument("--loss", help="half_sse | sse | mse | bce | cross_entropy (code mode: inferred when omitted)")
         p.add_argument("--reduction", help="sum | mean (over samples)")
         p.add_argument("--steps", type=int, metavar="N", help="training steps to record")
         p.add_argument("--seed", type=int, help="seed for NumPy's global RNG in code mode (default 0)")
@@ -82,6 +82,11 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"bptrace: error: {error}", file=sys.stderr)
         return 2
+    except CannotAnalyse as error:
+        if args.debug:
+            raise
+        print(f"bptrace: {error}", file=sys.stderr)
+        return 3
     except KeyboardInterrupt:
         return 130
 

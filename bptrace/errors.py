@@ -28,3 +28,15 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """A ' (did you mean "x"?)' suffix when ``word`` looks like a typo of a choice."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f' (did you mean "{close[0]}"?)' if close else ""
+
+
+class CannotAnalyse(Exception):
+    """A valid program bptrace cannot map onto a network (exit 3, not bad input).
+
+    The message says what was found, what was not, and how the learner can help.
+    """
+
+    def __init__(self, file: str, message: str) -> None:
+        self.file = file
+        self.message = message
+        super().__init__(f"{file}: cannot analyse: {message}")

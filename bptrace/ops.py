@@ -165,6 +165,16 @@ LOSSES: dict[str, Loss] = {
             gradient_latex="A - Y",
         ),
         Loss(
+            "sse",
+            per_sample=lambda a, y, axis: np.sum((a - y) ** 2, axis=axis),
+            gradient=lambda a, y, _axis: 2.0 * (a - y),
+            symbolic=lambda sp, a, y: sum((ai - yi) ** 2 for ai, yi in zip(a, y, strict=True)),
+            text="L = Σ (A − Y)²",
+            latex=r"L = \sum (A - Y)^{2}",
+            gradient_text="2(A − Y)",
+            gradient_latex="2(A - Y)",
+        ),
+        Loss(
             "mse",
             per_sample=lambda a, y, axis: np.mean((a - y) ** 2, axis=axis),
             gradient=lambda a, y, axis: 2.0 * (a - y) / a.shape[axis],

@@ -37,10 +37,9 @@ def trace_from_source(
         code, path = path, None
     if path is None:
         if code is None:
-            raise BadInput(None, None, "nothing to run: give a scenario .toml, or --code FILE with --loss")
-        if loss is None:
-            raise BadInput(str(code), "--loss", f"code mode needs the loss your code minimises; expected one of: {', '.join(LOSSES)}")
-        return _record_code(Path(code), loss, reduction or "mean", steps, seed or 0)
+            raise BadInput(None, None, "nothing to run: give a scenario .toml, or --code FILE")
+        # No --loss: code mode infers it (and the reduction) from what the script computes.
+        return _record_code(Path(code), loss, reduction, steps, seed or 0)
 
     if path.suffix.lower() != ".toml":
         raise BadInput(str(path), None, "expected a scenario .toml, a code file (.py, .ipynb) or a trace .json")
@@ -68,13 +67,11 @@ def trace_from_source(
     return record(scenario, steps)
 
 
-def _record_code(path: Path, loss: str, reduction: str, steps: int | None, seed: int, **names: str) -> Trace:
+def _record_code(path: Path, loss: str | None, reduction: str | None, steps: int | None, seed: int, **names: str) -> Trace:
     if not path.exists():
         raise BadInput(str(path), None, "no such file")
     if path.suffix.lower() not in CODE_SUFFIXES:
         raise BadInput(str(path), None, "expected a .py or .ipynb code file")
-    try:
-        from bptrace.codetrace import record_code
-    except ImportError:
-        raise BadInput(str(path), None, "code mode is not available in this build of bptrace") from None
+    from bptrace.codetrace import record_code
+
     return record_code(path, loss=loss, reduction=reduction, seed=seed, steps=steps, **names)

@@ -44,6 +44,8 @@ def loss_value(
         A = activate(name, Z, feature_axis)
     if loss == "half_sse":
         per = 0.5 * np.sum((A - Y) ** 2, axis=feature_axis)
+    elif loss == "sse":
+        per = np.sum((A - Y) ** 2, axis=feature_axis)
     elif loss == "mse":
         per = np.mean((A - Y) ** 2, axis=feature_axis)
     elif loss == "bce":

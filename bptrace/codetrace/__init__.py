@@ -25,10 +25,12 @@ from bptrace.codetrace.build import Built, build_steps, finding
 from bptrace.codetrace.context import CodeContext, Hit
 from bptrace.codetrace.diagnose import StepCheck, check_step
 from bptrace.codetrace.execute import Run, run_file
+from bptrace.codetrace.hints import read_hints
+from bptrace.codetrace.infer import infer_loss
 from bptrace.codetrace.structure import Structure
 from bptrace.codetrace.truth import Truth, step_truth
 from bptrace.codetrace.warn import DETECTORS
-from bptrace.errors import BadInput
+from bptrace.errors import CannotAnalyse
 from bptrace.pitfalls import CATALOGUE
 from bptrace.trace import Finding, ScenarioInfo, Trace
 
@@ -40,21 +42,33 @@ DEFAULT_STEPS = 50
 
 
 def record_code(
-    path: Path, *, loss: str, reduction: str = "mean", seed: int = 0, name: str | None = None,
+    path: Path, *, loss: str | None = None, reduction: str | None = None, seed: int = 0, name: str | None = None,
     description: str | None = None, check: bool = True, steps: int | None = None,
 ) -> Trace:
     """Run the file and trace it. With ``check`` (the default), a run in which no training step could be
-    checked and nothing raised is bad input: an empty table and "0 errors" would read as a clean bill of
-    health. ``check=False`` keeps such a recording, to see what was recorded. The first ``steps`` training
-    steps (default ``DEFAULT_STEPS``) are recorded in detail, the rest of the script runs unrecorded."""
+    checked and nothing raised cannot be analysed (``CannotAnalyse``, exit 3): an empty table and "0 errors"
+    would read as a clean bill of health. ``check=False`` keeps such a recording, to see what was recorded.
+    The first ``steps`` training steps (default ``DEFAULT_STEPS``) are recorded in detail, the rest of the
+    script runs unrecorded. Without ``loss``, the loss (and the reduction, unless given) is inferred."""
     path = Path(path)
     run = run_file(path, seed, steps=steps or DEFAULT_STEPS)
     recorder = run.recorder
-    structure = Structure(recorder.nodes, [(f.site, f.op, f.parents) for f in recorder.failed])
+    structure = Structure(recorder.nodes, [(f.site, f.op, f.parents) for f in recorder.failed],
+                          hints=read_hints(run.cells))
     ctx = CodeContext(recorder.nodes, run.sites, recorder.calls, structure, recorder)
+    notes: list[str] = []
+    if loss is None:
+        inferred = infer_loss(ctx, reduction)
+        if inferred is None:
+            if check and run.raised is None:
+                raise CannotAnalyse(str(path), _unmapped(ctx))
+            loss = "half_sse"
+        else:
+            loss, reduction = inferred.loss, inferred.reduction
+            notes.append(inferred.note)
+    reduction = reduction or "mean"
     truths: dict[int, Truth] = {}
     checks: dict[int, StepCheck] = {}
-    notes: list[str] = []
     for step in structure.steps:
         truth = step_truth(ctx, step, loss, reduction)
         if isinstance(truth, str):
@@ -64,9 +78,7 @@ def record_code(
         truths[step.index] = truth
         checks[step.index] = check_step(ctx, step, truth)
     if check and not truths and run.raised is None:
-        reason = notes[0] if notes else "bptrace found no training step"
-        raise BadInput(str(path), None, f"nothing to check: {reason}. Expected a NumPy forward pass from "
-                       "parameters (W1, b1, …) to an output, compared with the targets (e.g. A2 - Y)")
+        raise CannotAnalyse(str(path), _unmapped(ctx, notes[0] if notes else None))
     built = build_steps(ctx, truths, checks, loss, reduction)
     findings = _findings(ctx, built, checks, run)
     recorded = list(built.steps)
@@ -114,6 +126,31 @@ def _findings(ctx: CodeContext, built: Built, checks: dict[int, StepCheck], run:
                                 f"Fix: {pitfall.fix}", run.raised.file, run.raised.line))
     findings.sort(key=lambda f: (f.step if f.step is not None else 1 << 30))
     return findings
+
+
+def _unmapped(ctx: CodeContext, reason: str | None = None) -> str:
+    """What was found and what was not, and how to help: the message of exit 3."""
+    structure = ctx.structure
+    params = sorted({ctx.name(r) for r in structure.root.values()})
+    updated = {structure.root.get(u.old, u.old) for u in structure.updates}
+    found = []
+    if updated:
+        names = ", ".join(ctx.name(r) for r in sorted(updated)[:6])
+        found.append(f"found {len(updated)} parameter(s) updated in a loop ({names}) over "
+                     f"{len(structure.steps)} training step(s)")
+    elif params:
+        found.append(f"found {len(params)} array(s) that look like parameters ({', '.join(params[:6])}) but no "
+                     "update of them")
+    else:
+        found.append("found no parameters (arrays the program updates, W -= lr * dW)")
+    step = next((s for s in structure.steps if s.output is not None), None)
+    if step is None:
+        found.append("no network output compared with targets (an elementwise op such as A2 - Y, "
+                     "or probs[range(N), y])")
+    elif reason:
+        found.append(f"an output ({ctx.name(step.output)}), but {reason}")
+    return ("; ".join(found) + ". Help bptrace by naming them in a comment anywhere in the code, e.g. "
+            "`# bptrace: output=A2 targets=Y` (the names your code binds them to).")
 
 
 def _final_parameters(ctx: CodeContext) -> dict[str, np.ndarray]:

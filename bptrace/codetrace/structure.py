@@ -50,8 +50,10 @@ class StepInfo:
 
 
 class Structure:
-    def __init__(self, nodes: list[Node], failed: list[tuple[int, str, tuple[int | Const, ...]]]) -> None:
+    def __init__(self, nodes: list[Node], failed: list[tuple[int, str, tuple[int | Const, ...]]],
+                 hints: dict[str, str] | None = None) -> None:
         self.nodes = nodes
+        self.hints = hints or {}
         self.root: dict[int, int] = {}  # parameter version -> lineage root
         self._sources: dict[int, bool] = {}
         self._pdep: set[int] | None = None
@@ -169,7 +171,7 @@ class Structure:
             candidates.append((node.index, out, target))
             if step.index and len(candidates) == 1 and self.nodes[node.index].site == self._loss_site():
                 break  # the same line as step 0's loss: no need to look further
-        chosen = next((c for c in candidates if not self._is_mask(c, candidates)), None)
+        chosen = self._hinted(step, pdep) or next((c for c in candidates if not self._is_mask(c, candidates)), None)
         if chosen is not None:
             step.first_loss_op = chosen[0]
             step.output = self._unwrap(chosen[1], pdep)
@@ -181,6 +183,23 @@ class Structure:
             if index in self.root:  # a version of a parameter (W.T read from it is not one)
                 step.params[self.root.get(index, index)] = index
         step.ydep = self._ydep(step)
+
+    def _hinted(self, step: StepInfo, pdep: set[int]) -> tuple[int, int, int] | None:
+        """The learner's ``# bptrace: output=A2 targets=Y``: the step's first array bound to the output's
+        name (computed from parameters), the latest bound to the targets' name before it, and the first op
+        that reads either after the output (where the loss starts)."""
+        want_out, want_y = self.hints.get("output"), self.hints.get("targets")
+        if not (want_out and want_y):
+            return None
+        out = next((n.index for n in self.nodes[step.start : step.end] if want_out in n.names and n.index in pdep), None)
+        if out is None:
+            return None
+        target = next((n.index for n in reversed(self.nodes[:out]) if want_y in n.names and n.index not in pdep), None)
+        if target is None:
+            return None
+        first = next((n.index for n in self.nodes[out + 1 : step.end]
+                      if target in n.parents or out in n.parents), None)
+        return None if first is None else (first, out, target)
 
     def _loss_site(self) -> int | None:
         first = self.steps[0].first_loss_op if self.steps else None

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bptrace.codetrace import record_code
 from bptrace.export.json_format import load_trace
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,7 +81,6 @@ def test_gallery_scenario_runs_from_its_toml() -> None:
 
 
 def test_dict_parameters_and_minibatches_give_no_false_alarm_and_a_real_mistake_is_found(tmp_path: Path) -> None:
-    from bptrace.codetrace import record_code
 
     fixture = FIXTURES / "dict_params_minibatch.py"
     trace = record_code(fixture, loss="mse", reduction="mean")
@@ -94,11 +94,50 @@ def test_dict_parameters_and_minibatches_give_no_false_alarm_and_a_real_mistake_
     assert [(f.id, f.line) for f in found if f.severity == "error"] == [("derivative-on-preactivation", line)]
 
 
-def test_a_program_with_nothing_to_check_is_bad_input_not_a_clean_bill(tmp_path: Path) -> None:
-    """A forward pass never compared with targets: no gradient can be checked, so no "0 errors"."""
+def test_a_program_with_nothing_to_check_cannot_be_analysed_not_a_clean_bill(tmp_path: Path) -> None:
+    """A forward pass never compared with targets: no gradient can be checked, so no "0 errors". A valid
+    program bptrace cannot map is exit 3 (not bad input), saying what was found and how to help."""
     program = tmp_path / "forward_only.py"
     program.write_text("import numpy as np\nW1 = np.ones((3, 2))\nX = np.ones((2, 4))\nA1 = np.tanh(W1 @ X)\n")
-    result = run_cli("run", "--code", str(program), "--loss", "half_sse")
-    assert result.returncode == 2 and not result.stdout
-    assert result.stderr.startswith(f"bptrace: error: {program}: nothing to check") and "targets" in result.stderr
-    assert "Traceback" not in result.stderr
+    for loss in (["--loss", "half_sse"], []):
+        result = run_cli("run", "--code", str(program), *loss)
+        assert result.returncode == 3 and not result.stdout, result.stderr
+        assert result.stderr.startswith(f"bptrace: {program}: cannot analyse: found 2 array(s) that look like "
+                                        "parameters (W1, X) but no update of them")
+        assert "no network output compared with targets" in result.stderr
+        assert "# bptrace: output=A2 targets=Y" in result.stderr
+        assert "Traceback" not in result.stderr
+
+
+HINTED = """import numpy as np
+np.random.seed(1)
+X = np.random.randn(2, 5)
+T = (X[0:1] > 0) * 1.0
+W1 = np.random.randn(3, 2) * 0.5
+W2 = np.random.randn(1, 3) * 0.5
+for it in range(3):
+    H = np.tanh(W1 @ X)
+    P = W2 @ H
+    gP = P + (-1.0) * T  # written so that no elementwise op meets the targets: P - T is never computed
+    # bptrace: output=P targets=T
+    gW2 = gP @ H.T
+    gH = W2.T @ gP
+    gW1 = (gH * (1 - H ** 2)) @ X.T
+    W2 = W2 - 0.1 * gW2
+    W1 = W1 - 0.1 * gW1
+"""
+
+
+def test_a_hint_comment_names_the_output_and_targets(tmp_path: Path) -> None:
+    program = tmp_path / "hinted.py"
+    program.write_text(HINTED)
+    trace = record_code(program, loss="half_sse", reduction="sum")
+    assert trace.train_steps == 3 and trace.error_count() == 0, [(f.id, f.line) for f in trace.findings]
+    # Without it, P + (-1.0) * T looks like the output meeting the targets "-T": the hint is what makes it right.
+    program.write_text(HINTED.replace("    # bptrace: output=P targets=T\n", ""))
+    assert record_code(program, loss="half_sse", reduction="sum").error_count() == 1
+    program.write_text(HINTED)
+    # The hint is what made it checkable, and a planted mistake is still found through it.
+    program.write_text(HINTED.replace("gH * (1 - H ** 2)", "gH * (1 - H)"))
+    found = record_code(program, loss="half_sse", reduction="sum").findings
+    assert {f.id for f in found if f.severity == "error"} == {"gradient-mismatch"}, [(f.id, f.line) for f in found]

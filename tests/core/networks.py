@@ -12,6 +12,7 @@ from bptrace.scenario import Layer, Scenario, parameter_shapes
 HIDDEN = ("sigmoid", "relu", "tanh", "leaky_relu", "linear")
 OUTPUT_FOR_LOSS = {
     "half_sse": ("sigmoid", "tanh", "linear", "relu", "leaky_relu"),
+    "sse": ("linear", "relu"),
     "mse": ("linear", "tanh", "sigmoid"),
     "bce": ("sigmoid",),
     "cross_entropy": ("softmax",),

@@ -89,6 +89,8 @@ def _sympy_loss(sp, scenario):
         pairs = [((k, s) if columns else (s, k)) for k in range(outputs)]
         if scenario.loss == "half_sse":
             total += sp.Rational(1, 2) * sum((A[p] - Y[p]) ** 2 for p in pairs)
+        elif scenario.loss == "sse":
+            total += sum((A[p] - Y[p]) ** 2 for p in pairs)
         elif scenario.loss == "mse":
             total += sum((A[p] - Y[p]) ** 2 for p in pairs) / outputs
         elif scenario.loss == "bce":
@@ -106,6 +108,7 @@ SYMPY_CASES = [
     ("cross_entropy", "mean", "rows", "leaky_relu", "softmax"),
     ("mse", "mean", "columns", "tanh", "linear"),
     ("half_sse", "mean", "columns", "linear", "tanh"),
+    ("sse", "sum", "rows", "tanh", "linear"),
 ]
 
 

@@ -175,7 +175,8 @@ code_blobs = st.one_of(
 def test_random_bytes_as_code_are_refused_cleanly(tmp_path_factory, capsys: pytest.CaptureFixture[str],
                                                   blob: tuple[bytes, str]) -> None:
     """Garbage is exit 2 with the file named; garbage that happens to be Python and raises is the
-    debugger's job (exit 1, an exception finding). Never a traceback, never a half-written file."""
+    debugger's job (exit 1, an exception finding); garbage that is Python and runs has no network in it
+    (exit 3, cannot analyse). Never a traceback, never a half-written file."""
     data, suffix = blob
     folder = Path(tmp_path_factory.mktemp("c"))
     source = folder / f"impl{suffix}"
@@ -187,6 +188,10 @@ def test_random_bytes_as_code_are_refused_cleanly(tmp_path_factory, capsys: pyte
     if code == 2:
         event("refused")
         assert err.startswith(f"bptrace: error: {source}"), err
+        assert not out.exists()
+    elif code == 3:
+        event("ran, nothing to analyse")
+        assert err.startswith(f"bptrace: {source}: cannot analyse"), err
         assert not out.exists()
     else:
         event("ran and raised")

@@ -1,0 +1,105 @@
+"""Which declared loss (and reduction) a script minimises, when the learner did not say.
+
+First from the loss value the script computes itself (a scalar computed from the output and the
+targets that equals one declared loss); then from the gradients it produces (the loss under which its
+updates are right). The two are cross-checked, because scripts often print one loss (the mean squared
+error) and differentiate another (½Σ(A−Y)²): the gradients decide, the printed value only breaks ties.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from bptrace.codetrace.context import CodeContext
+from bptrace.codetrace.layers import node_parents
+from bptrace.codetrace.structure import StepInfo
+from bptrace.ops import LOSSES, REDUCTIONS
+from bptrace.pitfalls import CATALOGUE
+
+# Most common first: a tie (one output unit makes mse and sse agree) goes to the earlier one.
+_ORDER = ("bce", "cross_entropy", "half_sse", "mse", "sse")
+
+
+@dataclass(frozen=True)
+class Inferred:
+    loss: str
+    reduction: str
+    note: str  # said in the report, the TUI and exports
+
+
+def infer_loss(ctx: CodeContext, reduction: str | None) -> Inferred | None:
+    """None when no training step has an output and targets to infer from."""
+    from bptrace.codetrace.diagnose import check_step
+    from bptrace.codetrace.truth import Truth, step_truth
+
+    step = next((s for s in ctx.structure.steps if s.output is not None and s.target is not None), None)
+    if step is None:
+        return None
+    reductions = (reduction,) if reduction else REDUCTIONS
+    computed = _computed_losses(ctx, step)
+    fits: list[tuple[int, int, str, str, int | None]] = []  # (errors, preference, loss, reduction, line)
+    for rank, loss in enumerate(_ORDER):
+        if LOSSES[loss].needs == "softmax" and not _sums_to_one(ctx, step):
+            continue
+        for red in reductions:
+            truth = step_truth(ctx, step, loss, red)
+            if not isinstance(truth, Truth) or not math.isfinite(truth.loss):
+                continue
+            errors = sum(len(hits) for fid, hits in check_step(ctx, step, truth).hits.items()
+                         if CATALOGUE[fid].severity == "error")
+            line = next((site_line for value, site_line in computed if _same(value, truth.loss, ctx)), None)
+            fits.append((errors, rank, loss, red, line))
+    if not fits:
+        return None
+    clean = [f for f in fits if f[0] == 0]
+    if clean:
+        # Several losses fit the gradients (they differ by a factor the learning rate absorbs): the one
+        # the script computes wins, else the most common.
+        best = min(clean, key=lambda f: (f[4] is None, f[1]))
+        how = _how(best[4], len(clean) > 1 and best[4] is None)
+    else:
+        said = [f for f in fits if f[4] is not None]
+        best = min(said or fits, key=lambda f: (f[4] is None, f[0], f[1]))
+        how = f"your line {best[4]} computes it" if best[4] is not None else \
+            "the closest fit to your gradients, which none fits exactly: pass --loss to be sure"
+    return Inferred(best[2], best[3], f"Loss inferred: {best[2]}, {best[3]} ({how}).")
+
+
+def _how(line: int | None, ambiguous: bool) -> str:
+    if line is not None:
+        return f"your line {line} computes it, and your gradients fit it"
+    if ambiguous:
+        return "your gradients fit it; losses that differ only by a constant factor fit equally: pass --loss to be sure"
+    return "your gradients fit it"
+
+
+def _same(value: float, loss: float, ctx: CodeContext) -> bool:
+    return math.isfinite(value) and abs(value - loss) <= 1e-5 * max(abs(loss), 1e-12)
+
+
+def _computed_losses(ctx: CodeContext, step: StepInfo) -> list[tuple[float, int]]:
+    """Scalars the script computes from both the output and the targets: (value, line)."""
+    assert step.output is not None
+    from_output = {step.output}
+    found: list[tuple[float, int]] = []
+    for node in ctx.nodes[step.output + 1 : step.end]:
+        if not any(p in from_output for p in node_parents(node)):
+            continue
+        from_output.add(node.index)
+        if node.index in step.ydep and np.size(node.value) == 1 and node.site >= 0:
+            value = float(np.asarray(node.value, dtype=np.float64).reshape(()))
+            found.append((value, ctx.sites[node.site].line))
+    return found
+
+
+def _sums_to_one(ctx: CodeContext, step: StepInfo) -> bool:
+    """Cross-entropy is declared with a softmax output: the outputs of each sample sum to 1."""
+    assert step.output is not None
+    out = np.asarray(ctx.nodes[step.output].value, dtype=np.float64)
+    if out.ndim != 2 or out.size < 2:
+        return False
+    axis = 0 if ctx.structure.columns else 1
+    return bool(np.allclose(out.sum(axis=axis), 1.0, atol=1e-4) and (out >= 0).all())

@@ -1,0 +1,42 @@
+"""--loss may be omitted: the loss and reduction are inferred from the script, and the inference is stated."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bptrace.codetrace import record_code
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+@pytest.mark.parametrize(
+    ("name", "loss", "reduction", "how"),
+    [
+        ("softmax_columns.py", "cross_entropy", "mean", "your gradients fit it"),
+        ("masked_relu_rebind.py", "bce", "mean", "your line 15 computes it, and your gradients fit it"),
+        ("cache_dicts.py", "bce", "mean", "your line 32 computes it"),
+        ("class_rows.py", "half_sse", "sum", "your gradients fit it"),
+        ("sample_functions.py", "bce", "sum", "your gradients fit it"),
+        ("sample_class.py", "half_sse", "sum", "your gradients fit it"),
+    ],
+)
+def test_the_loss_is_inferred_and_said(name: str, loss: str, reduction: str, how: str) -> None:
+    trace = record_code(FIXTURES / name)
+    assert (trace.scenario.loss, trace.scenario.reduction) == (loss, reduction)
+    assert f"Loss inferred: {loss}, {reduction} ({how}" in trace.scenario.description
+    assert trace.error_count() == 0
+
+
+def test_losses_a_learning_rate_cannot_tell_apart_are_said_to_be_unsure() -> None:
+    """One output unit, a mean: ½(A−Y)² and (A−Y)² differ by 2, which the update's factor absorbs."""
+    trace = record_code(FIXTURES / "dict_params_minibatch.py")
+    assert trace.scenario.loss in ("half_sse", "mse") and trace.error_count() == 0
+    assert "pass --loss to be sure" in trace.scenario.description
+
+
+def test_an_explicit_loss_wins_and_is_not_called_inferred() -> None:
+    trace = record_code(FIXTURES / "class_rows.py", loss="bce", reduction="sum")
+    assert trace.scenario.loss == "bce" and "inferred" not in trace.scenario.description
+    assert trace.error_count() > 0  # judged under the loss the learner declared, not the one that fits
