@@ -87,10 +87,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _record(args: argparse.Namespace) -> Trace:
+    from bptrace.limits import MAX_STEPS
     from bptrace.sources import trace_from_source
 
-    if args.steps is not None and args.steps < 1:
-        raise BadInput(None, "--steps", f"expected a positive number of training steps, found {args.steps}")
+    # The same bound as a scenario's train.steps: the command line is no back door around it.
+    if args.steps is not None and not 1 <= args.steps <= MAX_STEPS:
+        raise BadInput(None, "--steps", f"expected a number of training steps from 1 to {MAX_STEPS}, found {args.steps}")
     return trace_from_source(
         args.source, code=args.code, loss=args.loss, reduction=args.reduction, steps=args.steps, seed=args.seed
     )
@@ -158,9 +160,9 @@ def _export(args: argparse.Namespace) -> int:
     if format_for(out, args.format) is None:  # say so before recording anything
         raise BadInput(str(out), "-o", "cannot tell the format from the suffix; use .json, .md or .html, or --format")
     if args.detail is not None:  # its spelling too; whether the steps exist is known after recording
-        from bptrace.export.notes import detail_steps
+        from bptrace.export.notes import check_detail
 
-        detail_steps(args.detail, 10**9)
+        check_detail(args.detail)
     trace = _record(args)
     fmt = export_trace(trace, out, args.format, args.detail)
     print(f"wrote {out} ({fmt}, {len(trace.steps)} steps, {trace.train_steps} training steps)", file=sys.stderr)
