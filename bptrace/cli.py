@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bptrace import __version__
 from bptrace.errors import BadInput
+from bptrace.inert import inert_trace, visible
 from bptrace.trace import Trace
 
 COMMANDS = ("run", "export", "replay", "scenarios", "tui")
@@ -80,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     except BadInput as error:
         if args.debug:
             raise
-        print(f"bptrace: error: {error}", file=sys.stderr)
+        print(f"bptrace: error: {visible(str(error), lines=False)}", file=sys.stderr)  # it may quote the input
         return 2
     except KeyboardInterrupt:
         return 130
@@ -117,6 +118,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 def _list_scenarios() -> int:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     from bptrace.scenario import load_scenario
 
@@ -125,7 +127,7 @@ def _list_scenarios() -> int:
     table.add_column()
     for path in bundled_scenarios():
         scenario = load_scenario(path)
-        table.add_row(path.name, f"{scenario.name}\n[dim]{scenario.description}[/dim]")
+        table.add_row(Text(path.name), Text.assemble(visible(scenario.name), "\n", (visible(scenario.description), "dim")))
     console = Console()
     console.print(table)
     from bptrace.scenarios import SCENARIO_DIR, gallery
@@ -135,7 +137,7 @@ def _list_scenarios() -> int:
     mistakes.add_column(style="bold cyan", no_wrap=True)
     mistakes.add_column()
     for path in gallery():
-        mistakes.add_row(str(path.relative_to(SCENARIO_DIR)), load_scenario(path).name.removeprefix("Gallery: "))
+        mistakes.add_row(Text(str(path.relative_to(SCENARIO_DIR))), Text(visible(load_scenario(path).name).removeprefix("Gallery: ")))
     if mistakes.rows:
         console.print()
         console.print(mistakes)
@@ -149,7 +151,7 @@ def _run(args: argparse.Namespace) -> int:
     from bptrace.report import render
 
     trace = symbolic.with_formulas(_record(args))
-    render(trace, Console())
+    render(inert_trace(trace), Console())
     return 1 if trace.error_count() else 0
 
 

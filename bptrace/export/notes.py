@@ -64,7 +64,8 @@ def train_step_count(trace: Trace) -> int:
 
 def check_detail(detail: str) -> None:
     """Check the spelling of ``--detail`` before recording: parses, and materialises nothing."""
-    _detail_parts(detail)
+    if detail.strip() != "all":
+        _detail_parts(detail)
 
 
 def _detail_parts(detail: str) -> list[tuple[int, int | None]]:

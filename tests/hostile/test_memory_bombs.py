@@ -65,3 +65,9 @@ def test_steps_on_the_command_line_count_in_the_memory_estimate(tmp_path: Path) 
     (tmp_path / "wide.toml").write_text(one_hidden)
     result = bptrace("run", "wide.toml", "--steps", "100000", cwd=tmp_path)
     assert_bad_input(result, "wide.toml", "--steps", "100000 training step(s)", "GiB")
+
+
+def test_detail_all_is_still_accepted(seed1: Path) -> None:
+    result = bptrace("export", seed1.name, "-o", "notes.md", "--detail", "all", "--steps", "3", cwd=seed1.parent)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "## Training step 2" in (seed1.parent / "notes.md").read_text()
