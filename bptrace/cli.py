@@ -54,8 +54,9 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", required=True, metavar="OUT")
     export.add_argument("--format", choices=("json", "markdown", "html"))
     export.add_argument("--detail", metavar="STEPS",
-                        help="Markdown/HTML: training steps written out in full, e.g. 0,5,-1 or 2..4 or last or all "
-                        "(default: first and last; the others show only their loss)")
+                        help="training steps written out in full, e.g. 0,5,-1 or 2..4 or last or all "
+                        "(default: first and last, and any with a finding; the others keep their loss, "
+                        "gradient verdicts and findings)")
     source_options(export)
 
     replay = sub.add_parser("replay", help="open a recorded trace JSON in the TUI")

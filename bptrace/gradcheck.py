@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bptrace.codetrace.compare import close
-from bptrace.trace import Trace
+from bptrace.trace import Trace, Verdict
 
 # A learner's name for a parameter is shown when the update assigns to a plain reference
 # (``W1``, ``self.w_in``, ``params['W1']``); ``params[k] - lr * grads[k]`` is an expression, not a name.
@@ -61,25 +61,34 @@ def learner_names(trace: Trace) -> dict[str, str]:
     return names
 
 
+def step_verdicts(trace: Trace) -> list[dict[str, Verdict]]:
+    """Per training step, each checked parameter's verdict: from the arrays where the trace has both,
+    else as stored (a JSON export keeps verdicts for every step, arrays for some)."""
+    out = []
+    for i in range(trace.train_steps):
+        got = trace.gradients[i] if i < len(trace.gradients) else {}
+        true = trace.reference_gradients[i] if i < len(trace.reference_gradients) else {}
+        stored = trace.verdicts[i] if i < len(trace.verdicts) else {}
+        verdicts = {name: Verdict(relative_error(got[name], truth), close(got[name], truth))
+                    for name, truth in true.items() if name in got}
+        out.append(verdicts | {name: v for name, v in stored.items() if name not in verdicts})
+    return out
+
+
 def check(trace: Trace) -> list[ParameterCheck]:
-    """One row per parameter that has a true gradient at some recorded step (code mode)."""
+    """One row per parameter that has a verdict at some recorded training step (code mode)."""
+    per_step = step_verdicts(trace)
     order: list[str] = []
-    for truth in trace.reference_gradients:
-        order.extend(name for name in truth if name not in order)
+    for verdicts in per_step:
+        order.extend(name for name in verdicts if name not in order)
     names = learner_names(trace)
     rows = []
     for name in order:
-        errors: list[float] = []
-        agrees = True
-        shape: tuple[int, ...] = ()
-        for got_step, true_step in zip(trace.gradients, trace.reference_gradients, strict=False):
-            if name not in true_step or name not in got_step:
-                continue
-            got, truth = got_step[name], true_step[name]
-            shape = tuple(np.shape(truth))
-            errors.append(relative_error(got, truth))
-            agrees = agrees and close(got, truth)
+        found = [verdicts[name] for verdicts in per_step if name in verdicts]
+        shapes = [np.shape(truth[name]) for truth in trace.reference_gradients if name in truth]
+        shape = tuple(shapes[0]) if shapes else tuple(np.shape(trace.parameters.get(name, ())))
         learner = names.get(name)
-        rows.append(ParameterCheck(name, learner if learner != name else None, shape, tuple(errors), len(errors),
-                                   agrees and bool(errors)))
+        rows.append(ParameterCheck(name, learner if learner != name else None, shape,
+                                   tuple(v.relative_error for v in found), len(found),
+                                   bool(found) and all(v.agrees for v in found)))
     return rows

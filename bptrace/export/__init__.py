@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO
 
 from bptrace.errors import BadInput
 from bptrace.trace import Trace
@@ -37,13 +39,13 @@ def export_trace(trace: Trace, out: Path, fmt: str | None = None, detail: str | 
     if out.is_dir():
         raise BadInput(str(out), "-o", "is a folder; expected a file name to write")
     writer = importlib.import_module(f"bptrace.export.{chosen}_format")
-    options = {"detail": detail} if chosen != "json" else {}
-    write_atomic(out, writer.render(symbolic.with_formulas(trace), **options))
+    write_atomic(out, writer.render(symbolic.with_formulas(trace), detail=detail))
     return chosen
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write to a temporary file beside ``path`` and rename, so nothing is ever half-written."""
+def write_atomic(path: Path, text: str | Callable[[TextIO], None]) -> None:
+    """Write to a temporary file beside ``path`` and rename, so nothing is ever half-written.
+    ``text`` is the content, or a writer that streams it into the file (JSON of big traces)."""
     import os
     import tempfile
 
@@ -54,7 +56,10 @@ def write_atomic(path: Path, text: str) -> None:
         raise BadInput(str(path), "-o", f"cannot write there: {error.strerror}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+            if isinstance(text, str):
+                handle.write(text)
+            else:
+                text(handle)
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(temp, 0o666 & ~umask)  # mkstemp makes 0600; an export is an ordinary file
