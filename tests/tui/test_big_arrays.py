@@ -40,3 +40,23 @@ async def test_stepping_formats_only_the_visible_entries(monkeypatch: pytest.Mon
     # Each matrix shows at most 8×6 numbers; each step has a handful of matrices.
     assert 0 < len(formatted) < 60 * 8 * (presses + 1) < entries // 100
     assert "10×40000" in result and "…" in result and "⋮" in result
+
+
+async def test_a_trace_with_values_for_some_training_steps_says_so(tmp_path) -> None:
+    from bptrace.export import export_trace
+    from bptrace.export.json_format import load_trace
+    from bptrace.recorder import record
+    from bptrace.scenario import load_scenario
+    from bptrace.scenarios import SCENARIO_DIR
+
+    out = tmp_path / "t.json"
+    export_trace(record(load_scenario(SCENARIO_DIR / "seed1_relu_sigmoid.toml"), steps=6), out)
+    app = BptraceApp(load_trace(out))
+    async with app.run_test(size=(140, 36)) as pilot:
+        await settle(pilot)
+        status = str(app.screen.query_one("#status").content)
+        await pilot.press("end")
+        await settle(pilot)
+        title = str(app.screen.query_one("#step-title").content)
+    assert "values for training steps 0, 5 of 6" in status
+    assert "training step 5" in title
