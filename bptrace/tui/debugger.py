@@ -123,10 +123,14 @@ class DebuggerScreen(Screen[None]):
 
     def on_mount(self) -> None:
         info = self.trace.scenario
+        kept = info.notes.get("values_for_train_steps")
+        # A JSON export keeps step values for some training steps only: say so, or the timeline's gap puzzles.
+        partial = (f"  ·  values for training steps {', '.join(map(str, kept))} of {self.trace.train_steps}"
+                   if isinstance(kept, list) else "")
         self.query_one("#status", Static).update(
             Content.assemble(
                 ("bptrace ", "bold $accent"), info.name,
-                (f"  ·  {info.mode} mode · {info.loss} ({info.reduction})", "$text-muted"),
+                (f"  ·  {info.mode} mode · {info.loss} ({info.reduction}){partial}", "$text-muted"),
             )
         )
         self.query_one(StepView).focus()
