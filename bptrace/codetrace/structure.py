@@ -24,6 +24,12 @@ _SCALING = frozenset({"multiply", "divide", "true_divide", "sqrt", "astype", "co
 _INITIALISERS = frozenset({"zeros", "ones", "full", "empty", "randn", "rand", "normal", "uniform"})
 
 
+def _drawn(node: Node) -> bool:
+    """A random draw, whatever computed its shape (``np.random.randn(D, np.max(y) + 1)``). Not zeros: an
+    accumulator ``np.zeros(n)`` is no parameter."""
+    return node.op.startswith("random.")
+
+
 @dataclass
 class Update:
     node: int  # the new version of the parameter (or the failed op's place)
@@ -79,7 +85,7 @@ class Structure:
         if known is None:
             node = self.nodes[index]
             parents = node_parents(node)
-            known = not parents or (node.op in _SCALING and all(self.is_source(p) for p in parents))
+            known = not parents or _drawn(node) or (node.op in _SCALING and all(self.is_source(p) for p in parents))
             self._sources[index] = known
         return known
 

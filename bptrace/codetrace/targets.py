@@ -23,6 +23,7 @@ from bptrace.codetrace.layers import node_parents
 from bptrace.codetrace.runtime import Const, Node
 
 if TYPE_CHECKING:
+    from bptrace.codetrace.context import CodeContext, Hit
     from bptrace.codetrace.structure import StepInfo, Structure
 
 _PICKS = frozenset({"getitem", "setitem"})
@@ -161,3 +162,41 @@ def _mixes_labels(nodes: list[Node], node: Node, classes: np.ndarray, pdep: set[
         return False
     found = label_index(index.value, np.shape(nodes[array].value))
     return found is not None and np.array_equal(found[1], classes)
+
+
+def label_delta(ctx: CodeContext, step: StepInfo, index: int) -> tuple[str, Hit] | None:
+    """An output delta written at the labels (``dscores[range(N), y] -= 1``) into a copy of something other
+    than the output (the scores before the softmax): the loss-output mismatch of integer-label code. Named
+    where the wrong array was chosen: the call that passed it in as an argument, else the line that copied it."""
+    from bptrace.codetrace.context import Hit
+    from bptrace.numbers import array_summary
+
+    structure, nodes = ctx.structure, ctx.nodes
+    node = nodes[index]
+    if step.target_value is None or step.output is None or node.op != "setitem" or len(node.parents) != 3:
+        return None
+    array, where = node.parents[0], node.parents[1]
+    pdep = structure._param_dependent()
+    if not (isinstance(array, int) and isinstance(where, Const) and array in pdep):
+        return None
+    if label_index(where.value, np.shape(nodes[array].value)) is None:
+        return None
+    copy, source = None, array
+    while nodes[source].op in _COPIES and node_parents(nodes[source]) and not nodes[source].inplace:
+        copy, source = source, node_parents(nodes[source])[0]
+    if source == step.output or source in step.ydep:
+        return None  # built from the probabilities: the delta's form is right, a mistake is elsewhere
+    site = _passed_at(ctx, source, copy if copy is not None else index)
+    if site is None:
+        site = ctx.site_of(copy) if copy is not None else ctx.site_of(index)
+    out = ctx.name(step.output)
+    return "loss-output-mismatch", Hit(index, site, f"the output delta {ctx.name(index)} subtracts 1 at the labels "
+        f"from {ctx.name(source)} = {array_summary(ctx.value(source))}, not from the output {out} = "
+        f"{array_summary(ctx.value(step.output))}: with cross-entropy on a softmax output the delta is {out} minus "
+        "the one-hot labels.", fix=f"Start the delta from a copy of the softmax output {out}.")
+
+
+def _passed_at(ctx: CodeContext, source: int, use: int) -> int | None:
+    """The site of the learner's call, the latest begun before ``use``, that was handed ``source``."""
+    calls = [c for c in ctx.calls if c.start <= use and source in c.arg_nodes]
+    return max(calls, key=lambda c: c.start).site if calls else None

@@ -324,3 +324,49 @@ def test_a_scalar_bias_gradient_of_softmax_deltas_is_a_bias_axis_mistake(tmp_pat
     source = ROWS_ALIAS.replace("db2 = dscores.sum(axis=0, keepdims=True)", "db2 = dscores.sum()")
     trace = record_code(_write(tmp_path, source), loss="cross_entropy", reduction="mean")
     assert [(i, line) for i, line, _m in _errors(trace)] == [("bias-sum-axis", _line(source, "db2 = "))], _errors(trace)
+
+
+def test_a_delta_at_the_labels_built_from_the_scores_is_a_loss_output_mismatch(tmp_path: Path) -> None:
+    source = ROWS_ALIAS.replace("dscores = probs\n", "dscores = scores.copy()\n")
+    trace = record_code(_write(tmp_path, source), loss="cross_entropy", reduction="mean")
+    errors = _errors(trace)
+    assert {i for i, _line, _m in errors} <= {"loss-output-mismatch", "non-finite"}, errors
+    assert ("loss-output-mismatch", _line(source, "dscores = scores.copy()")) in [(i, line) for i, line, _m in errors]
+
+
+# The combined softmax + cross-entropy backward as a helper: handed the scores instead of the probabilities,
+# the mistake is the argument, so it is named at the call.
+HELPER = """
+import numpy as np
+
+
+def softmax_ce_backward(dvalues, y_true):
+    samples = len(dvalues)
+    dinputs = dvalues.copy()
+    dinputs[range(samples), y_true] -= 1
+    return dinputs / samples
+
+
+np.random.seed(9)
+N, D, K = 14, 3, 3
+X = np.random.randn(N, D)
+y = np.random.randint(0, K, size=N)
+W = 0.1 * np.random.randn(D, K)
+for it in range(3):
+    z = X @ W
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    p = e / e.sum(axis=1, keepdims=True)
+    loss = np.mean(-np.log(p[range(N), y]))
+    dz = softmax_ce_backward(p, y)
+    W -= 0.5 * (X.T @ dz)
+"""
+
+
+def test_a_helper_handed_the_scores_instead_of_the_probabilities_is_named_at_the_call(tmp_path: Path) -> None:
+    clean = record_code(_write(tmp_path, HELPER))
+    assert clean.scenario.loss == "cross_entropy" and not _errors(clean)
+    source = HELPER.replace("softmax_ce_backward(p, y)", "softmax_ce_backward(z, y)")
+    trace = record_code(_write(tmp_path, source, "planted.py"), loss="cross_entropy", reduction="mean")
+    hits = [(i, line) for i, line, _m in _errors(trace)]
+    assert ("loss-output-mismatch", _line(source, "softmax_ce_backward(z, y)")) in hits, _errors(trace)
+    assert {i for i, _line in hits} <= {"loss-output-mismatch", "non-finite"}, _errors(trace)
