@@ -12,7 +12,7 @@ import numpy as np
 
 from bptrace.codetrace.layers import Layer, find_layers, layers_like, node_parents
 from bptrace.codetrace.runtime import Const, Node
-from bptrace.codetrace.targets import find_labels, labels_ydep
+from bptrace.codetrace.targets import find_labels, hinted_labels, labels_ydep
 
 ELEMENTWISE_BINARY = frozenset({"add", "subtract", "multiply", "divide", "true_divide"})
 MATMUL = frozenset({"matmul", "dot"})
@@ -180,7 +180,8 @@ class Structure:
             if step.index and len(candidates) == 1 and self.nodes[node.index].site == self._loss_site():
                 break  # the same line as step 0's loss: no need to look further
         chosen = self._hinted(step, pdep) or next((c for c in candidates if not self._is_mask(c, candidates)), None)
-        labels = find_labels(self, step, pdep, self.steps[0] if self.steps else None) if chosen is None else None
+        labels = find_labels(self, step, pdep, self.steps[0] if self.steps else None) if chosen is None \
+            else hinted_labels(self, chosen, pdep)
         if labels is not None:  # integer labels: probs[range(N), y]
             chosen = (labels.pick, labels.output, labels.target)
             step.target_value = labels.onehot

@@ -119,6 +119,24 @@ def find_labels(structure: Structure, step: StepInfo, pdep: set[int], first: Ste
     return None
 
 
+def hinted_labels(structure: Structure, chosen: tuple[int, int, int], pdep: set[int]) -> Labels | None:
+    """``# bptrace: output=probs targets=y`` naming integer labels: one class per sample of a 2-D output."""
+    pick, output, target = chosen
+    nodes = structure.nodes
+    labels, out = np.asarray(nodes[target].value), np.shape(nodes[output].value)
+    if labels.ndim != 1 or labels.dtype.kind not in "iu" or len(out) != 2 or labels.size == np.prod(out):
+        return None
+    output = _unwrap(structure, output, pdep)
+    for sample_axis in (0, 1):  # rows first when samples and classes are as many
+        index = (np.arange(labels.size), labels) if sample_axis == 0 else (labels, np.arange(labels.size))
+        if out[sample_axis] == labels.size and label_index(index, out) is not None \
+                and _probabilities(nodes[output].value, sample_axis):
+            onehot = np.zeros(out)
+            onehot[index] = 1.0
+            return Labels(pick, output, target, onehot, labels)
+    return None
+
+
 def _unwrap(structure: Structure, index: int, pdep: set[int]) -> int:
     """The probabilities within ``log(probs)``, ``clip(probs, …)``, ``probs.copy()``."""
     nodes = structure.nodes

@@ -370,3 +370,11 @@ def test_a_helper_handed_the_scores_instead_of_the_probabilities_is_named_at_the
     hits = [(i, line) for i, line, _m in _errors(trace)]
     assert ("loss-output-mismatch", _line(source, "softmax_ce_backward(z, y)")) in hits, _errors(trace)
     assert {i for i, _line in hits} <= {"loss-output-mismatch", "non-finite"}, _errors(trace)
+
+
+def test_labels_named_by_a_hint(tmp_path: Path) -> None:
+    """`# bptrace: output=p targets=y` naming integer labels: the one-hot is built for them."""
+    source = HELPER.replace("import numpy as np\n", "import numpy as np\n# bptrace: output=p targets=y\n", 1)
+    trace = record_code(_write(tmp_path, source), loss="cross_entropy", reduction="mean")
+    assert trace.train_steps == 3 and not _errors(trace)
+    assert "L = cross_entropy(p, y)" in next(s.formula.text for s in trace.steps if s.target == "L")
