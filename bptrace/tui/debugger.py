@@ -135,6 +135,11 @@ class DebuggerScreen(Screen[None]):
         )
         self.query_one(StepView).focus()
         self.refresh_step()
+        # After the first frame: importing sympy in a thread holds the GIL for much of half a second,
+        # which the first paint would otherwise wait behind.
+        self.call_after_refresh(self._start_formulas)
+
+    def _start_formulas(self) -> None:
         self.run_worker(self._formulas_worker, thread=True, group="forms", name="formulas")
 
     # ------------------------------------------------------------------ state → panes
