@@ -85,6 +85,7 @@ class ScenarioInfo:
     layers: tuple[tuple[int, str], ...] = ()
     source_file: str | None = None
     source_text: str | None = None
+    interrupted: bool = False  # code mode: Ctrl-C stopped the learner's script; the trace is what it recorded
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,7 +63,10 @@ def record_code(
             continue
         truths[step.index] = truth
         checks[step.index] = check_step(ctx, step, truth)
-    if check and not truths and run.raised is None:
+    if run.interrupted:  # the learner pressed Ctrl-C: report what was recorded, and say so
+        notes.insert(0, f"Interrupted (Ctrl-C): the trace holds the {len(structure.steps)} training step(s) "
+                        "recorded until then.")
+    if check and not truths and run.raised is None and not run.interrupted:
         reason = notes[0] if notes else "bptrace found no training step"
         raise BadInput(str(path), None, f"nothing to check: {reason}. Expected a NumPy forward pass from "
                        "parameters (W1, b1, …) to an output, compared with the targets (e.g. A2 - Y)")
@@ -145,7 +148,7 @@ def _info(path: Path, run: Run, structure: Structure, ctx: CodeContext, loss: st
     return ScenarioInfo(
         name=name or path.name, mode="code", loss=loss, reduction=reduction,
         description=" ".join([about, *notes]), layout="columns" if structure.columns else "rows",
-        layers=tuple(layers), source_file=str(path), source_text=text,
+        layers=tuple(layers), source_file=str(path), source_text=text, interrupted=run.interrupted,
     )
 
 

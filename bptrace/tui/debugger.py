@@ -131,6 +131,9 @@ class DebuggerScreen(Screen[None]):
         )
         self.query_one(StepView).focus()
         self.refresh_step()
+        if info.interrupted:  # `tui --code` with Ctrl-C while the script ran: this is what it recorded
+            self.notify(f"Interrupted (Ctrl-C): the script was stopped; these are the {len(self.trace.losses)} "
+                        "training step(s) recorded until then.", title="Interrupted", severity="warning", timeout=10)
         self.run_worker(self._formulas_worker, thread=True, group="forms", name="formulas")
 
     # ------------------------------------------------------------------ state → panes
