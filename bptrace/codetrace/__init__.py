@@ -78,7 +78,10 @@ def record_code(
             continue
         truths[step.index] = truth
         checks[step.index] = check_step(ctx, step, truth)
-    if check and not truths and run.raised is None:
+    if run.interrupted:  # the learner pressed Ctrl-C: report what was recorded, and say so
+        notes.insert(0, f"Interrupted (Ctrl-C): the trace holds the {len(structure.steps)} training step(s) "
+                        "recorded until then.")
+    if check and not truths and run.raised is None and not run.interrupted:
         raise CannotAnalyse(str(path), _unmapped(ctx, notes[0] if notes else None))
     built = build_steps(ctx, truths, checks, loss, reduction)
     findings = _findings(ctx, built, checks, run)
@@ -186,7 +189,7 @@ def _info(path: Path, run: Run, structure: Structure, ctx: CodeContext, loss: st
     return ScenarioInfo(
         name=name or path.name, mode="code", loss=loss, reduction=reduction,
         description=" ".join([about, *notes]), layout="columns" if structure.columns else "rows",
-        layers=tuple(layers), source_file=str(path), source_text=text,
+        layers=tuple(layers), source_file=str(path), source_text=text, interrupted=run.interrupted,
         notes={"loss_inferred": inferred} if inferred else {},
     )
 

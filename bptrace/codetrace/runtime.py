@@ -9,6 +9,7 @@ the array changes, so earlier steps keep the values they had.
 from __future__ import annotations
 
 import operator
+import os
 import types
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -185,6 +186,8 @@ class Recorder:
         return result
 
     def call(self, site: int, func: Any, /, *args: Any, **kwargs: Any) -> Any:
+        if func is os._exit:  # it would end bptrace too, silently: end the script as sys.exit does
+            raise SystemExit(*args)
         if not self.enabled:
             return func(*args, **kwargs)
         user = _is_user_function(func, self.user_modules)
