@@ -37,6 +37,8 @@ _INPLACE = {
     "bitwise_xor": operator.ixor, "left_shift": operator.ilshift, "right_shift": operator.irshift,
 }
 _UN = {"negative": operator.neg, "positive": operator.pos, "invert": operator.invert}
+# Binary ufuncs whose operands may swap: `np.add(step, W, out=W)` is W + step.
+_COMMUTATIVE = frozenset({"add", "multiply", "maximum", "minimum", "fmax", "fmin"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,14 +188,16 @@ class Recorder:
 
     def call(self, site: int, func: Any, /, *args: Any, **kwargs: Any) -> Any:
         if not self.enabled:
+            if site == self.tally_site:  # np.add(W, -lr * dW, out=W) is the counted update
+                self.tally += 1
             return func(*args, **kwargs)
         user = _is_user_function(func, self.user_modules)
         if user:
             record = UserCall(site, func, args, tuple(self.by_id.get(id(a)) if isinstance(a, ARRAY_TYPES) else None for a in args),
                               start=len(self.nodes))
             self.calls.append(record)
-        out = kwargs.get("out")
-        if isinstance(out, np.ndarray):  # np.maximum(Z, 0, out=Z): a new version of Z, like Z[...] = …
+        out = _out_array(kwargs.get("out"))
+        if out is not None:  # np.maximum(Z, 0, out=Z): a new version of Z, like Z[...] = …
             old = self.ref(out)
             assert isinstance(old, int)
             snapshot = out.copy()
@@ -204,13 +208,23 @@ class Recorder:
             return result
         if not self.enabled:  # recording stopped inside the call (a learner's callback)
             return result
-        if isinstance(out, np.ndarray):
+        if out is not None:
             self.nodes[old].value = snapshot
         elif not isinstance(result, ARRAY_TYPES) or any(result is a for a in args):
             return result
         op, operands = _op_of(func, args)
         parents = tuple(self.ref(a) for a in operands)
-        self.add(site, op, parents, result, **{k: v for k, v in kwargs.items() if k != "out"})
+        # Written into one of its operands, the op updates that array in place, as `W += …` does, and the old
+        # version comes first: np.add(W, -lr * dW, out=W) is W's update. `np.add(-lr * dW, W, out=W)` is the
+        # same sum; `np.subtract(x, W, out=W)` is not W minus a step, so it stays a plain new version.
+        inplace = out is not None and bool(operands) and operands[0] is out
+        if out is not None and not inplace and op in _COMMUTATIVE and len(operands) == 2 and operands[1] is out:
+            parents, inplace = parents[::-1], True
+        index = self.add(site, op, parents, result, **{k: v for k, v in kwargs.items() if k != "out"})
+        if inplace:
+            self.nodes[index].inplace = True
+            if self.limit is not None:
+                self.limit.update(index)
         return result
 
     def iop(self, site: int, current: Any, value: Any) -> Any:
@@ -280,6 +294,13 @@ def _owner(array: np.ndarray) -> np.ndarray:
     while isinstance(array.base, np.ndarray):
         array = array.base
     return array
+
+
+def _out_array(out: Any) -> np.ndarray | None:
+    """The array an ``out=`` argument writes into: ``out=W`` or a ufunc's ``out=(W,)``."""
+    if isinstance(out, tuple) and len(out) == 1:
+        out = out[0]
+    return out if isinstance(out, np.ndarray) else None
 
 
 def _is_user_function(func: Any, modules: set[str]) -> bool:
