@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from bptrace.codetrace.pylists import ListData, binary_converts, data_positions
 from bptrace.codetrace.rewrite import Site
 
 if TYPE_CHECKING:
@@ -101,6 +102,7 @@ class Recorder:
         # Once recording stopped: the site of the first update of a training step, and how often it ran since.
         self.tally_site = -1
         self.tally = 0
+        self.lists = ListData(self._list_leaf, lambda index: self.nodes[index].value)  # lists used as data
 
     def hooks(self) -> dict[str, Any]:
         return {
@@ -151,11 +153,23 @@ class Recorder:
                 del self.by_id[id(node.value)]
         del self.nodes[nodes:], self.calls[calls:], self.failed[failed:]
         self.views.clear()
+        self.lists.clear()
+
+    def _list_leaf(self, array: np.ndarray, name: str | None, depth: int) -> int:
+        """A list the learner's code uses as data, converted (pylists.py): a leaf named like the list."""
+        index = self.add(-1, "leaf", (), array)
+        if name is not None:
+            node = self.nodes[index]
+            node.names.append(name)
+            node.best = (depth, name)
+        return index
 
     # ------------------------------------------------------------ hooks
 
     def bin(self, site: int, a: Any, b: Any) -> Any:
         info = self.sites[site]
+        if self.enabled and binary_converts(a, b):  # A2 - Y with Y a list: record Y as data
+            a, b = self.lists.data(a), self.lists.data(b)
         result = _BIN[info.op](a, b)
         if self.enabled and isinstance(result, ARRAY_TYPES):
             index = self.add(site, info.op, (self.ref(a), self.ref(b)), result)
@@ -196,6 +210,8 @@ class Recorder:
             record = UserCall(site, func, args, tuple(self.by_id.get(id(a)) if isinstance(a, ARRAY_TYPES) else None for a in args),
                               start=len(self.nodes))
             self.calls.append(record)
+        else:
+            args = self._list_operands(func, args)
         out = _out_array(kwargs.get("out"))
         if out is not None:  # np.maximum(Z, 0, out=Z): a new version of Z, like Z[...] = …
             old = self.ref(out)
@@ -226,6 +242,16 @@ class Recorder:
             if self.limit is not None:
                 self.limit.update(index)
         return result
+
+    def _list_operands(self, func: Any, args: tuple[Any, ...]) -> tuple[Any, ...]:
+        """np.dot(W1, X) with X a list: X as recorded data (pylists.py), in the same place."""
+        if not any(isinstance(a, list) for a in args):
+            return args
+        positions = [k for k in data_positions(func, args) if isinstance(args[k], list)]
+        converted = list(args)
+        for k in positions:
+            converted[k] = self.lists.data(args[k])
+        return tuple(converted)
 
     def iop(self, site: int, current: Any, value: Any) -> Any:
         op = self.sites[site].op
@@ -279,6 +305,9 @@ class Recorder:
         return value
 
     def _name(self, value: Any, name: str, depth: int, site: int) -> None:
+        if isinstance(value, list):
+            self.lists.bound(value, name, depth)
+            return
         index = self.by_id.get(id(value)) if isinstance(value, ARRAY_TYPES) else None
         if index is None:
             return
