@@ -40,8 +40,9 @@ def step_table(trace: Trace, train_step: int = 0) -> Table:
             marks.append(mark, style=style)
         formula = step.formula.text if step.formula else f"{step.target} = {step.op}({', '.join(step.inputs)})"
         lines = [_line_label(step.source, main_file)] if with_lines else []
-        table.add_row(
-            str(step.index), step.phase, *lines, formula, shape_text(step.shape), array_summary(step.value), marks
+        table.add_row(  # Text, not str: a str cell is rich markup, and "A1[b:]" or "x[/y]" come from input
+            str(step.index), step.phase, *map(Text, lines), Text(formula), shape_text(step.shape),
+            array_summary(step.value), marks,
         )
     return table
 
