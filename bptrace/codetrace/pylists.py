@@ -56,13 +56,23 @@ class ListData:
     def __init__(self, add_leaf: Callable[[np.ndarray, str | None, int], int], values: Callable[[int], Any]) -> None:
         self.add_leaf = add_leaf  # (array, the list's name or None, its function depth) -> node index
         self.values = values  # node index -> value
-        self.names: dict[int, tuple[list[Any], str, int]] = {}  # id(list) -> (the list, its name, depth)
-        self.leaves: dict[int, tuple[list[Any], int]] = {}  # id(list) -> (the list, its latest leaf)
+        # id(list) -> (the list, its name, depth): holding the list keeps its id unique. Only the list a name
+        # holds now is kept (a per-sample loop rebinding `inputs = [...]` must not keep every sample alive).
+        self.names: dict[int, tuple[list[Any], str, int]] = {}
+        self.named: dict[str, int] = {}  # name -> id of the list it holds
+        # id(list) -> its latest leaf. The list is not held: a new list that reuses the id is checked by content,
+        # and the same numbers are the same data.
+        self.leaves: dict[int, int] = {}
 
     def bound(self, value: Any, name: str, depth: int) -> None:
         """``X = [[…]]``: remember the name, so that the leaf made from it reads ``X``."""
-        if isinstance(value, list):
-            self.names[id(value)] = (value, name, depth)  # holding the list keeps its id unique
+        if not isinstance(value, list):
+            return
+        previous = self.named.get(name)
+        if previous is not None and previous != id(value) and self.names.get(previous, (None, name))[1] == name:
+            del self.names[previous]
+        self.names[id(value)] = (value, name, depth)
+        self.named[name] = id(value)
 
     def leaf(self, lst: list[Any]) -> np.ndarray | None:
         """The array standing for ``lst`` (a recorded leaf), or None when the list is not plain data."""
@@ -75,14 +85,14 @@ class ListData:
         if array.dtype.kind not in "biufc":
             return None
         known = self.leaves.get(id(lst))
-        if known is not None and known[0] is lst:
-            previous = self.values(known[1])
+        if known is not None:
+            previous = self.values(known)
             if previous.dtype == array.dtype and np.array_equal(previous, array, equal_nan=array.dtype.kind in "fc"):
                 return previous  # the same data: the same leaf
         named = self.names.get(id(lst))
         name, depth = (named[1], named[2]) if named is not None and named[0] is lst else (None, 0)
         index = self.add_leaf(array, name, depth)
-        self.leaves[id(lst)] = (lst, index)
+        self.leaves[id(lst)] = index
         return array
 
     def data(self, value: Any) -> Any:

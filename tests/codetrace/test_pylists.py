@@ -88,3 +88,15 @@ def test_lists_that_are_not_data_stay_python_values(tmp_path: Path) -> None:
     assert isinstance(concatenate.parents[0], Const)  # a list of arrays: not data of its own
     leaves = [n for n in nodes if n.op == "leaf"]
     assert [n.value.tolist() for n in leaves if n.value.ndim == 1 and n.value.size == 3] == [[1.0, 1.0, 1.0]]
+
+
+def test_a_name_rebound_to_new_lists_keeps_only_its_latest_list(tmp_path: Path) -> None:
+    """A per-sample loop that rebinds `x = [...]` must not keep every sample's list alive."""
+    path = tmp_path / "samples.py"
+    path.write_text("import numpy as np\nW = np.ones((2, 3))\nfor i in range(50):\n"
+                    "    x = [float(i), 1.0, 2.0]\n    h = np.dot(W, x)\n")
+    run = run_file(path, seed=0)
+    lists = run.recorder.lists
+    assert len(lists.names) == 1
+    leaves = [n for n in run.recorder.nodes if n.op == "leaf" and n.names == ["x"]]
+    assert [n.value[0] for n in leaves] == [float(i) for i in range(50)]
