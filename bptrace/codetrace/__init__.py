@@ -2,9 +2,10 @@
 
 ``record_code`` is the one entry point (``bptrace.sources`` calls it):
 
-- loader: .py / .ipynb into cells (magics neutralised, line numbers kept);
+- loader: .py / .ipynb into cells named as Jupyter shows them (magics neutralised, line numbers kept);
 - rewrite + runtime + execute (+ imports for the learner's own modules): run the file as
-  ``__main__`` with every NumPy op reporting to the Recorder (one Node per value);
+  ``__main__`` with every NumPy op reporting to the Recorder (one Node per value; pylists: Python
+  lists used as data become recorded arrays);
 - structure + layers: parameters and their updates, training steps, output and targets,
   the forward cone, the layers (which array is f(z) of which), all from data flow and numbers;
 - truth + reverse: the true loss and ∂L/∂node by bptrace's own reverse pass;

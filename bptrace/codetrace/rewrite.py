@@ -196,6 +196,9 @@ class Rewriter(ast.NodeTransformer):
     def visit_Call(self, node: ast.Call) -> ast.AST:
         if isinstance(node.func, ast.Name) and node.func.id in _UNWRAPPED:
             return self.generic_visit(node)
+        out = next((k.value for k in node.keywords if k.arg == "out"), None)
+        if getattr(node, "_bp_target", None) is None and out is not None and _target_text(out) is not None:
+            node._bp_target = _target_text(out)  # type: ignore[attr-defined]  # np.add(W, s, out=W) makes W's new value
         site = self.site(node, "call")
         call = ast.Call(
             func=ast.Name("__bp_call__", ast.Load()),

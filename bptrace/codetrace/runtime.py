@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from bptrace.codetrace.pylists import ListData, binary_converts, data_positions
 from bptrace.codetrace.rewrite import Site
 
 if TYPE_CHECKING:
@@ -38,6 +39,8 @@ _INPLACE = {
     "bitwise_xor": operator.ixor, "left_shift": operator.ilshift, "right_shift": operator.irshift,
 }
 _UN = {"negative": operator.neg, "positive": operator.pos, "invert": operator.invert}
+# Binary ufuncs whose operands may swap: `np.add(step, W, out=W)` is W + step.
+_COMMUTATIVE = frozenset({"add", "multiply", "maximum", "minimum", "fmax", "fmin"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +103,7 @@ class Recorder:
         # Once recording stopped: the site of the first update of a training step, and how often it ran since.
         self.tally_site = -1
         self.tally = 0
+        self.lists = ListData(self._list_leaf, lambda index: self.nodes[index].value)  # lists used as data
 
     def hooks(self) -> dict[str, Any]:
         return {
@@ -150,11 +154,23 @@ class Recorder:
                 del self.by_id[id(node.value)]
         del self.nodes[nodes:], self.calls[calls:], self.failed[failed:]
         self.views.clear()
+        self.lists.clear()
+
+    def _list_leaf(self, array: np.ndarray, name: str | None, depth: int) -> int:
+        """A list the learner's code uses as data, converted (pylists.py): a leaf named like the list."""
+        index = self.add(-1, "leaf", (), array)
+        if name is not None:
+            node = self.nodes[index]
+            node.names.append(name)
+            node.best = (depth, name)
+        return index
 
     # ------------------------------------------------------------ hooks
 
     def bin(self, site: int, a: Any, b: Any) -> Any:
         info = self.sites[site]
+        if self.enabled and binary_converts(a, b):  # A2 - Y with Y a list: record Y as data
+            a, b = self.lists.data(a), self.lists.data(b)
         result = _BIN[info.op](a, b)
         if self.enabled and isinstance(result, ARRAY_TYPES):
             index = self.add(site, info.op, (self.ref(a), self.ref(b)), result)
@@ -189,14 +205,18 @@ class Recorder:
         if func is os._exit:  # it would end bptrace too, silently: end the script as sys.exit does
             raise SystemExit(*args)
         if not self.enabled:
+            if site == self.tally_site:  # np.add(W, -lr * dW, out=W) is the counted update
+                self.tally += 1
             return func(*args, **kwargs)
         user = _is_user_function(func, self.user_modules)
         if user:
             record = UserCall(site, func, args, tuple(self.by_id.get(id(a)) if isinstance(a, ARRAY_TYPES) else None for a in args),
                               start=len(self.nodes))
             self.calls.append(record)
-        out = kwargs.get("out")
-        if isinstance(out, np.ndarray):  # np.maximum(Z, 0, out=Z): a new version of Z, like Z[...] = …
+        else:
+            args = self._list_operands(func, args)
+        out = _out_array(kwargs.get("out"))
+        if out is not None:  # np.maximum(Z, 0, out=Z): a new version of Z, like Z[...] = …
             old = self.ref(out)
             assert isinstance(old, int)
             snapshot = out.copy()
@@ -207,14 +227,34 @@ class Recorder:
             return result
         if not self.enabled:  # recording stopped inside the call (a learner's callback)
             return result
-        if isinstance(out, np.ndarray):
+        if out is not None:
             self.nodes[old].value = snapshot
         elif not isinstance(result, ARRAY_TYPES) or any(result is a for a in args):
             return result
         op, operands = _op_of(func, args)
         parents = tuple(self.ref(a) for a in operands)
-        self.add(site, op, parents, result, **{k: v for k, v in kwargs.items() if k != "out"})
+        # Written into one of its operands, the op updates that array in place, as `W += …` does, and the old
+        # version comes first: np.add(W, -lr * dW, out=W) is W's update. `np.add(-lr * dW, W, out=W)` is the
+        # same sum; `np.subtract(x, W, out=W)` is not W minus a step, so it stays a plain new version.
+        inplace = out is not None and bool(operands) and operands[0] is out
+        if out is not None and not inplace and op in _COMMUTATIVE and len(operands) == 2 and operands[1] is out:
+            parents, inplace = parents[::-1], True
+        index = self.add(site, op, parents, result, **{k: v for k, v in kwargs.items() if k != "out"})
+        if inplace:
+            self.nodes[index].inplace = True
+            if self.limit is not None:
+                self.limit.update(index)
         return result
+
+    def _list_operands(self, func: Any, args: tuple[Any, ...]) -> tuple[Any, ...]:
+        """np.dot(W1, X) with X a list: X as recorded data (pylists.py), in the same place."""
+        if not any(isinstance(a, list) for a in args):
+            return args
+        positions = [k for k in data_positions(func, args) if isinstance(args[k], list)]
+        converted = list(args)
+        for k in positions:
+            converted[k] = self.lists.data(args[k])
+        return tuple(converted)
 
     def iop(self, site: int, current: Any, value: Any) -> Any:
         op = self.sites[site].op
@@ -268,6 +308,9 @@ class Recorder:
         return value
 
     def _name(self, value: Any, name: str, depth: int, site: int) -> None:
+        if isinstance(value, list):
+            self.lists.bound(value, name, depth)
+            return
         index = self.by_id.get(id(value)) if isinstance(value, ARRAY_TYPES) else None
         if index is None:
             return
@@ -283,6 +326,13 @@ def _owner(array: np.ndarray) -> np.ndarray:
     while isinstance(array.base, np.ndarray):
         array = array.base
     return array
+
+
+def _out_array(out: Any) -> np.ndarray | None:
+    """The array an ``out=`` argument writes into: ``out=W`` or a ufunc's ``out=(W,)``."""
+    if isinstance(out, tuple) and len(out) == 1:
+        out = out[0]
+    return out if isinstance(out, np.ndarray) else None
 
 
 def _is_user_function(func: Any, modules: set[str]) -> bool:
