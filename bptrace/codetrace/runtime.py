@@ -11,14 +11,17 @@ from __future__ import annotations
 import operator
 import types
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from bptrace.codetrace.rewrite import Site
 
-if TYPE_CHECKING:
-    from bptrace.codetrace.bound import StepLimit
+
+class UpdateWatcher(Protocol):
+    """Told of every recorded `W -= …` / `W = W - …` (bound.StepLimit, which may stop the recording)."""
+
+    def update(self, index: int) -> None: ...
 
 ARRAY_TYPES = (np.ndarray, np.generic)
 
@@ -59,6 +62,9 @@ class Node:
     rebind: bool = False  # `W = W - …`: bound back to the name of its left operand
     best: tuple[int, str] | None = None  # (function depth, name): the name bound nearest the top level
     binds: list[tuple[int, int]] = field(default_factory=list)  # (bind site, nodes recorded by then), in run order
+    # Scalar operands Python computed as a quotient, by operand position: `(eta / len(batch)) * nw` keeps
+    # (eta, len(batch)), so the update's learning rate and its 1/m stay apart (updates.step_of).
+    quotients: dict[int, tuple[float, float]] | None = None
 
 
 @dataclass(slots=True)
@@ -94,11 +100,12 @@ class Recorder:
         self.views: dict[int, list[int]] = {}
         self.enabled = True
         self.user_modules = {"__main__"}  # plus the learner's own modules beside the script
-        self.limit: StepLimit | None = None  # stops recording after K training steps (bound.py)
+        self.limit: UpdateWatcher | None = None  # stops recording after K training steps (bound.py)
         self.mutated: set[int] = set()  # ids of arrays changed in place while recording
         # Once recording stopped: the site of the first update of a training step, and how often it ran since.
         self.tally_site = -1
         self.tally = 0
+        self.quotients: dict[int, tuple[float, float]] = {}  # divide site -> its latest scalar operands
 
     def hooks(self) -> dict[str, Any]:
         return {
@@ -157,12 +164,17 @@ class Recorder:
         result = _BIN[info.op](a, b)
         if self.enabled and isinstance(result, ARRAY_TYPES):
             index = self.add(site, info.op, (self.ref(a), self.ref(b)), result)
+            if info.operands != (None, None) and self.quotients:
+                parts = {k: self.quotients[s] for k, s in enumerate(info.operands) if s in self.quotients}
+                self.nodes[index].quotients = parts or None
             if info.rebind:
                 self.nodes[index].rebind = True
                 if self.limit is not None:
                     self.limit.update(index)
         elif site == self.tally_site:
             self.tally += 1
+        elif self.enabled and info.op == "divide" and isinstance(a, int | float) and isinstance(b, int | float):
+            self.quotients[site] = (a, b)
         return result
 
     def un(self, site: int, a: Any) -> Any:
