@@ -44,6 +44,7 @@ class StepInfo:
     # (first loss op, output, target) of each forward pass the step's updates learn from, in run order:
     # one for a batch, one per sample when per-sample gradients are summed before one update.
     pairs: list[tuple[int, int, int]] = field(default_factory=list)
+    data: list[int] = field(default_factory=list)  # step 0: what it reads of the data preparation before it
     cone: set[int] = field(default_factory=set)
     params: dict[int, int] = field(default_factory=dict)  # parameter lineage root -> version used here
     ydep: set[int] = field(default_factory=set)
@@ -60,6 +61,7 @@ class Structure:
         self._pdep: set[int] | None = None
         self.updates = self._find_updates(failed)
         self.steps = self._segment()
+        self.prepared = self._prepare()
         self.columns = True
         for step in self.steps:
             self._outputs(step)
@@ -114,6 +116,19 @@ class Structure:
             current.updates.append(update)
         steps.append(current)
         return steps
+
+    def _prepare(self) -> int:
+        """Data preparation (loading, normalising, one-hot loops, shuffling) runs before anything depends on
+        a parameter: it is not training step 0. Step 0 starts at the first value computed from a parameter;
+        the ops before stay recorded (targets and inputs are among them) but are no training step.
+        Returns how many ops that is."""
+        pdep = self._param_dependent()
+        first = self.steps[0]
+        start = next((i for i in range(first.start, first.end) if i in pdep), first.start)
+        first.start = start
+        # What step 0 reads of it (the inputs X, the targets Y) is shown with the step: the data it trains on.
+        first.data = sorted({p for node in self.nodes[start : first.end] for p in node_parents(node) if p < start})
+        return start
 
     # ------------------------------------------------------------ output, targets, forward cone
 
