@@ -106,6 +106,8 @@ class Recorder:
         self.tally_site = -1
         self.tally = 0
         self.quotients: dict[int, tuple[float, float]] = {}  # divide site -> its latest scalar operands
+        self.read: set[int] = set()  # nodes some later op took as an operand
+        self.updating = False  # an update-like `W -= …` / `W = W - …` was recorded: training has begun
 
     def hooks(self) -> dict[str, Any]:
         return {
@@ -121,6 +123,8 @@ class Recorder:
             index = self.by_id.get(id(value))
             if index is None:
                 index = self.add(-1, "leaf", (), value)
+            else:
+                self.read.add(index)
             return index
         return Const(value)
 
@@ -169,6 +173,7 @@ class Recorder:
                 self.nodes[index].quotients = parts or None
             if info.rebind:
                 self.nodes[index].rebind = True
+                self.updating = True
                 if self.limit is not None:
                     self.limit.update(index)
         elif site == self.tally_site:
@@ -247,6 +252,7 @@ class Recorder:
         self.nodes[old].value = snapshot  # the version before keeps its numbers
         index = self.add(site, op, parents, result)
         self.nodes[index].inplace = True
+        self.updating = True
         if self.limit is not None:
             self.limit.update(index)
         return result
@@ -255,13 +261,20 @@ class Recorder:
         if not (self.enabled and isinstance(obj, np.ndarray)):
             obj[index] = value
             return
+        prior = self.by_id.get(id(obj))
+        # Data preparation fills arrays row by row (`Y[i, labels[i]] = 1`, a shuffling loop): before any
+        # update, a version that this very line wrote and nothing read is never shown nor used, so it
+        # keeps no copy of its own (one per row would make the loop quadratic in time and memory).
+        unseen = prior is not None and not self.updating and prior not in self.read \
+            and self.nodes[prior].op == "setitem" and self.nodes[prior].site == site
         old = self.ref(obj)
         assert isinstance(old, int)
         parents = (old, Const(index), self.ref(value))
-        snapshot = obj.copy()
+        snapshot = None if unseen else obj.copy()
         self._freeze_views(obj)
         obj[index] = value
-        self.nodes[old].value = snapshot
+        if snapshot is not None:
+            self.nodes[old].value = snapshot
         new = self.add(site, "setitem", parents, obj)
         self.nodes[new].inplace = True
 

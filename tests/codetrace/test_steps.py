@@ -215,3 +215,33 @@ def test_no_import_cycle_through_the_update_rule() -> None:
         assert not reaches(module, module), module
     assert graph["updates"] == set()  # the rule depends on nothing in codetrace
     assert "updates" in graph["structure"] and "updates" in graph["bound"]
+
+
+def test_a_preparation_loop_keeps_no_copy_per_row(tmp_path: Path) -> None:
+    """A one-hot loop over 2,000 rows of a (2000, 50) array: a copy per row would be 1.6 GB."""
+    import tracemalloc
+
+    path = _write(tmp_path, '''import numpy as np
+labels = np.arange(2000) % 50
+Y = np.zeros((2000, 50))
+for i in range(2000):
+    Y[i, labels[i]] = 1.0
+X = np.random.rand(2000, 3)
+W = np.random.randn(3, 50) * 0.1
+for step in range(2):
+    A = X @ W
+    dA = (A - Y) / 2000
+    dA[A < -5] = 0.0
+    W -= 0.1 * (X.T @ dA)
+''')
+    tracemalloc.start()
+    try:
+        run = run_file(path, 0, steps=50)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 200 * 2**20, peak
+    nodes = run.recorder.nodes
+    # Once training has begun, a write in place still keeps the version before it.
+    masked = [n for n in nodes if n.op == "setitem" and n.value.shape == (2000, 50) and n.parents[0] > 4000]
+    assert masked and all(nodes[n.parents[0]].value is not n.value for n in masked)
