@@ -77,8 +77,9 @@ class Matcher:
         got = value.reshape(-1)[at].astype(np.float64)
         with np.errstate(all="ignore"):
             for factor in self.factors:
-                # close() at that element: |got − want| ≤ (1e-6 + 1e-9)·|want|, |want| being the top
-                near = np.abs(got - factor * want) <= 2e-6 * np.abs(factor * want)
+                # A necessary condition of close() at the top element, kept loose (1%) so that it stays one
+                # whatever tolerance close() applies (float32 is compared at float32 precision).
+                near = np.abs(got - factor * want) <= 1e-2 * np.abs(factor * want)
                 for k in np.flatnonzero(near):
                     if close(value, factor * self.truth.grads[nodes[k]]):
                         return nodes[k], factor
