@@ -12,6 +12,7 @@ import numpy as np
 
 from bptrace.codetrace.layers import Layer, find_layers, layers_like, node_parents
 from bptrace.codetrace.runtime import Const, Node
+from bptrace.codetrace.targets import find_labels, hinted_labels, labels_ydep
 from bptrace.codetrace.updates import INITIALISERS, Lineages, is_candidate, step_of
 
 ELEMENTWISE_BINARY = frozenset({"add", "subtract", "multiply", "divide", "true_divide"})
@@ -49,6 +50,7 @@ class StepInfo:
     params: dict[int, int] = field(default_factory=dict)  # parameter lineage root -> version used here
     ydep: set[int] = field(default_factory=set)
     layers: list[Layer] = field(default_factory=list)
+    target_value: np.ndarray | None = None  # one-hot targets built from integer labels (targets.py)
 
 
 class Structure:
@@ -162,9 +164,15 @@ class Structure:
                     and len(self.steps[0].pairs) == 1:
                 break  # the same line as step 0's loss: no need to look further
         chosen = self._hinted(step, pdep) or next((c for c in candidates if not self._is_mask(c, candidates, step)), None)
+        labels = find_labels(self, step, pdep, self.steps[0] if self.steps else None) if chosen is None \
+            else hinted_labels(self, chosen, pdep)
+        if labels is not None:  # integer labels: probs[range(N), y]
+            chosen = (labels.pick, labels.output, labels.target)
+            step.target_value = labels.onehot
         if chosen is None:
             return
-        step.pairs = self._passes(step, (chosen[0], self._unwrap(chosen[1], pdep), chosen[2]), candidates, pdep)
+        first = (chosen[0], self._unwrap(chosen[1], pdep), chosen[2])
+        step.pairs = [first] if labels is not None else self._passes(step, first, candidates, pdep)
         step.first_loss_op, step.output, step.target = step.pairs[0]
         step.cone = set()
         for _op, out, _target in step.pairs:
@@ -172,7 +180,7 @@ class Structure:
         for index in step.cone:
             if index in self.root:  # a version of a parameter (W.T read from it is not one)
                 step.params[self.root.get(index, index)] = index
-        step.ydep = self._ydep(step)
+        step.ydep = self._ydep(step) if labels is None else labels_ydep(self, step, labels)
 
     def _passes(self, step: StepInfo, chosen: tuple[int, int, int], candidates: list[tuple[int, int, int]],
                 pdep: set[int]) -> list[tuple[int, int, int]]:

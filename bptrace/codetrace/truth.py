@@ -40,7 +40,9 @@ def step_truth(ctx: CodeContext, step: StepInfo, loss_name: str, reduction: str)
     for _op, output, target in passes:
         out = np.asarray(ctx.nodes[output].value, dtype=np.float64)
         a = _as_2d(out, columns)
-        shaped.append((output, out.shape, a, np.asarray(ctx.nodes[target].value, dtype=np.float64).reshape(a.shape)))
+        # Integer labels: the one-hot targets built for them (targets.py; one pass per step).
+        y = step.target_value if step.target_value is not None and len(passes) == 1 else ctx.nodes[target].value
+        shaped.append((output, out.shape, a, np.asarray(y, dtype=np.float64).reshape(a.shape)))
     # Per-sample backprop summed over a mini-batch: one loss over every sample of every pass.
     samples = sum(a.shape[sample_axis] for _o, _s, a, _y in shaped)
     scale = 1.0 / samples if reduction == "mean" else 1.0

@@ -47,6 +47,12 @@ def array_parents(node: NodeLike) -> list[int]:
     return [p for p in node.parents if isinstance(p, int)]
 
 
+def drawn(node: NodeLike) -> bool:
+    """A random draw, whatever computed its shape (``np.random.randn(D, np.max(y) + 1)``). Not zeros: an
+    accumulator ``np.zeros(n)`` is no parameter."""
+    return node.op.startswith("random.")
+
+
 def is_candidate(node: NodeLike) -> bool:
     """`old ± step` written back to where `old` came from: an update if `old` turns out to be a parameter."""
     return (node.inplace or node.rebind) and node.op in UPDATE_OPS and len(node.parents) >= 2
@@ -70,7 +76,7 @@ class Lineages:
         if known is None:
             node = self.nodes[index]
             parents = array_parents(node)
-            known = not parents or (node.op in SCALING and all(self.is_source(p) for p in parents))
+            known = not parents or drawn(node) or (node.op in SCALING and all(self.is_source(p) for p in parents))
             self._sources[index] = known
         return known
 
