@@ -8,6 +8,8 @@
   lists used as data become recorded arrays);
 - structure + layers: parameters and their updates, training steps, output and targets,
   the forward cone, the layers (which array is f(z) of which), all from data flow and numbers;
+  updates: what an update is, the one rule structure and bound (``--steps N`` while recording) share;
+  data preparation before the first value computed from a parameter is no training step;
 - truth + reverse: the true loss and ∂L/∂node by bptrace's own reverse pass;
 - diagnose + explain + probe + compare: the learner's gradients against the truth, the cause
   named at the first divergence; warn: warnings, non-finite values, silent broadcasts;
