@@ -16,7 +16,7 @@ import numpy as np
 
 from bptrace.codetrace.compare import close, relative_error, scales
 from bptrace.codetrace.context import CodeContext, Hit
-from bptrace.codetrace.explain import explain
+from bptrace.codetrace.explain import explain, explain_cause
 from bptrace.codetrace.structure import StepInfo, Update
 from bptrace.codetrace.truth import Truth
 from bptrace.codetrace.warn import silent_broadcast
@@ -132,7 +132,7 @@ def _check_parameter(
 ) -> None:
     grad_node = update.gradient
     assert grad_node is not None
-    got_site = ctx.site_of(grad_node)
+    got_site = ctx.op_site(grad_node)
     learner = ctx.sites[update.site].target
     shown = name if learner in (None, name) else f"{name} ({learner})"
     m = truth.samples
@@ -170,7 +170,7 @@ def _check_parameter(
         origin = _scale_origin(ctx, step, matcher, grad_node)
         factor = "m" if how == "m times" else "1/m"
         where = "" if origin == grad_node else f"{ctx.name(origin)} scales a true gradient by {factor}, so "
-        result.add("gradient-scale", Hit(origin, ctx.site_of(origin), f"{where}{ctx.name(grad_node)} is {how} the "
+        result.add("gradient-scale", Hit(origin, ctx.op_site(origin), f"{where}{ctx.name(grad_node)} is {how} the "
                    f"true ∂L/∂{name} with m = {m} samples and reduction '{_reduction_word(truth, m, effective, g)}' "
                    f"({numbers}).", _unscaled(matcher, ctx.value(origin)) if origin != grad_node else None))
         return
@@ -184,11 +184,11 @@ def _check_parameter(
     if divergent in explained:
         return
     explained.add(divergent)
-    finding_id, hit = explain(ctx, step, matcher, divergent)
-    if divergent != grad_node or finding_id != "gradient-mismatch":
-        result.add(finding_id, hit)
+    cause = explain_cause(ctx, step, matcher, divergent)
+    if cause is not None or divergent != grad_node:
+        result.add(*(cause or explain(ctx, step, matcher, divergent)))
     else:
-        result.add(finding_id, Hit(grad_node, got_site, f"{ctx.name(grad_node)} is not ∂L/∂{name} and no known "
+        result.add("gradient-mismatch", Hit(grad_node, got_site, f"{ctx.name(grad_node)} is not ∂L/∂{name} and no known "
                                    f"mistake explains it ({numbers})."))
 
 
