@@ -92,6 +92,9 @@ def finding_text(finding: Finding) -> Text:
 def render(trace: Trace, console: Console) -> None:
     info = trace.scenario
     console.print(Text(info.name, style="bold"), Text(f"  {info.mode} mode · loss {info.loss} ({info.reduction})", style="dim"))
+    for note in info.notes:
+        if not _BOUNDED.search(note):  # that one is printed below, in yellow
+            console.print(Text(note, style="dim"))
     bounded = _BOUNDED.search(info.description) if info.mode == "code" else None
     if bounded:  # the findings below hold for the recorded steps only
         console.print(Text(bounded.group(0), style="yellow"))

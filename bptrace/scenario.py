@@ -41,8 +41,8 @@ class Layer:
 @dataclass(frozen=True)
 class CodeSpec:
     path: Path
-    loss: str
-    reduction: str
+    loss: str | None  # None: inferred from the program
+    reduction: str | None
     seed: int = 0
 
 
@@ -374,8 +374,9 @@ def _parse_code(
 ) -> Scenario:
     r.check_keys(code, "code", "code")
     rel = r.string(code, "path", "code.path")
-    loss = r.choice(code, "loss", "code.loss", tuple(LOSSES))
-    reduction = r.choice(code, "reduction", "code.reduction", REDUCTIONS, default="mean")
+    # Both optional: code mode infers what the program minimises and says so.
+    loss = r.choice(code, "loss", "code.loss", tuple(LOSSES)) if "loss" in code else None
+    reduction = r.choice(code, "reduction", "code.reduction", REDUCTIONS) if "reduction" in code else None
     seed = r.integer(code, "seed", "code.seed", 0, 2**32 - 1, default=0)
     code_path = (path.parent / rel).resolve()
     if code_path.suffix not in (".py", ".ipynb"):
@@ -388,7 +389,7 @@ def _parse_code(
         name=name,
         description=description,
         path=path,
-        loss=loss,
-        reduction=reduction,
+        loss=loss or "",
+        reduction=reduction or "",
         code=CodeSpec(code_path, loss, reduction, seed),
     )
