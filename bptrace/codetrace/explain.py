@@ -14,7 +14,7 @@ import numpy as np
 
 from bptrace.codetrace.compare import close
 from bptrace.codetrace.context import CodeContext, Hit
-from bptrace.codetrace.places import argument_site, local_site
+from bptrace.codetrace.places import argument_site, diverging_call, handed_in, local_site
 from bptrace.codetrace.probe import probe_helper
 from bptrace.codetrace.structure import MATMUL, Layer, StepInfo
 from bptrace.numbers import array_summary
@@ -171,10 +171,22 @@ def _product(ctx: CodeContext, step: StepInfo, matcher: Matcher, node: int) -> t
                 f"{_FORMS[layer.activation][1]} with x = {aname}, an activation; that form expects the pre-activation "
                 f"{zname} ({expected}).", meant, fix)
         # The local derivative itself is wrong: named where it was computed (a helper's body, not its call).
-        return "gradient-mismatch", Hit(node, local_site(ctx, node, locals_), f"{ctx.name(node)} multiplies "
-            f"∂L/∂{aname} by a local derivative that is not {layer.activation}′({zname}) ({expected}).", meant)
+        chosen = diverging_call(ctx, range(step.start, step.end), node, lambda n: matcher.match(ctx.value(n)) is not None)
+        routed = (f" The line that computes it ({ctx.sites[ctx.nodes[node].site].file}:{ctx.sites[ctx.nodes[node].site].line}) "
+                  "is right for another layer in this step: this call leads this layer to it." if chosen is not None else "")
+        return "gradient-mismatch", Hit(node, chosen if chosen is not None else local_site(ctx, node, locals_),
+            f"{ctx.name(node)} multiplies ∂L/∂{aname} by a local derivative that is not {layer.activation}′({zname}) "
+            f"({expected}).{routed}", meant)
     layer = _layer(step, z=target)
     if layer is not None and layer.a == step.output:
+        if handed_in(ctx, upstream, node):
+            # A backward helper applies σ′ to the ∂L/∂A it is handed, as it should: the wrong op is the output
+            # delta that was ∂L/∂Z already.
+            site, shown = _declared(ctx, upstream, node)
+            return "loss-output-mismatch", Hit(upstream, site, f"{shown} is already ∂L/∂{ctx.name(layer.z)} (for "
+                f"this loss with a {layer.activation} output), yet it is handed on as ∂L/∂{ctx.name(layer.a)}: "
+                f"{ctx.name(node)} multiplies it by {layer.activation}′ again.",
+                np.sign(factor) * matcher.truth.grads[layer.a] if layer.a in matcher.truth.grads else None)
         return "loss-output-mismatch", Hit(node, where, f"{ctx.name(upstream)} already is ∂L/∂{ctx.name(layer.z)} "
             f"(for this loss with a {layer.activation} output), yet {ctx.name(node)} multiplies it by another local "
             f"derivative {array_summary(lval)}: an extra {layer.activation}′.", factor * matcher.truth.grads[target])
@@ -268,7 +280,9 @@ def _raw_output_gradient(ctx: CodeContext, step: StepInfo, matcher: Matcher, nod
             continue
         matched = matcher.match(ctx.value(parent))
         if matched is not None and matched[0] == step.output:
-            site, shown = _declared(ctx, parent, node)
+            # Used right elsewhere (times f′): the array is ∂L/∂A as meant, the wrong op is this use of it.
+            site, shown = ((ctx.op_site(node), ctx.name(parent)) if _used_as_output_gradient(ctx, step, matcher, parent, layer)
+                           else _declared(ctx, parent, node))
             # It is used as the output delta, so it should have been factor·∂L/∂A ⊙ f′(Z) of the output layer.
             z, a = ctx.value(layer.z).astype(np.float64), ctx.value(layer.a).astype(np.float64)
             delta = matched[1] * matcher.truth.grads[step.output] * ACTIVATIONS[layer.activation].derivative(z, a)
@@ -277,6 +291,19 @@ def _raw_output_gradient(ctx: CodeContext, step: StepInfo, matcher: Matcher, nod
                 f"output the output delta needs {layer.activation}′({ctx.name(layer.z)}); {ctx.name(node)} uses it "
                 "as if it had it.", delta)
     return None
+
+
+def _used_as_output_gradient(ctx: CodeContext, step: StepInfo, matcher: Matcher, index: int, layer: Layer) -> bool:
+    """Is ∂L/∂A (``index``) also multiplied by the output's f′ somewhere in the step, as it should be?"""
+    products = {index}  # A ⊙ f′ may be written over several multiplies: (E * A) * (1 - A)
+    for node in ctx.nodes[index + 1 : step.end]:
+        if node.op != "multiply" or not products.intersection(p for p in node.parents if isinstance(p, int)):
+            continue
+        products.add(node.index)
+        gz = matcher.truth.grads.get(layer.z)
+        if gz is not None and any(close(ctx.value(node.index), f * gz) for f in matcher.factors):
+            return True
+    return False
 
 
 def _declared(ctx: CodeContext, index: int, use: int) -> tuple[int | None, str]:

@@ -8,6 +8,7 @@ statement that stored it in the helper's cache (``cache = A`` in the function th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -90,3 +91,27 @@ def local_site(ctx: CodeContext, node: int, locals_: list[int]) -> int | None:
         last = max(locals_)
         return ctx.op_site(last)
     return ctx.op_site(node)
+
+
+def handed_in(ctx: CodeContext, value: int, use: int) -> bool:
+    """Was ``use`` computed inside a call of the learner's that received ``value`` as an argument, made before
+    the call (a backward helper such as ``sigmoid_backward(dA, cache)`` applied to it)?"""
+    return any(value in call.arg_nodes and value < call.start for call in enclosing_calls(ctx, use))
+
+
+def diverging_call(ctx: CodeContext, step_nodes: range, node: int, right: Callable[[int], bool]) -> int | None:
+    """When the op that went wrong also ran right in this step (the same line, for another layer), the
+    code on that line is not at fault: the call that led to it this time is (a sigmoid backward helper
+    chosen for a ReLU layer). Returns the innermost call site on the wrong route that no right one took."""
+    site = ctx.nodes[node].site
+    if site < 0:
+        return None
+    twins = [n.index for n in ctx.nodes[step_nodes.start : step_nodes.stop] if n.site == site and n.index != node]
+    good = [t for t in twins if right(t)]
+    if not good:
+        return None
+    shared = {c.site for t in good for c in enclosing_calls(ctx, t)}
+    for call in enclosing_calls(ctx, node):
+        if call.site >= 0 and call.site not in shared:
+            return call.site
+    return None
