@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bptrace import __version__
 from bptrace.errors import BadInput, CannotAnalyse
+from bptrace.inert import inert_trace, visible
 from bptrace.trace import Trace
 
 COMMANDS = ("run", "export", "replay", "scenarios", "tui")
@@ -42,8 +43,11 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--seed", type=int, help="seed for NumPy's global RNG in code mode (default 0)")
         p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
 
-    run = sub.add_parser("run", help="record headless; print the step table and the findings")
+    run = sub.add_parser("run", help="record headless; print the gradient check, the findings and the loss")
     run.add_argument("source", nargs="?", metavar="SCENARIO")
+    run.add_argument("--table", nargs="?", const="all", metavar="N..M",
+                     help="also print the step table: all steps, or steps N to M (e.g. 20..40)")
+    run.add_argument("--quiet", action="store_true", help="print only the findings and the error count")
     source_options(run)
 
     export = sub.add_parser("export", help="write a trace as JSON, Markdown or HTML")
@@ -51,8 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", required=True, metavar="OUT")
     export.add_argument("--format", choices=("json", "markdown", "html"))
     export.add_argument("--detail", metavar="STEPS",
-                        help="Markdown/HTML: training steps written out in full, e.g. 0,5,-1 or 2..4 or last or all "
-                        "(default: first and last; the others show only their loss)")
+                        help="training steps written out in full, e.g. 0,5,-1 or 2..4 or last or all "
+                        "(default: first and last, and any with a finding; the others keep their loss, "
+                        "gradient verdicts and findings)")
     source_options(export)
 
     replay = sub.add_parser("replay", help="open a recorded trace JSON in the TUI")
@@ -80,22 +85,24 @@ def main(argv: list[str] | None = None) -> int:
     except BadInput as error:
         if args.debug:
             raise
-        print(f"bptrace: error: {error}", file=sys.stderr)
+        print(f"bptrace: error: {visible(str(error), lines=False)}", file=sys.stderr)  # it may quote the input
         return 2
     except CannotAnalyse as error:
         if args.debug:
             raise
-        print(f"bptrace: {error}", file=sys.stderr)
+        print(f"bptrace: {visible(str(error), lines=False)}", file=sys.stderr)
         return 3
     except KeyboardInterrupt:
         return 130
 
 
 def _record(args: argparse.Namespace) -> Trace:
+    from bptrace.limits import MAX_STEPS
     from bptrace.sources import trace_from_source
 
-    if args.steps is not None and args.steps < 1:
-        raise BadInput(None, "--steps", f"expected a positive number of training steps, found {args.steps}")
+    # The same bound as a scenario's train.steps: the command line is no back door around it.
+    if args.steps is not None and not 1 <= args.steps <= MAX_STEPS:
+        raise BadInput(None, "--steps", f"expected a number of training steps from 1 to {MAX_STEPS}, found {args.steps}")
     return trace_from_source(
         args.source, code=args.code, loss=args.loss, reduction=args.reduction, steps=args.steps, seed=args.seed
     )
@@ -120,6 +127,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 def _list_scenarios() -> int:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     from bptrace.scenario import load_scenario
 
@@ -128,7 +136,7 @@ def _list_scenarios() -> int:
     table.add_column()
     for path in bundled_scenarios():
         scenario = load_scenario(path)
-        table.add_row(path.name, f"{scenario.name}\n[dim]{scenario.description}[/dim]")
+        table.add_row(Text(path.name), Text.assemble(visible(scenario.name), "\n", (visible(scenario.description), "dim")))
     console = Console()
     console.print(table)
     from bptrace.scenarios import SCENARIO_DIR, gallery
@@ -138,7 +146,7 @@ def _list_scenarios() -> int:
     mistakes.add_column(style="bold cyan", no_wrap=True)
     mistakes.add_column()
     for path in gallery():
-        mistakes.add_row(str(path.relative_to(SCENARIO_DIR)), load_scenario(path).name.removeprefix("Gallery: "))
+        mistakes.add_row(Text(str(path.relative_to(SCENARIO_DIR))), Text(visible(load_scenario(path).name).removeprefix("Gallery: ")))
     if mistakes.rows:
         console.print()
         console.print(mistakes)
@@ -151,9 +159,27 @@ def _run(args: argparse.Namespace) -> int:
     from bptrace import symbolic
     from bptrace.report import render
 
-    trace = symbolic.with_formulas(_record(args))
-    render(trace, Console())
+    wanted = step_range(args.table) if args.table is not None else None  # its spelling, before recording
+    trace = _record(args)
+    if wanted is not None or trace.findings:  # formulas are shown only in step tables
+        trace = symbolic.with_formulas(trace)
+    render(inert_trace(trace), Console(), table=wanted, quiet=args.quiet)
     return 1 if trace.error_count() else 0
+
+
+def step_range(text: str) -> range:
+    """``all``, ``N``, ``N..M`` (inclusive), ``N..`` or ``..M`` as a range of step indices."""
+    if text == "all":
+        return range(0, 1 << 62)
+    first, dots, last = text.partition("..")
+    try:
+        start = int(first) if first.strip() else 0
+        stop = (int(last) + 1 if last.strip() else 1 << 62) if dots else start + 1
+    except ValueError:
+        start = stop = -1
+    if start < 0 or stop <= start:
+        raise BadInput(None, "--table", f'expected steps as N..M (e.g. 20..40), N, N.. or ..M, found "{text}"')
+    return range(start, stop)
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -163,9 +189,9 @@ def _export(args: argparse.Namespace) -> int:
     if format_for(out, args.format) is None:  # say so before recording anything
         raise BadInput(str(out), "-o", "cannot tell the format from the suffix; use .json, .md or .html, or --format")
     if args.detail is not None:  # its spelling too; whether the steps exist is known after recording
-        from bptrace.export.notes import detail_steps
+        from bptrace.export.notes import check_detail
 
-        detail_steps(args.detail, 10**9)
+        check_detail(args.detail)
     trace = _record(args)
     fmt = export_trace(trace, out, args.format, args.detail)
     print(f"wrote {out} ({fmt}, {len(trace.steps)} steps, {trace.train_steps} training steps)", file=sys.stderr)

@@ -17,6 +17,7 @@ from bptrace.codetrace.context import CodeContext, Hit
 from bptrace.codetrace.places import argument_site, diverging_call, handed_in, local_site
 from bptrace.codetrace.probe import probe_helper
 from bptrace.codetrace.structure import MATMUL, Layer, StepInfo
+from bptrace.codetrace.targets import label_delta
 from bptrace.numbers import array_summary
 from bptrace.ops import ACTIVATIONS
 
@@ -66,6 +67,9 @@ def explain_cause(ctx: CodeContext, step: StepInfo, matcher: Matcher, index: int
             return found
     if step.first_loss_op is not None and step.first_loss_op in _expression(ctx, step, index):
         return _output_delta(ctx, step, matcher, index)
+    found = label_delta(ctx, step, index)  # integer labels: dscores[range(N), y] -= 1 on the wrong array
+    if found is not None:
+        return found
     return None
 
 
