@@ -14,6 +14,7 @@ import numpy as np
 
 from bptrace.codetrace.compare import close
 from bptrace.codetrace.context import CodeContext, Hit
+from bptrace.codetrace.places import argument_site, diverging_call, handed_in, local_site
 from bptrace.codetrace.probe import probe_helper
 from bptrace.codetrace.structure import MATMUL, Layer, StepInfo
 from bptrace.codetrace.targets import label_delta
@@ -47,6 +48,12 @@ def _expression(ctx: CodeContext, step: StepInfo, index: int) -> list[int]:
 
 
 def explain(ctx: CodeContext, step: StepInfo, matcher: Matcher, index: int) -> tuple[str, Hit]:
+    found = explain_cause(ctx, step, matcher, index)
+    return found if found is not None else first_mismatch(ctx, matcher, index)
+
+
+def explain_cause(ctx: CodeContext, step: StepInfo, matcher: Matcher, index: int) -> tuple[str, Hit] | None:
+    """The catalogue's cause for the array's expression, or None when no known mistake fits."""
     for node in _expression(ctx, step, index):
         op = ctx.nodes[node].op
         found = _product(ctx, step, matcher, node) if op == "multiply" else None
@@ -63,13 +70,18 @@ def explain(ctx: CodeContext, step: StepInfo, matcher: Matcher, index: int) -> t
     found = label_delta(ctx, step, index)  # integer labels: dscores[range(N), y] -= 1 on the wrong array
     if found is not None:
         return found
+    return None
+
+
+def first_mismatch(ctx: CodeContext, matcher: Matcher, index: int) -> tuple[str, Hit]:
+    """``gradient-mismatch`` at the array's own line, no cause named."""
     # No reference here: the nearest true gradient is a guess at what the array was meant to be.
     expected = matcher.nearest(ctx.value(index))
     detail = ""
     if expected is not None:
         detail = (f" It is closest to ∂L/∂{ctx.name(expected)} = {array_summary(matcher.truth.grads[expected])}, "
                   f"got {array_summary(ctx.value(index))}.")
-    return "gradient-mismatch", Hit(index, ctx.site_of(index), f"{ctx.name(index)} is the first array of the "
+    return "gradient-mismatch", Hit(index, ctx.op_site(index), f"{ctx.name(index)} is the first array of the "
                                     f"backward pass that equals no true gradient.{detail}")
 
 
@@ -83,7 +95,7 @@ def _output_delta(ctx: CodeContext, step: StepInfo, matcher: Matcher, index: int
     if layer is not None and layer.z in grads:
         options.append(f"∂L/∂{ctx.name(layer.z)} = {array_summary(grads[layer.z])}")
     output = f"a {layer.activation} output" if layer is not None else "this output"
-    return "loss-output-mismatch", Hit(index, ctx.site_of(index), f"the output delta {ctx.name(index)} = "
+    return "loss-output-mismatch", Hit(index, ctx.op_site(index), f"the output delta {ctx.name(index)} = "
         f"{array_summary(ctx.value(index))} fits neither {' nor '.join(options)} for the declared loss with "
         f"{output} (a constant factor such as mse's 2/k, or a different loss, explains it).")
 
@@ -129,7 +141,7 @@ def _product(ctx: CodeContext, step: StepInfo, matcher: Matcher, node: int) -> t
         return None
     with np.errstate(all="ignore"):
         lval = np.where(mask, ctx.value(node).astype(np.float64) / np.where(mask, u, 1.0), 0.0)
-    where = ctx.site_of(node)
+    where = ctx.op_site(node)
 
     def same(expected: np.ndarray) -> bool:
         return expected.shape == lval.shape and close(lval[mask], expected[mask])
@@ -151,23 +163,60 @@ def _product(ctx: CodeContext, step: StepInfo, matcher: Matcher, node: int) -> t
         if layer.activation in _FORMS and same(act.derivative(z, z)):
             fix = (f"Pass the activation: {called}({aname}), not {called}({zname}); or rewrite the helper to take z."
                    if called else None)
+            where = _handed(ctx, layer.z, z, node, locals_)
             return "derivative-on-preactivation", Hit(node, where, f"{helper}the local derivative was computed as "
                 f"{_FORMS[layer.activation][0]} with x = {zname}, a pre-activation; that form expects the activation "
                 f"{aname} ({expected}).", meant, fix)
         if layer.activation in _FORMS and same(act.derivative(a, act.forward(a, 0))):
             fix = (f"Pass the pre-activation: {called}({zname}), not {called}({aname}); or use the activation form "
                    f"{_ACTIVATION_FORM[layer.activation].format(a=aname)}." if called else None)
+            where = _handed(ctx, layer.a, a, node, locals_)
             return "derivative-on-activation", Hit(node, where, f"{helper}the local derivative was computed as "
                 f"{_FORMS[layer.activation][1]} with x = {aname}, an activation; that form expects the pre-activation "
                 f"{zname} ({expected}).", meant, fix)
-        return "gradient-mismatch", Hit(node, where, f"{ctx.name(node)} multiplies ∂L/∂{aname} by a local derivative "
-                                        f"that is not {layer.activation}′({zname}) ({expected}).", meant)
+        # The local derivative itself is wrong: named where it was computed (a helper's body, not its call).
+        chosen = diverging_call(ctx, range(step.start, step.end), node, lambda n: matcher.match(ctx.value(n)) is not None)
+        routed = (f" The line that computes it ({ctx.sites[ctx.nodes[node].site].file}:{ctx.sites[ctx.nodes[node].site].line}) "
+                  "is right for another layer in this step: this call leads this layer to it." if chosen is not None else "")
+        return "gradient-mismatch", Hit(node, chosen if chosen is not None else local_site(ctx, node, locals_),
+            f"{ctx.name(node)} multiplies ∂L/∂{aname} by a local derivative that is not {layer.activation}′({zname}) "
+            f"({expected}).{routed}", meant)
     layer = _layer(step, z=target)
     if layer is not None and layer.a == step.output:
+        if handed_in(ctx, upstream, node):
+            # A backward helper applies σ′ to the ∂L/∂A it is handed, as it should: the wrong op is the output
+            # delta that was ∂L/∂Z already.
+            site, shown = _declared(ctx, upstream, node)
+            return "loss-output-mismatch", Hit(upstream, site, f"{shown} is already ∂L/∂{ctx.name(layer.z)} (for "
+                f"this loss with a {layer.activation} output), yet it is handed on as ∂L/∂{ctx.name(layer.a)}: "
+                f"{ctx.name(node)} multiplies it by {layer.activation}′ again.",
+                np.sign(factor) * matcher.truth.grads[layer.a] if layer.a in matcher.truth.grads else None)
         return "loss-output-mismatch", Hit(node, where, f"{ctx.name(upstream)} already is ∂L/∂{ctx.name(layer.z)} "
             f"(for this loss with a {layer.activation} output), yet {ctx.name(node)} multiplies it by another local "
             f"derivative {array_summary(lval)}: an extra {layer.activation}′.", factor * matcher.truth.grads[target])
     return None
+
+
+def _handed(ctx: CodeContext, x: int, value: np.ndarray, node: int, locals_: list[int]) -> int | None:
+    """An argument mistake is named where the array was handed over (the call, or the cache filled with it);
+    the product's own line when it was computed inline."""
+    uses = [i for i in locals_ if i < node] or [node]  # the helper that computed the local derivative
+    holder = x if _computed_from(ctx, locals_, x) else value  # else a copy: `nonlin(np.dot(l0, syn0))`
+    return argument_site(ctx, holder, uses) or ctx.op_site(node)
+
+
+def _computed_from(ctx: CodeContext, locals_: list[int], x: int) -> bool:
+    """Was a local derivative computed from the node ``x`` itself?"""
+    seen, stack = set(), list(locals_)
+    while stack:
+        index = stack.pop()
+        if index == x:
+            return True
+        if index in seen or index < x:
+            continue
+        seen.add(index)
+        stack.extend(p for p in ctx.nodes[index].parents if isinstance(p, int))
+    return False
 
 
 def _helper_name(ctx: CodeContext, call: UserCall | None) -> str | None:
@@ -200,14 +249,14 @@ def _matrix_product(ctx: CodeContext, step: StepInfo, matcher: Matcher, node: in
     updated = {u.node: u for u in step.updates}
     if base in updated:
         old = updated[base].old
-        return "stale-weights", Hit(node, ctx.site_of(node), f"{ctx.name(node)} uses {ctx.name(base)} after this "
+        return "stale-weights", Hit(node, ctx.op_site(node), f"{ctx.name(node)} uses {ctx.name(base)} after this "
             f"step's update (at line {ctx.sites[updated[base].site].line}); the chain rule needs the weights the "
             f"forward pass used: compute every gradient before updating ({array_summary(ctx.value(old))} before, "
             f"{array_summary(ctx.value(base))} after).", _with_old_weights(ctx, matcher, node, other, base != other, old))
     u, o = ctx.value(upstream), ctx.value(other)
     for swapped in _transposed_variants(u, o):
         if matcher.match(swapped) is not None:
-            return "transpose", Hit(node, ctx.site_of(node), f"{ctx.name(node)} multiplies by {ctx.name(other)} "
+            return "transpose", Hit(node, ctx.op_site(node), f"{ctx.name(node)} multiplies by {ctx.name(other)} "
                                     f"where the chain rule needs its transpose (got {array_summary(ctx.value(node))}, "
                                     f"expected {array_summary(swapped)}).", swapped)
     matched = matcher.match(u)
@@ -221,7 +270,7 @@ def _matrix_product(ctx: CodeContext, step: StepInfo, matcher: Matcher, node: in
         return _raw_output_gradient(ctx, step, matcher, node)
     # No new reference: the upstream array is right as ∂L/∂A (its step already shows that); the missing
     # f′ may belong on it or in a line not written.
-    return "gradient-mismatch", Hit(upstream, ctx.site_of(upstream), f"{ctx.name(upstream)} is ∂L/∂{ctx.name(target)}"
+    return "gradient-mismatch", Hit(upstream, ctx.op_site(upstream), f"{ctx.name(upstream)} is ∂L/∂{ctx.name(target)}"
         f" but {ctx.name(node)} needs ∂L/∂{ctx.name(layer.z)}: multiply by {layer.activation}′({ctx.name(layer.z)}).")
 
 
@@ -235,7 +284,9 @@ def _raw_output_gradient(ctx: CodeContext, step: StepInfo, matcher: Matcher, nod
             continue
         matched = matcher.match(ctx.value(parent))
         if matched is not None and matched[0] == step.output:
-            site, shown = _declared(ctx, parent, node)
+            # Used right elsewhere (times f′): the array is ∂L/∂A as meant, the wrong op is this use of it.
+            site, shown = ((ctx.op_site(node), ctx.name(parent)) if _used_as_output_gradient(ctx, step, matcher, parent, layer)
+                           else _declared(ctx, parent, node))
             # It is used as the output delta, so it should have been factor·∂L/∂A ⊙ f′(Z) of the output layer.
             z, a = ctx.value(layer.z).astype(np.float64), ctx.value(layer.a).astype(np.float64)
             delta = matched[1] * matcher.truth.grads[step.output] * ACTIVATIONS[layer.activation].derivative(z, a)
@@ -244,6 +295,19 @@ def _raw_output_gradient(ctx: CodeContext, step: StepInfo, matcher: Matcher, nod
                 f"output the output delta needs {layer.activation}′({ctx.name(layer.z)}); {ctx.name(node)} uses it "
                 "as if it had it.", delta)
     return None
+
+
+def _used_as_output_gradient(ctx: CodeContext, step: StepInfo, matcher: Matcher, index: int, layer: Layer) -> bool:
+    """Is ∂L/∂A (``index``) also multiplied by the output's f′ somewhere in the step, as it should be?"""
+    products = {index}  # A ⊙ f′ may be written over several multiplies: (E * A) * (1 - A)
+    for node in ctx.nodes[index + 1 : step.end]:
+        if node.op != "multiply" or not products.intersection(p for p in node.parents if isinstance(p, int)):
+            continue
+        products.add(node.index)
+        gz = matcher.truth.grads.get(layer.z)
+        if gz is not None and any(close(ctx.value(node.index), f * gz) for f in matcher.factors):
+            return True
+    return False
 
 
 def _declared(ctx: CodeContext, index: int, use: int) -> tuple[int | None, str]:
@@ -256,7 +320,7 @@ def _declared(ctx: CodeContext, index: int, use: int) -> tuple[int | None, str]:
                  and ctx.sites[s].names[0] != first.names[0]]
         if later:
             return later[-1], f"{ctx.sites[later[-1]].names[0]} (= {ctx.name(index)})"
-    return ctx.site_of(index), ctx.name(index)
+    return ctx.op_site(index), ctx.name(index)
 
 
 def _with_old_weights(ctx: CodeContext, matcher: Matcher, node: int, other: int, transposed: bool,

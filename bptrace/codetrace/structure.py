@@ -287,12 +287,32 @@ class Structure:
 
     def _ydep(self, step: StepInfo) -> set[int]:
         ydep = {target for _op, _out, target in step.pairs}
+        for target in list(ydep):  # `loss(y[j], out)` then `loss_prime(y[j], out)`: y[j] indexed twice
+            ydep |= self._copies(target, step.start, step.end)
         for node in self.nodes[step.start : step.end]:
             if node.index in self.root:
                 continue  # an updated parameter is a fresh start, not a gradient
             if any(p in ydep for p in node_parents(node)):
                 ydep.add(node.index)
         return ydep
+
+    def _copies(self, target: int, start: int, end: int) -> set[int]:
+        """Later nodes of the step that recompute the target the same way (the same op on the same arrays)."""
+        node = self.nodes[target]
+        if node.op == "leaf" or not node.parents:
+            return set()
+        copies = set()
+        for other in self.nodes[max(start, target + 1) : end]:
+            if other.op != node.op or len(other.parents) != len(node.parents):
+                continue
+            try:
+                same = all(a == b if isinstance(a, int) else isinstance(b, Const) and repr(a.value) == repr(b.value)
+                           for a, b in zip(node.parents, other.parents, strict=True))
+            except Exception:  # an index whose comparison is not a bool
+                same = False
+            if same and other.kwargs == node.kwargs:
+                copies.add(other.index)
+        return copies
 
     def _layout(self) -> None:
         """Columns (W @ X) or rows (X @ W), from the first product of a parameter in the forward pass."""

@@ -258,7 +258,10 @@ def test_labels_picking_the_output_are_targets_and_the_truth_matches_finite_diff
     assert (trace.scenario.loss, trace.scenario.reduction) == ("cross_entropy", "mean")
     assert f"your line {_line(ROWS_ALIAS, 'loss = ')} computes it" in trace.scenario.description
     assert trace.train_steps == 3 and not _errors(trace)
-    X, y = _value(trace, "X"), _value(trace, "y").astype(np.int64)
+    # The data, drawn again from the program's seed: preparation before training is not kept in detail.
+    draw = np.random.RandomState(3)
+    X = draw.randn(12, 3)
+    y = draw.randint(0, 4, size=12)
     params = _first_params(trace, ["W1", "b1", "W2", "b2"])
 
     def f(p: dict[str, np.ndarray]) -> float:
@@ -279,7 +282,9 @@ def test_labels_written_into_a_copy_of_a_columns_output_with_no_loss_value(tmp_p
     trace = record_code(_write(tmp_path, COLUMNS_NO_LOSS))
     assert (trace.scenario.loss, trace.scenario.layout) == ("cross_entropy", "columns")
     assert trace.train_steps == 2 and not _errors(trace)
-    X, labels = _value(trace, "X"), _value(trace, "labels").astype(np.int64)
+    draw = np.random.RandomState(4)  # the program's data, drawn again from its seed
+    X = draw.randn(3, 10)
+    labels = draw.randint(0, 3, size=10)
     params = _first_params(trace, ["W1", "b1", "W2", "b2"])
 
     def f(p: dict[str, np.ndarray]) -> float:
