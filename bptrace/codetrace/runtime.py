@@ -9,17 +9,21 @@ the array changes, so earlier steps keep the values they had.
 from __future__ import annotations
 
 import operator
+import os
 import types
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from bptrace.codetrace.pylists import ListData, binary_converts, data_positions
 from bptrace.codetrace.rewrite import Site
 
-if TYPE_CHECKING:
-    from bptrace.codetrace.bound import StepLimit
+
+class UpdateWatcher(Protocol):
+    """Told of every recorded `W -= …` / `W = W - …` (bound.StepLimit, which may stop the recording)."""
+
+    def update(self, index: int) -> None: ...
 
 ARRAY_TYPES = (np.ndarray, np.generic)
 
@@ -62,6 +66,9 @@ class Node:
     rebind: bool = False  # `W = W - …`: bound back to the name of its left operand
     best: tuple[int, str] | None = None  # (function depth, name): the name bound nearest the top level
     binds: list[tuple[int, int]] = field(default_factory=list)  # (bind site, nodes recorded by then), in run order
+    # Scalar operands Python computed as a quotient, by operand position: `(eta / len(batch)) * nw` keeps
+    # (eta, len(batch)), so the update's learning rate and its 1/m stay apart (updates.step_of).
+    quotients: dict[int, tuple[float, float]] | None = None
 
 
 @dataclass(slots=True)
@@ -97,12 +104,15 @@ class Recorder:
         self.views: dict[int, list[int]] = {}
         self.enabled = True
         self.user_modules = {"__main__"}  # plus the learner's own modules beside the script
-        self.limit: StepLimit | None = None  # stops recording after K training steps (bound.py)
+        self.limit: UpdateWatcher | None = None  # stops recording after K training steps (bound.py)
         self.mutated: set[int] = set()  # ids of arrays changed in place while recording
         # Once recording stopped: the site of the first update of a training step, and how often it ran since.
         self.tally_site = -1
         self.tally = 0
         self.lists = ListData(self._list_leaf, lambda index: self.nodes[index].value)  # lists used as data
+        self.quotients: dict[int, tuple[float, float]] = {}  # divide site -> its latest scalar operands
+        self.read: set[int] = set()  # nodes some later op took as an operand
+        self.updating = False  # an update-like `W -= …` / `W = W - …` was recorded: training has begun
 
     def hooks(self) -> dict[str, Any]:
         return {
@@ -118,6 +128,8 @@ class Recorder:
             index = self.by_id.get(id(value))
             if index is None:
                 index = self.add(-1, "leaf", (), value)
+            else:
+                self.read.add(index)
             return index
         return Const(value)
 
@@ -174,12 +186,18 @@ class Recorder:
         result = _BIN[info.op](a, b)
         if self.enabled and isinstance(result, ARRAY_TYPES):
             index = self.add(site, info.op, (self.ref(a), self.ref(b)), result)
+            if info.operands != (None, None) and self.quotients:
+                parts = {k: self.quotients[s] for k, s in enumerate(info.operands) if s in self.quotients}
+                self.nodes[index].quotients = parts or None
             if info.rebind:
                 self.nodes[index].rebind = True
+                self.updating = True
                 if self.limit is not None:
                     self.limit.update(index)
         elif site == self.tally_site:
             self.tally += 1
+        elif self.enabled and info.op == "divide" and isinstance(a, int | float) and isinstance(b, int | float):
+            self.quotients[site] = (a, b)
         return result
 
     def un(self, site: int, a: Any) -> Any:
@@ -202,6 +220,8 @@ class Recorder:
         return result
 
     def call(self, site: int, func: Any, /, *args: Any, **kwargs: Any) -> Any:
+        if func is os._exit:  # it would end bptrace too, silently: end the script as sys.exit does
+            raise SystemExit(*args)
         if not self.enabled:
             if site == self.tally_site:  # np.add(W, -lr * dW, out=W) is the counted update
                 self.tally += 1
@@ -276,6 +296,7 @@ class Recorder:
         self.nodes[old].value = snapshot  # the version before keeps its numbers
         index = self.add(site, op, parents, result)
         self.nodes[index].inplace = True
+        self.updating = True
         if self.limit is not None:
             self.limit.update(index)
         return result
@@ -284,13 +305,20 @@ class Recorder:
         if not (self.enabled and isinstance(obj, np.ndarray)):
             obj[index] = value
             return
+        prior = self.by_id.get(id(obj))
+        # Data preparation fills arrays row by row (`Y[i, labels[i]] = 1`, a shuffling loop): before any
+        # update, a version that this very line wrote and nothing read is never shown nor used, so it
+        # keeps no copy of its own (one per row would make the loop quadratic in time and memory).
+        unseen = prior is not None and not self.updating and prior not in self.read \
+            and self.nodes[prior].op == "setitem" and self.nodes[prior].site == site
         old = self.ref(obj)
         assert isinstance(old, int)
         parents = (old, Const(index), self.ref(value))
-        snapshot = obj.copy()
+        snapshot = None if unseen else obj.copy()
         self._freeze_views(obj)
         obj[index] = value
-        self.nodes[old].value = snapshot
+        if snapshot is not None:
+            self.nodes[old].value = snapshot
         new = self.add(site, "setitem", parents, obj)
         self.nodes[new].inplace = True
 
