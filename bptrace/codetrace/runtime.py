@@ -181,7 +181,8 @@ class Recorder:
 
     def bin(self, site: int, a: Any, b: Any) -> Any:
         info = self.sites[site]
-        if self.enabled and binary_converts(a, b):  # A2 - Y with Y a list: record Y as data
+        # A2 - Y with Y a list: Y recorded as data (pylists.py). The type test first: this runs for every operator.
+        if (type(a) is list or type(b) is list) and self.enabled and binary_converts(a, b):
             a, b = self.lists.data(a), self.lists.data(b)
         result = _BIN[info.op](a, b)
         if self.enabled and isinstance(result, ARRAY_TYPES):
