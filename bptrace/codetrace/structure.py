@@ -67,6 +67,7 @@ class Structure:
         self.columns = True
         for step in self.steps:
             self._outputs(step)
+        self.steps[0].data = self._data(self.steps[0])
         self._layout()
         self.names = self._canonical_names()
         for step in self.steps:
@@ -128,9 +129,13 @@ class Structure:
         first = self.steps[0]
         start = next((i for i in range(first.start, first.end) if i in pdep), first.start)
         first.start = start
-        # What step 0 reads of it (the inputs X, the targets Y) is shown with the step: the data it trains on.
-        first.data = sorted({p for node in self.nodes[start : first.end] for p in node_parents(node) if p < start})
         return start
+
+    def _data(self, step: StepInfo) -> list[int]:
+        """What step 0 reads of the preparation (the inputs X, the targets Y, integer labels used as an
+        index) is shown with the step: the data it trains on."""
+        read = {p for node in self.nodes[step.start : step.end] for p in node_parents(node) if p < step.start}
+        return sorted(read | {t for _op, _out, t in step.pairs if t < step.start})
 
     # ------------------------------------------------------------ output, targets, forward cone
 
