@@ -378,3 +378,18 @@ def test_labels_named_by_a_hint(tmp_path: Path) -> None:
     trace = record_code(_write(tmp_path, source), loss="cross_entropy", reduction="mean")
     assert trace.train_steps == 3 and not _errors(trace)
     assert "L = cross_entropy(p, y)" in next(s.formula.text for s in trace.steps if s.target == "L")
+
+
+def test_a_loss_computed_in_another_module_is_said_with_its_file(tmp_path: Path) -> None:
+    (tmp_path / "losses.py").write_text(textwrap.dedent("""
+        import numpy as np
+
+
+        def cross_entropy(probs, y):
+            return np.mean(-np.log(probs[range(len(y)), y]))
+    """), encoding="utf-8")
+    source = HELPER.replace("import numpy as np\n", "import numpy as np\nfrom losses import cross_entropy\n", 1)
+    source = source.replace("loss = np.mean(-np.log(p[range(N), y]))", "loss = cross_entropy(p, y)")
+    trace = record_code(_write(tmp_path, source))
+    assert "Loss inferred: cross_entropy, mean (your line 6 of losses.py computes it" in trace.scenario.description
+    assert not _errors(trace)
