@@ -228,7 +228,21 @@ def _scale_origin(ctx: CodeContext, step: StepInfo, matcher: Matcher, gradient: 
                 before = matcher.match(ctx.value(parent))
                 if before is not None and abs(before[1]) == 1.0:
                     return index
-    return gradient
+    return _first_version(ctx, step, matcher, gradient)
+
+
+def _first_version(ctx: CodeContext, step: StepInfo, matcher: Matcher, gradient: int) -> int:
+    """The learner's gradient array as first computed, when later in-place additions (``dW += reg * W``) kept
+    its factor: the line that wrote the scaled numbers, not the one that touched them last."""
+    matched = matcher.match(ctx.value(gradient))
+    current = gradient
+    while matched is not None and ctx.nodes[current].inplace:
+        old = ctx.nodes[current].parents[0]
+        before = matcher.match(ctx.value(old)) if isinstance(old, int) and old in step.ydep else None
+        if before is None or not np.isclose(abs(before[1]), abs(matched[1])):
+            break
+        current = old
+    return current
 
 
 def _after_broadcast(ctx: CodeContext, step: StepInfo, gradient: int) -> bool:
