@@ -7,7 +7,7 @@ from collections.abc import Callable
 import numpy as np
 
 from bptrace.codetrace.context import CodeContext, Hit
-from bptrace.codetrace.structure import ELEMENTWISE_BINARY, Layer
+from bptrace.codetrace.structure import ELEMENTWISE_BINARY, Layer, StepInfo
 from bptrace.pitfalls.saturated_units import THRESHOLDS
 
 
@@ -94,6 +94,7 @@ def dead_relu(ctx: CodeContext) -> list[Hit]:
 def silent_broadcast(ctx: CodeContext) -> list[Hit]:
     """An op of the loss or backward pass whose result outgrew both operands: (m,1) − (m,) → (m,m)."""
     for step in ctx.structure.steps:
+        chains: dict[int, set[int]] = {}
         for index in sorted(step.ydep):
             node = ctx.nodes[index]
             parents = [p for p in node.parents if isinstance(p, int)]
@@ -101,12 +102,26 @@ def silent_broadcast(ctx: CodeContext) -> list[Hit]:
                 continue
             shapes = [np.shape(ctx.nodes[p].value) for p in parents]
             out = np.shape(node.value)
-            if all(int(np.prod(s)) < int(np.prod(out)) for s in shapes):
+            if all(int(np.prod(s)) < int(np.prod(out)) for s in shapes) and not _outer_product(ctx, step, index, chains):
                 a, b = (ctx.name(p) for p in parents)
                 return [Hit(index, ctx.site_of(index), f"{ctx.name(index)} broadcasts {a} {shapes[0]} against {b} "
                             f"{shapes[1]} into {out}: every element meets every other, so every gradient after this "
                             "line is a different array.")]
     return []
+
+
+def _outer_product(ctx: CodeContext, step: StepInfo, index: int, chains: dict[int, set[int]]) -> bool:
+    """`error_term * x[:, None]`: one sample's weight gradient as an outer product, of the shape of the
+    parameter whose update it feeds. Wrong numbers there are judged with that parameter's update."""
+    shape = np.shape(ctx.nodes[index].value)
+    for u in step.updates:
+        if u.gradient is None or np.shape(ctx.nodes[u.old].value) != shape:
+            continue
+        if u.gradient not in chains:
+            chains[u.gradient] = ctx.structure.derivation(step, u.gradient)
+        if index in chains[u.gradient]:
+            return True
+    return False
 
 
 DETECTORS = {

@@ -159,12 +159,15 @@ def _plant(plant: Plant) -> tuple[str, int]:
 
 
 def _notebook(text: str, line: int) -> tuple[str, int, int]:
-    """An .ipynb of the ``# %%`` cells (docstring as a markdown cell); (json, cell number, line in it)."""
+    """An .ipynb of the ``# %%`` cells (docstring as a markdown cell); (json, cell number, line in it).
+
+    The cell number is the one Jupyter shows for a cell with no stored execution count: its place among all
+    cells, the markdown cell first included."""
     lines = text.splitlines()
     marks = [n for n, s in enumerate(lines) if s == "# %%"]
     cells: list[dict[str, object]] = [{"cell_type": "markdown", "metadata": {}, "source": lines[: marks[0]]}]
     where = (0, 0)
-    for number, (start, end) in enumerate(zip(marks, [*marks[1:], len(lines)], strict=True), start=1):
+    for number, (start, end) in enumerate(zip(marks, [*marks[1:], len(lines)], strict=True), start=2):
         body = lines[start + 1 : end]
         if start + 1 <= line - 1 < end:
             where = (number, line - 1 - start)
