@@ -275,7 +275,21 @@ def _scale_origin(ctx: CodeContext, step: StepInfo, matcher: Matcher, gradient: 
         if index >= start and all(b is None for b in befores) and _from_output(ctx, step, index) and \
                 not _feeds_a_right_gradient(ctx, step, matcher, index):
             return index  # the output delta carries the factor into every gradient: (probs - Y) without / N
-    return gradient
+    return _first_version(ctx, step, matcher, gradient)
+
+
+def _first_version(ctx: CodeContext, step: StepInfo, matcher: Matcher, gradient: int) -> int:
+    """The learner's gradient array as first computed, when later in-place additions (``dW += reg * W``) kept
+    its factor: the line that wrote the scaled numbers, not the one that touched them last."""
+    matched = matcher.match(ctx.value(gradient))
+    current = gradient
+    while matched is not None and ctx.nodes[current].inplace:
+        old = ctx.nodes[current].parents[0]
+        before = matcher.match(ctx.value(old)) if isinstance(old, int) and old in step.ydep else None
+        if before is None or not np.isclose(abs(before[1]), abs(matched[1])):
+            break
+        current = old
+    return current
 
 
 def _feeds_a_right_gradient(ctx: CodeContext, step: StepInfo, matcher: Matcher, index: int) -> bool:

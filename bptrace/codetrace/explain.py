@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from bptrace.codetrace.arguments import passed_at
 from bptrace.codetrace.compare import close
 from bptrace.codetrace.context import CodeContext, Hit
 from bptrace.codetrace.places import argument_site, diverging_call, handed_in, local_site
@@ -270,7 +271,9 @@ def _matrix_product(ctx: CodeContext, step: StepInfo, matcher: Matcher, node: in
         return _raw_output_gradient(ctx, step, matcher, node)
     # No new reference: the upstream array is right as ∂L/∂A (its step already shows that); the missing
     # f′ may belong on it or in a line not written.
-    return "gradient-mismatch", Hit(upstream, ctx.op_site(upstream), f"{ctx.name(upstream)} is ∂L/∂{ctx.name(target)}"
+    # Handed in as an argument (dense1.backward(dense2.dinputs)): the call passed the wrong array.
+    site = passed_at(ctx, upstream, node) or ctx.op_site(upstream)
+    return "gradient-mismatch", Hit(upstream, site, f"{ctx.name(upstream)} is ∂L/∂{ctx.name(target)}"
         f" but {ctx.name(node)} needs ∂L/∂{ctx.name(layer.z)}: multiply by {layer.activation}′({ctx.name(layer.z)}).")
 
 
