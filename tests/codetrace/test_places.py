@@ -143,3 +143,53 @@ def test_an_output_delta_already_through_the_sigmoid_is_named_where_it_was_compu
     path = tmp_path / "buggy.py"
     path.write_text(buggy)
     assert _errors(path, "bce", "mean") == [("loss-output-mismatch", "buggy.py", _line(buggy, "dA2 = A2 - Y"))]
+
+
+WARMUP = """\
+import numpy as np
+
+
+def dense_backward(grad, inputs, weights):
+    return inputs.T.dot(grad), grad.dot(weights.T)
+
+
+np.random.seed(0)
+x = np.random.randn(8, 3)
+y = np.random.randn(8, 2)
+w1 = np.random.randn(3, 4)
+w2 = np.random.randn(4, 2)
+for t in range(3):
+    h = x.dot(w1)
+    h_relu = np.maximum(h, 0)
+    y_pred = h_relu.dot(w2)
+    loss = np.square(y_pred - y).sum()
+    grad_y_pred = 2.0 * (y_pred - y)
+    grad_w2, grad_h_relu = dense_backward(grad_y_pred, h_relu, w2)
+    grad_h = grad_h_relu.copy()
+    grad_h[h < 0] = 0
+    grad_w1, _ = dense_backward(grad_h, x, w1)
+    w1 -= 1e-3 * grad_w1
+    w2 -= 1e-3 * grad_w2
+"""
+
+
+def _warmup(tmp_path: Path, old: str = "", new: str = "") -> tuple[Path, str]:
+    text = WARMUP.replace(old, new) if old else WARMUP
+    assert not old or text != WARMUP
+    path = tmp_path / "warmup.py"
+    path.write_text(text)
+    return path, text
+
+
+def test_the_warmup_checks_clean(tmp_path: Path) -> None:
+    assert _errors(_warmup(tmp_path)[0], "sse", "sum") == []
+
+
+def test_a_derivative_at_a_linear_output_is_a_loss_output_mismatch(tmp_path: Path) -> None:
+    path, text = _warmup(tmp_path, "grad_y_pred = 2.0 * (y_pred - y)", "grad_y_pred = 2.0 * (y_pred - y) * (y_pred > 0)")
+    assert _errors(path, "sse", "sum") == [("loss-output-mismatch", "warmup.py", _line(text, "(y_pred > 0)"))]
+
+
+def test_an_activation_gradient_handed_to_a_helper_that_needs_dz_is_named_at_the_call(tmp_path: Path) -> None:
+    path, text = _warmup(tmp_path, "dense_backward(grad_h, x, w1)", "dense_backward(grad_h_relu, x, w1)")
+    assert _errors(path, "sse", "sum") == [("gradient-mismatch", "warmup.py", _line(text, "dense_backward(grad_h_relu, x"))]
