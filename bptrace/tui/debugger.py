@@ -127,10 +127,11 @@ class DebuggerScreen(Screen[None]):
         # A JSON export keeps step values for some training steps only: say so, or the timeline's gap puzzles.
         partial = (f"  ·  values for training steps {', '.join(map(str, kept))} of {self.trace.train_steps}"
                    if isinstance(kept, list) else "")
+        inferred = ", inferred" if info.notes.get("loss_inferred") else ""  # no --loss given: the run said why
         self.query_one("#status", Static).update(
             Content.assemble(
                 ("bptrace ", "bold $accent"), info.name,
-                (f"  ·  {info.mode} mode · {info.loss} ({info.reduction}){partial}", "$text-muted"),
+                (f"  ·  {info.mode} mode · {info.loss} ({info.reduction}{inferred}){partial}", "$text-muted"),
             )
         )
         self.query_one(StepView).focus()

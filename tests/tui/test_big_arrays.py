@@ -60,3 +60,19 @@ async def test_a_trace_with_values_for_some_training_steps_says_so(tmp_path) -> 
         title = str(app.screen.query_one("#step-title").content)
     assert "values for training steps 0, 5 of 6" in status
     assert "training step 5" in title
+
+
+async def test_an_inferred_loss_is_said_in_the_status_line() -> None:
+    from bptrace.codetrace import record_code
+    from bptrace.scenarios import SCENARIO_DIR
+
+    inferred = record_code(SCENARIO_DIR / "gallery" / "inferred_loss.py")
+    declared = record_code(SCENARIO_DIR / "gallery" / "inferred_loss.py", loss="bce", reduction="mean")
+    shown = []
+    for trace in (inferred, declared):
+        app = BptraceApp(trace)
+        async with app.run_test(size=(140, 36)) as pilot:
+            await settle(pilot)
+            shown.append(str(app.screen.query_one("#status").content))
+    assert "code mode · bce (mean, inferred)" in shown[0]
+    assert shown[1].endswith("code mode · bce (mean)")  # declared: nothing said
