@@ -20,7 +20,7 @@ import numpy as np
 from bptrace import TRACE_FORMAT
 from bptrace.errors import BadInput
 from bptrace.export.json_writer import write_trace
-from bptrace.pitfalls.base import SEVERITIES
+from bptrace.pitfalls import SEVERITIES
 from bptrace.trace import PHASES, Finding, Formula, ScenarioInfo, SourceRef, Step, Term, Trace, Verdict
 
 _NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}

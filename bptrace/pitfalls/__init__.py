@@ -26,7 +26,7 @@ from bptrace.pitfalls import (
     transpose,
     update_sign,
 )
-from bptrace.pitfalls.base import SEVERITIES, Pitfall
+from bptrace.pitfalls.base import Pitfall
 from bptrace.trace import Finding, ScenarioInfo, Step
 
 _MODULES = (
@@ -38,6 +38,7 @@ _MODULES = (
 )
 
 CATALOGUE: dict[str, Pitfall] = {module.PITFALL.id: module.PITFALL for module in _MODULES}
+SEVERITIES = {pitfall_id: pitfall.severity for pitfall_id, pitfall in CATALOGUE.items()}
 
 __all__ = ["CATALOGUE", "SEVERITIES", "Pitfall", "detect_reference"]
 

@@ -36,6 +36,7 @@ def _detect(steps: Sequence[Step], info: ScenarioInfo) -> list[tuple[int, str]]:
 
 PITFALL = Pitfall(
     id="dead-relu",
+    severity="warning",
     title="Dead ReLU units",
     explanation="A ReLU unit whose pre-activation is ≤ 0 for every sample passes no gradient back: "
     "relu′(Z) = 0 there, so the weights feeding it stop learning.",

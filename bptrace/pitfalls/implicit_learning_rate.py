@@ -18,6 +18,7 @@ def _detect(steps: Sequence[Step], info: ScenarioInfo) -> list[tuple[int, str]]:
 
 PITFALL = Pitfall(
     id="implicit-learning-rate",
+    severity="warning",
     title="No learning rate (step size 1)",
     explanation="The parameters are updated with the raw gradient: the step size is 1. That often overshoots, and it hides the learning rate from whoever reads the code.",
     fix="Multiply by an explicit learning rate: W -= lr * dW with lr around 0.01–0.5.",

@@ -19,6 +19,7 @@ def _detect(steps: Sequence[Step], info: ScenarioInfo) -> list[tuple[int, str]]:
 
 PITFALL = Pitfall(
     id="non-finite",
+    severity="error",
     title="NaN or inf",
     explanation="Once a NaN or inf appears it spreads through every later product and sum; the usual causes "
     "are log(0), division by 0 and exp overflow.",

@@ -41,6 +41,7 @@ def _detect(steps: Sequence[Step], info: ScenarioInfo) -> list[tuple[int, str]]:
 
 PITFALL = Pitfall(
     id="saturated-units",
+    severity="warning",
     title="Saturated units",
     explanation="Sigmoid and tanh flatten out for large |z|; there the local derivative is close to 0 and "
     "multiplies every gradient that flows back through the unit.",

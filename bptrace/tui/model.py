@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from bptrace.pitfalls.base import SEVERITIES
+from bptrace.pitfalls import SEVERITIES
 from bptrace.trace import Finding, Step, Trace
 
 RowKind = Literal["train", "phase", "step"]

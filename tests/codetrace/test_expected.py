@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from bptrace.codetrace import record_code
-from bptrace.pitfalls.base import SEVERITIES
+from bptrace.pitfalls import SEVERITIES
 from bptrace.sources import trace_from_source
 from bptrace.trace import Trace
 from tests.codetrace.test_planted import PLANTS, STYLES, Plant, _plant

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bptrace.pitfalls.base import SEVERITIES
+from bptrace.pitfalls import SEVERITIES
 from bptrace.sources import trace_from_source
 
 GALLERY = Path(__file__).resolve().parents[2] / "scenarios" / "gallery"

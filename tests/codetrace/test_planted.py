@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from bptrace.codetrace import record_code
-from bptrace.pitfalls.base import SEVERITIES
+from bptrace.pitfalls import SEVERITIES
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
