@@ -81,6 +81,7 @@ class UserCall:
     arg_nodes: tuple[int | None, ...]
     result: int | None = None
     start: int = 0  # nodes recorded when the call began: it made its result only if the result is newer
+    end: int = -1  # nodes recorded when it returned (-1: it raised, or recording stopped inside it)
 
 
 @dataclass(slots=True)
@@ -242,6 +243,7 @@ class Recorder:
         result = func(*args, **kwargs)
         if user:
             record.result = self.by_id.get(id(result)) if isinstance(result, ARRAY_TYPES) else None
+            record.end = len(self.nodes)
             return result
         if not self.enabled:  # recording stopped inside the call (a learner's callback)
             return result
