@@ -262,6 +262,7 @@ class Recorder:
         index = self.add(site, op, parents, result, **{k: v for k, v in kwargs.items() if k != "out"})
         if inplace:
             self.nodes[index].inplace = True
+            self.updating = True  # as for `W -= …` (iop)
             if self.limit is not None:
                 self.limit.update(index)
         return result

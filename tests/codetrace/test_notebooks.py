@@ -51,14 +51,14 @@ def test_a_count_stored_twice_names_neither_cell_by_it(tmp_path: Path) -> None:
 
 
 def test_findings_and_steps_name_the_jupyter_place(tmp_path: Path) -> None:
-    wrong = _STEP.replace("dW2 = dZ2 @ A1.T", "dW2 = 2 * dZ2 @ A1.T")
+    wrong = _STEP.replace("W2 -= 0.5 * dW2", "W2 += 0.5 * dW2")
     path = _notebook(tmp_path / "nb.ipynb", [
         ("markdown", "## data", None), ("code", _SETUP, 1), ("code", _INIT, None), ("markdown", "## train", None),
         ("code", wrong, 4),
     ])
     trace = record_code(path, loss="bce", reduction="sum")
-    scale = [(f.file, f.line) for f in trace.findings if f.id == "gradient-scale"]
-    assert scale == [("nb.ipynb#cell[4]", 4)], [(f.id, f.file, f.line) for f in trace.findings]
+    sign = [(f.file, f.line) for f in trace.findings if f.id == "update-sign"]
+    assert sign == [("nb.ipynb#cell[4]", 7)], [(f.id, f.file, f.line) for f in trace.findings]
     w2 = next(s for s in trace.steps if s.target == "W2" and s.source is not None)
     assert (w2.source.file, w2.source.line) == ("nb.ipynb#cell3", 2)
 
