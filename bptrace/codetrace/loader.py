@@ -85,6 +85,9 @@ def load_cells(path: Path) -> list[Cell]:
     for label, text in labelled:
         try:
             tree = ast.parse(text, filename=label)
+            # Some errors only compiling finds ('return' or 'break' outside their place, nonlocal at the
+            # top): found here they are bad input, not a SyntaxError traceback from running the rewrite.
+            compile(tree, label, "exec", dont_inherit=True)
         except SyntaxError as error:
             where = f"line {error.lineno}" + (f" ({label})" if "#" in label else "")
             raise BadInput(str(path), where, f"does not parse: {error.msg}") from None

@@ -358,3 +358,17 @@ def test_a_seed_numpy_cannot_take_is_bad_input(tmp_path: Path, monkeypatch: pyte
         assert err.startswith("bptrace: error: --seed: expected a seed from 0 to 4294967295") and "Traceback" not in err
     assert _main(["export", "impl.py", "-o", "out.json", "--loss", "bce", "--seed", "-1"]) == 2
     assert not (tmp_path / "out.json").exists()
+
+
+@pytest.mark.parametrize("statement", ["return 1", "break", "nonlocal x", "yield 1\nawait f()"])
+def test_a_program_that_parses_but_does_not_compile_is_bad_input(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], statement: str) -> None:
+    # Found by the fuzz: a `return` at the top of a script passes ast.parse, and compiling the
+    # rewritten tree raised SyntaxError through the CLI (a traceback, exit 1).
+    (tmp_path / "impl.py").write_text(f"import numpy as np\nx = np.ones(2)\n{statement}\n")
+    monkeypatch.chdir(tmp_path)
+    assert _main(["run", "--code", "impl.py", "--loss", "bce"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("bptrace: error: impl.py: line 3: does not parse: "), err
+    assert _main(["export", "impl.py", "-o", "out.html", "--loss", "bce"]) == 2
+    assert not (tmp_path / "out.html").exists()
