@@ -372,3 +372,13 @@ def test_a_program_that_parses_but_does_not_compile_is_bad_input(
     assert err.startswith("bptrace: error: impl.py: line 3: does not parse: "), err
     assert _main(["export", "impl.py", "-o", "out.html", "--loss", "bce"]) == 2
     assert not (tmp_path / "out.html").exists()
+
+
+def test_a_null_byte_in_a_program_names_no_line_none(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    # Found by the fuzz: Python refuses a null byte before it counts lines, and the message said "line None".
+    (tmp_path / "impl.py").write_text("import numpy as np\nx = 1\x00\n")
+    monkeypatch.chdir(tmp_path)
+    assert _main(["run", "--code", "impl.py", "--loss", "bce"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("bptrace: error: impl.py: does not parse: ") and "None" not in err, err
