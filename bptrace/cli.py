@@ -103,6 +103,9 @@ def _record(args: argparse.Namespace) -> Trace:
     # The same bound as a scenario's train.steps: the command line is no back door around it.
     if args.steps is not None and not 1 <= args.steps <= MAX_STEPS:
         raise BadInput(None, "--steps", f"expected a number of training steps from 1 to {MAX_STEPS}, found {args.steps}")
+    # NumPy's legacy seeding takes 0 to 2**32 - 1; anything else was a ValueError traceback from inside the run.
+    if args.seed is not None and not 0 <= args.seed < 2**32:
+        raise BadInput(None, "--seed", f"expected a seed from 0 to {2**32 - 1}, found {args.seed}")
     return trace_from_source(
         args.source, code=args.code, loss=args.loss, reduction=args.reduction, steps=args.steps, seed=args.seed
     )

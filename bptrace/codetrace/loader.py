@@ -85,8 +85,13 @@ def load_cells(path: Path) -> list[Cell]:
     for label, text in labelled:
         try:
             tree = ast.parse(text, filename=label)
+            # Some errors only compiling finds ('return' or 'break' outside their place, nonlocal at the
+            # top): found here they are bad input, not a SyntaxError traceback from running the rewrite.
+            compile(tree, label, "exec", dont_inherit=True)
         except SyntaxError as error:
-            where = f"line {error.lineno}" + (f" ({label})" if "#" in label else "")
+            # a null byte is refused before there are lines: no line number to name
+            line = f"line {error.lineno}" if error.lineno is not None else None
+            where = " ".join(filter(None, [line, f"({label})" if "#" in label else None])) or None
             raise BadInput(str(path), where, f"does not parse: {error.msg}") from None
         # Tracebacks and our messages can then quote the cell's own lines.
         linecache.cache[label] = (len(text), None, text.splitlines(keepends=True), label)

@@ -5,11 +5,16 @@ timeline links every written-out step, findings stand out, and the page
 follows the reader's light or dark preference. A Content-Security-Policy
 forbids scripts and every network request, and every string from the trace
 (names, messages, the learner's source) is escaped: a trace cannot inject
-markup into the page. Which training steps are written out: ``notes.py``.
+markup into the page. Text from input also sits in ``<bdi>`` (its own bidirectional
+isolate): a U+202E or a right-to-left name in a file name, a scenario name, a message
+or a source line cannot reorder bptrace's own words around it ("line 2, step 3"). Long
+unbroken words wrap (the stylesheet) instead of widening the page.
+Which training steps are written out: ``notes.py``.
 """
 
 from __future__ import annotations
 
+import re
 from html import escape
 from importlib import resources
 
@@ -28,6 +33,23 @@ PHASES_SHOWN = {"forward": "forward", "loss": "loss", "backward": "backward", "u
 def e(value: object) -> str:
     """Escape any trace text for element content and attribute values alike."""
     return escape(str(value), quote=True)
+
+
+# Explicit bidi controls (embeddings, overrides, isolates, marks). Where no element can
+# isolate (the <title>, attribute values shown as tooltips) they are dropped and the text
+# wrapped in FSI…PDI instead; a stray PDI left in would close that isolate early.
+_BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def t(value: object) -> str:
+    """Input-derived text for element content: escaped and isolated (``<bdi>``), so whatever
+    direction it runs in or forces stays inside it."""
+    return f"<bdi>{e(value)}</bdi>"
+
+
+def plain_isolated(value: object) -> str:
+    """Input-derived text where no element can go (title, tooltips): controls dropped, FSI…PDI around."""
+    return "\u2068" + _BIDI_CONTROLS.sub("", str(value)) + "\u2069"
 
 
 def _css() -> str:
@@ -71,7 +93,7 @@ class HtmlPrinter(notes.NotePrinter):
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             '<meta name="color-scheme" content="light dark">\n'
             '<meta name="generator" content="bptrace">\n'
-            f"<title>{e(info.name)} · bptrace</title>\n<style>\n{_css()}</style>\n</head>\n<body>\n"
+            f"<title>{e(plain_isolated(info.name))} · bptrace</title>\n<style>\n{_css()}</style>\n</head>\n<body>\n"
             f'<div class="layout">\n{self._timeline(trace, detailed)}\n<main>\n'
             + "\n".join(sections)
             + "\n</main>\n</div>\n</body>\n</html>\n"
@@ -79,11 +101,11 @@ class HtmlPrinter(notes.NotePrinter):
 
     def _header(self, trace: Trace, detailed: tuple[int, ...]) -> str:
         info = trace.scenario
-        facts = [("Mode", e(info.mode)), ("Loss", f"{e(info.loss)}, {e(info.reduction)} over samples")]
+        facts = [("Mode", t(info.mode)), ("Loss", f"{t(info.loss)}, {t(info.reduction)} over samples")]
         if notes.network_text(trace):
-            facts.append(("Network", f"{e(notes.network_text(trace))} ({e(info.layout)} layout)"))
+            facts.append(("Network", f"{t(notes.network_text(trace))} ({t(info.layout)} layout)"))
         if info.source_file:
-            facts.append(("Code", f"<code>{e(notes.code_file_name(trace))}</code>"))
+            facts.append(("Code", f"<code>{t(notes.code_file_name(trace))}</code>"))
         shown = ", ".join(f'<a href="#train-step-{n}">{n}</a>' for n in detailed) or "none"
         count = notes.train_step_count(trace)
         others = "; the others by their loss, choose with <code>--detail</code>" if count > len(detailed) else ""
@@ -93,8 +115,8 @@ class HtmlPrinter(notes.NotePrinter):
                      if not errors else ("Findings", f'<a href="#findings">{len(trace.findings)}</a>'
                                          f' <span class="badge severity-error">{errors} error{"s" * (errors != 1)}</span>'))
         rows = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts)
-        description = f'<p class="description">{e(info.description)}</p>' if info.description else ""
-        return f'<header id="top"><p class="kicker">bptrace trace</p><h1>{e(info.name)}</h1>{description}<dl class="facts">{rows}</dl></header>'
+        description = f'<p class="description">{t(info.description)}</p>' if info.description else ""
+        return f'<header id="top"><p class="kicker">bptrace trace</p><h1>{t(info.name)}</h1>{description}<dl class="facts">{rows}</dl></header>'
 
     def _timeline(self, trace: Trace, detailed: tuple[int, ...]) -> str:
         items = ['<li><a href="#top">Overview</a></li>']
@@ -109,10 +131,10 @@ class HtmlPrinter(notes.NotePrinter):
                 flagged = notes.findings_of(trace, step)
                 mark = ""
                 if flagged:
-                    mark = f' <span class="dot severity-{_worst(flagged)}" title="{e(", ".join(f.id for f in flagged))}">●</span>'
+                    mark = f' <span class="dot severity-{_worst(flagged)}" title="{e(", ".join(plain_isolated(f.id) for f in flagged))}">●</span>'
                 steps.append(
                     f'<li class="phase-{e(step.phase)}"><a href="#step-{step.index}">'
-                    f'<span class="index">{step.index}</span> {e(step.op)} → {e(notes.gradient_name(step))}</a>{mark}</li>'
+                    f'<span class="index">{step.index}</span> {t(step.op)} → {t(notes.gradient_name(step))}</a>{mark}</li>'
                 )
             items.append(f'<li class="train-step"><a href="#train-step-{train_step}">Training step {train_step}</a>'
                          f'<ol class="steps">{"".join(steps)}</ol></li>')
@@ -122,14 +144,14 @@ class HtmlPrinter(notes.NotePrinter):
         rows = []
         for finding in trace.findings:
             note = notes.note_for(finding)
-            place = e(notes.where(finding))
+            place = _where(finding)
             if finding.step is not None:
                 place = f'<a href="#step-{finding.step}">{place}</a>'
             elif finding.line is not None and trace.scenario.source_text is not None:
                 place = f'<a href="#L{finding.line}">{place}</a>'
             rows.append(f'<tr class="severity-{e(finding.severity)}"><td><span class="badge severity-{e(finding.severity)}">'
-                        f"{e(finding.severity)}</span></td><td>{e(note.title)}<br><code>{e(finding.id)}</code></td>"
-                        f"<td>{place}</td><td>{e(note.message)}</td></tr>")
+                        f"{t(finding.severity)}</span></td><td>{t(note.title)}<br><code>{t(finding.id)}</code></td>"
+                        f"<td>{place}</td><td>{t(note.message)}</td></tr>")
         unplaced = "".join(self.doprint(f) for f in trace.findings if f.step is None)
         return (f'<section id="findings"><h2>Findings</h2><table class="findings"><thead><tr><th>severity</th>'
                 f"<th>finding</th><th>where</th><th>what</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
@@ -158,8 +180,8 @@ class HtmlPrinter(notes.NotePrinter):
         lines = []
         for number_, line in enumerate((info.source_text or "").splitlines(), start=1):
             cls = f' class="line flagged severity-{e(flagged[number_])}"' if number_ in flagged else ' class="line"'
-            lines.append(f'<span id="L{number_}"{cls}><a class="ln" href="#L{number_}">{number_}</a>{e(line)}</span>')
-        return (f'<section id="source"><h2>Source: <code>{e(notes.code_file_name(trace))}</code></h2>'
+            lines.append(f'<span id="L{number_}"{cls}><a class="ln" href="#L{number_}">{number_}</a>{t(line)}</span>')
+        return (f'<section id="source"><h2>Source: <code>{t(notes.code_file_name(trace))}</code></h2>'
                 f'<pre class="listing"><code>{"".join(lines)}</code></pre></section>')
 
     def _train_step(self, trace: Trace, train_step: int) -> str:
@@ -175,8 +197,8 @@ class HtmlPrinter(notes.NotePrinter):
         found = notes.findings_of(self.trace, step)
         classes = f"step phase-{e(step.phase)}" + (f" has-findings severity-{_worst(found)}" if found else "")
         title = (f'<h3><a class="anchor" href="#step-{step.index}">Step {step.index}</a> '
-                 f'<span class="chip phase-{e(step.phase)}">{e(step.phase)}</span> <code>{e(step.op)}</code> → '
-                 f"{latex_to_mathml(notes.target_latex(step), display=False)}</h3>")
+                 f'<span class="chip phase-{e(step.phase)}">{e(step.phase)}</span> <code>{t(step.op)}</code> → '
+                 f"<bdi>{latex_to_mathml(notes.target_latex(step), display=False)}</bdi></h3>")
         parts = [title]
         if step.formula is not None and not notes.formula_is_source_line(self.trace, step):
             parts.append(self.doprint(step.formula))
@@ -195,39 +217,51 @@ class HtmlPrinter(notes.NotePrinter):
     def _print_Formula(self, formula: Formula) -> str:
         code = notes.code_formula(formula)
         if code is not None:
-            return f'<div class="formula code"><code>{e(code)}</code></div>'
-        return f'<div class="formula" title="{e(formula.text)}">{latex_to_mathml(formula.latex)}</div>'
+            return f'<div class="formula code"><code>{t(code)}</code></div>'
+        return f'<div class="formula" title="{e(plain_isolated(formula.text))}">{latex_to_mathml(formula.latex)}</div>'
 
     def _figure(self, name: str, role: str, value: np.ndarray, label: str | None = None) -> str:
         """A value with its caption; ``name`` is LaTeX."""
-        caption = e(label) if label else latex_to_mathml(name, display=False)
-        return (f'<figure class="term role-{e(role)}"><figcaption>{caption} <span class="role">{e(role)}</span>'
+        caption = e(label) if label else f"<bdi>{latex_to_mathml(name, display=False)}</bdi>"
+        return (f'<figure class="term role-{e(role)}"><figcaption>{caption} <span class="role">{t(role)}</span>'
                 f' <span class="shape">{e(notes.shape_of(value))}</span></figcaption>{matrix_table(value)}</figure>')
 
     def _source(self, step: Step) -> str:
         assert self.trace is not None and step.source is not None
         line = notes.source_line(self.trace, step.source.file, step.source.line)
-        where = f"{e(step.source.file)} line {step.source.line}"
+        where = f"{t(step.source.file)} line {step.source.line}"
         if line is not None:
             where = f'<a href="#L{step.source.line}">{where}</a>'
-        code = f" <code>{e(line.strip())}</code>" if line is not None else ""
+        code = f" <code>{t(line.strip())}</code>" if line is not None else ""
         return f'<p class="source">{where}{code}</p>'
 
     def _print_Finding(self, finding: Finding) -> str:
         assert self.trace is not None
         note = notes.note_for(finding)
-        parts = [f'<p class="finding-title"><span class="badge severity-{e(finding.severity)}">{e(finding.severity)}</span> '
-                 f"<strong>{e(note.title)}</strong> <code>{e(finding.id)}</code> "
-                 f'<span class="where">{e(notes.where(finding))}</span></p>',
-                 f"<p>{e(note.message)}</p>"]
+        parts = [f'<p class="finding-title"><span class="badge severity-{e(finding.severity)}">{t(finding.severity)}</span> '
+                 f"<strong>{t(note.title)}</strong> <code>{t(finding.id)}</code> "
+                 f'<span class="where">{_where(finding)}</span></p>',
+                 f"<p>{t(note.message)}</p>"]
         line = notes.source_line(self.trace, finding.file, finding.line)
         if line is not None:
-            parts.append(f'<pre class="snippet"><code><span class="ln">{finding.line}</span>{e(line)}</code></pre>')
+            parts.append(f'<pre class="snippet"><code><span class="ln">{finding.line}</span>{t(line)}</code></pre>')
         if note.explanation:
-            parts.append(f'<p class="why"><b>Why:</b> {e(note.explanation)}</p>')
+            parts.append(f'<p class="why"><b>Why:</b> {t(note.explanation)}</p>')
         if note.fix:
-            parts.append(f'<p class="fix"><b>Fix:</b> {e(note.fix)}</p>')
+            parts.append(f'<p class="fix"><b>Fix:</b> {t(note.fix)}</p>')
         return f'<aside class="finding severity-{e(finding.severity)}" role="note">{"".join(parts)}</aside>'
+
+
+def _where(finding: Finding) -> str:
+    """``notes.where`` in HTML: the file name isolated, so it cannot reorder "line 23, step 12"."""
+    parts = []
+    if finding.file:
+        parts.append(f"{t(finding.file)} line {finding.line}" if finding.line is not None else t(finding.file))
+    elif finding.line is not None:
+        parts.append(f"line {finding.line}")
+    if finding.step is not None:
+        parts.append(f"step {finding.step}")
+    return ", ".join(parts)
 
 
 def _worst(findings: list[Finding]) -> str:

@@ -201,6 +201,13 @@ class MarkdownPrinter(notes.NotePrinter):
         return f"> [!{ALERTS.get(finding.severity, 'NOTE')}]\n{quoted}\n"
 
 
+# Explicit bidi controls (embeddings, overrides, isolates, marks). Markdown has no isolating element
+# that every renderer keeps (GitHub's sanitizer, Jupyter, a terminal's cat), so they are shown as
+# \u202e like the control characters: a U+202E in a file name cannot reverse "line 2, step 3".
+_BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
 def render(trace: Trace, detail: str | None = None) -> str:
     # A note is read in terminals too (cat, less -R): control characters from the trace shown, not obeyed.
-    return visible(MarkdownPrinter(detail).doprint(trace))
+    note = visible(MarkdownPrinter(detail).doprint(trace))
+    return _BIDI_CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", note)

@@ -143,7 +143,7 @@ def test_nonfinite_numbers_stand_out(code_page: tuple[str, Page]) -> None:
 def test_code_formulas_and_expression_targets_are_code(code_page: tuple[str, Page]) -> None:
     html, _ = code_page
     step2 = html.split('id="step-2"')[1].split('id="step-3"')[0]
-    assert '<div class="formula code"><code>L = half_sse(A1, Y) if a &gt; 0 {}</code></div>' in step2
+    assert '<div class="formula code"><code><bdi>L = half_sse(A1, Y) if a &gt; 0 {}</bdi></code></div>' in step2
     step1 = html.split('id="step-1"')[1].split('id="step-2"')[0]
     assert "formula" not in step1.split("<p class=\"source\">")[0]  # the formula repeats line 11: shown as source only
     assert '<mtext class="code">Z1_in</mtext>' in step1

@@ -9,4 +9,8 @@
 5. TOML: a UTF-8 byte-order mark, deep nesting: test_toml_edges.py.
 6. Writing files (symlinks, modes, devices, FIFOs, a full disk): test_writing_files.py.
 7. The learner's script ending abnormally (os._exit, KeyboardInterrupt, Ctrl-C): test_abnormal_end.py.
+8. HTML: input text isolated in <bdi> (a U+202E cannot reverse "line 2, step 3"), long words wrap;
+   Markdown shows bidi controls as \\u202e: test_bidi_html.py.
+The whole CLI (run, export, replay) under generated scenarios, programs and traces (exit 0/1/2/3,
+no traceback, no file on 2 or 3, a 2 GiB address-space limit), with the defects it found: test_cli_fuzz.py.
 """
