@@ -25,6 +25,7 @@ import numpy as np
 
 from bptrace.codetrace.bound import note
 from bptrace.codetrace.build import Built, build_steps, finding
+from bptrace.codetrace.cascade import drop_consequences
 from bptrace.codetrace.context import CodeContext, Hit
 from bptrace.codetrace.diagnose import StepCheck, check_step
 from bptrace.codetrace.execute import Run, run_file
@@ -116,6 +117,7 @@ def _findings(ctx: CodeContext, built: Built, checks: dict[int, StepCheck], run:
             hits.extend((finding_id, hit) for hit in found)
     for finding_id, detector in DETECTORS.items():
         hits.extend((finding_id, hit) for hit in detector(ctx))
+    hits = drop_consequences(ctx, hits)
     findings: list[Finding] = []
     seen: set[tuple[str, str | None, int | None]] = set()
     for finding_id, hit in hits:

@@ -16,7 +16,7 @@ import numpy as np
 
 from bptrace.codetrace.compare import close, relative_error, scales
 from bptrace.codetrace.context import CodeContext, Hit
-from bptrace.codetrace.explain import explain
+from bptrace.codetrace.explain import explain, explain_cause
 from bptrace.codetrace.structure import StepInfo, Update
 from bptrace.codetrace.truth import Truth
 from bptrace.codetrace.warn import silent_broadcast
@@ -168,7 +168,7 @@ def _check_parameter(
 ) -> None:
     grad_node = update.gradient
     assert grad_node is not None
-    got_site = ctx.site_of(grad_node)
+    got_site = ctx.op_site(grad_node)
     learner = ctx.sites[update.site].target
     shown = name if learner in (None, name) else f"{name} ({learner})"
     m = truth.samples
@@ -216,8 +216,8 @@ def _check_parameter(
             return
         origin = _scale_origin(ctx, step, matcher, grad_node)
         factor = "m" if how == "m times" else "1/m"
-        where = "" if origin == grad_node else f"{ctx.name(origin)} scales a true gradient by {factor}, so "
-        result.add("gradient-scale", Hit(origin, ctx.site_of(origin), f"{where}{ctx.name(grad_node)} is {how} the "
+        where = "" if origin == grad_node else f"{ctx.name(origin)} brings in the stray factor {factor}, so "
+        result.add("gradient-scale", Hit(origin, ctx.op_site(origin), f"{where}{ctx.name(grad_node)} is {how} the "
                    f"true ∂L/∂{name} with m = {m} samples and reduction '{_reduction_word(truth, m, effective, g)}' "
                    f"({numbers}).", _unscaled(matcher, ctx.value(origin)) if origin != grad_node else None))
         return
@@ -233,12 +233,11 @@ def _check_parameter(
     if divergent in explained:
         return
     explained.add(divergent)
-    finding_id, hit = explain(ctx, step, matcher, divergent)
-    # explain may place the mismatch upstream of an unnamed gradient (grads['W1'] = X.T.dot(dh1)): keep its line.
-    if divergent != grad_node or finding_id != "gradient-mismatch" or hit.node != grad_node:
-        result.add(finding_id, hit)
+    cause = explain_cause(ctx, step, matcher, divergent)
+    if cause is not None or divergent != grad_node:
+        result.add(*(cause or explain(ctx, step, matcher, divergent)))
     else:
-        result.add(finding_id, Hit(grad_node, got_site, f"{ctx.name(grad_node)} is not ∂L/∂{name} and no known "
+        result.add("gradient-mismatch", Hit(grad_node, got_site, f"{ctx.name(grad_node)} is not ∂L/∂{name} and no known "
                                    f"mistake explains it ({numbers})."))
 
 
@@ -272,11 +271,12 @@ def _scale_origin(ctx: CodeContext, step: StepInfo, matcher: Matcher, gradient: 
         matched = matcher.match(ctx.value(index)) if index >= start else None
         if matched is None or not (np.isclose(abs(matched[1]), m) or np.isclose(abs(matched[1]), 1 / m)):
             continue
-        for parent in ctx.nodes[index].parents:
-            if isinstance(parent, int) and parent in step.ydep:
-                before = matcher.match(ctx.value(parent))
-                if before is not None and abs(before[1]) == 1.0:
-                    return index
+        befores = [matcher.match(ctx.value(p)) for p in ctx.nodes[index].parents if isinstance(p, int) and p in step.ydep]
+        if any(b is not None and abs(b[1]) == 1.0 for b in befores):
+            return index
+        if index >= start and all(b is None for b in befores) and _from_output(ctx, step, index) and \
+                not _feeds_a_right_gradient(ctx, step, matcher, index):
+            return index  # the output delta carries the factor into every gradient: (probs - Y) without / N
     return _first_version(ctx, step, matcher, gradient)
 
 
@@ -306,6 +306,25 @@ def _first_version(ctx: CodeContext, step: StepInfo, matcher: Matcher, gradient:
             break
         current = old
     return current
+
+
+def _feeds_a_right_gradient(ctx: CodeContext, step: StepInfo, matcher: Matcher, index: int) -> bool:
+    """Is some update's gradient computed from ``index`` right? Then the code divides later, per gradient
+    (dW = 1/m * dZ @ A.T), and a gradient missing its 1/m is missing it on its own line."""
+    for update in step.updates:
+        if update.gradient is None or index not in ctx.structure.derivation(step, update.gradient):
+            continue
+        matched = matcher.match(ctx.value(update.gradient))
+        if matched is not None and abs(matched[1]) == 1.0:
+            return True
+    return False
+
+
+def _from_output(ctx: CodeContext, step: StepInfo, index: int) -> bool:
+    """Is the node computed from the network's output and the targets alone (an output delta)?"""
+    parents = [p for p in ctx.nodes[index].parents if isinstance(p, int)]
+    return step.output is not None and any(p == step.output or p in step.cone for p in parents) and \
+        all(p in step.cone or p not in step.ydep or p == step.target for p in parents)
 
 
 def _after_broadcast(ctx: CodeContext, step: StepInfo, gradient: int) -> bool:

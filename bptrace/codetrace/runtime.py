@@ -81,6 +81,7 @@ class UserCall:
     arg_nodes: tuple[int | None, ...]
     result: int | None = None
     start: int = 0  # nodes recorded when the call began: it made its result only if the result is newer
+    end: int = -1  # nodes recorded when it returned (-1: it raised, or recording stopped inside it)
 
 
 @dataclass(slots=True)
@@ -180,7 +181,8 @@ class Recorder:
 
     def bin(self, site: int, a: Any, b: Any) -> Any:
         info = self.sites[site]
-        if self.enabled and binary_converts(a, b):  # A2 - Y with Y a list: record Y as data
+        # A2 - Y with Y a list: Y recorded as data (pylists.py). The type test first: this runs for every operator.
+        if (type(a) is list or type(b) is list) and self.enabled and binary_converts(a, b):
             a, b = self.lists.data(a), self.lists.data(b)
         result = _BIN[info.op](a, b)
         if self.enabled and isinstance(result, ARRAY_TYPES):
@@ -241,6 +243,7 @@ class Recorder:
         result = func(*args, **kwargs)
         if user:
             record.result = self.by_id.get(id(result)) if isinstance(result, ARRAY_TYPES) else None
+            record.end = len(self.nodes)
             return result
         if not self.enabled:  # recording stopped inside the call (a learner's callback)
             return result

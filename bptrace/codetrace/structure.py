@@ -67,6 +67,7 @@ class Structure:
         self.columns = True
         for step in self.steps:
             self._outputs(step)
+        self.steps[0].data = self._data(self.steps[0])
         self._layout()
         self.names = self._canonical_names()
         for step in self.steps:
@@ -128,9 +129,13 @@ class Structure:
         first = self.steps[0]
         start = next((i for i in range(first.start, first.end) if i in pdep), first.start)
         first.start = start
-        # What step 0 reads of it (the inputs X, the targets Y) is shown with the step: the data it trains on.
-        first.data = sorted({p for node in self.nodes[start : first.end] for p in node_parents(node) if p < start})
         return start
+
+    def _data(self, step: StepInfo) -> list[int]:
+        """What step 0 reads of the preparation (the inputs X, the targets Y, integer labels used as an
+        index) is shown with the step: the data it trains on."""
+        read = {p for node in self.nodes[step.start : step.end] for p in node_parents(node) if p < step.start}
+        return sorted(read | {t for _op, _out, t in step.pairs if t < step.start})
 
     # ------------------------------------------------------------ output, targets, forward cone
 
@@ -287,12 +292,32 @@ class Structure:
 
     def _ydep(self, step: StepInfo) -> set[int]:
         ydep = {target for _op, _out, target in step.pairs}
+        for target in list(ydep):  # `loss(y[j], out)` then `loss_prime(y[j], out)`: y[j] indexed twice
+            ydep |= self._copies(target, step.start, step.end)
         for node in self.nodes[step.start : step.end]:
             if node.index in self.root:
                 continue  # an updated parameter is a fresh start, not a gradient
             if any(p in ydep for p in node_parents(node)):
                 ydep.add(node.index)
         return ydep
+
+    def _copies(self, target: int, start: int, end: int) -> set[int]:
+        """Later nodes of the step that recompute the target the same way (the same op on the same arrays)."""
+        node = self.nodes[target]
+        if node.op == "leaf" or not node.parents:
+            return set()
+        copies = set()
+        for other in self.nodes[max(start, target + 1) : end]:
+            if other.op != node.op or len(other.parents) != len(node.parents):
+                continue
+            try:
+                same = all(a == b if isinstance(a, int) else isinstance(b, Const) and repr(a.value) == repr(b.value)
+                           for a, b in zip(node.parents, other.parents, strict=True))
+            except Exception:  # an index whose comparison is not a bool
+                same = False
+            if same and other.kwargs == node.kwargs:
+                copies.add(other.index)
+        return copies
 
     def _layout(self) -> None:
         """Columns (W @ X) or rows (X @ W), from the first product of a parameter in the forward pass."""

@@ -111,7 +111,8 @@ PLANTS: list[Plant] = [
     Plant("functions", "gradient-mismatch", "dZ2 = A2 - Y", "dZ2 = (A2 - Y) * A2 * (1 + A2)", loss="half_sse"),
     Plant("functions", "gradient-mismatch", "dZ1 = np.dot(W2.T, dZ2) * relu_derivative(Z1)",
           "dZ1 = np.dot(W2.T, dZ2) * relu_derivative(Z1) + 0.1"),
-    Plant("class", "gradient-mismatch", "return x * (1 - x)", "return x * (1 + x)", at="self.delta2 = "),
+    # A wrong helper body is named in the helper (issue 11, point 6), not at the call that used it.
+    Plant("class", "gradient-mismatch", "return x * (1 - x)", "return x * (1 + x)"),
     # -- implicit-learning-rate: the class sample has it by nature (checked on the correct program).
     Plant("functions", "implicit-learning-rate", "learning_rate = 0.1", "learning_rate = 1",
           at="W1 -= learning_rate * dW1"),
