@@ -225,7 +225,9 @@ def _check_parameter(
         result.add("bias-sum-axis", Hit(grad_node, got_site, f"{ctx.name(grad_node)} sums ∂L/∂Z over the wrong axis ({numbers})."))
         return
     if effective.ndim == 2 and any(close(effective.T, f * g) for f in scales(m)):
-        result.add("transpose", Hit(grad_node, got_site, f"{ctx.name(grad_node)} is the transpose of ∂L/∂{name} ({numbers})."))
+        first = _first_transposed(ctx, step, grad_node, g, m)  # dW = dZ.T @ X, not a later dW += reg * W
+        result.add("transpose", Hit(first, ctx.site_of(first), f"{ctx.name(first)} is the transpose of ∂L/∂{name} "
+                                    f"({numbers})."))
         return
     divergent = _first_divergence(ctx, step, matcher, grad_node)
     if divergent in explained:
@@ -276,6 +278,20 @@ def _scale_origin(ctx: CodeContext, step: StepInfo, matcher: Matcher, gradient: 
                 not _feeds_a_right_gradient(ctx, step, matcher, index):
             return index  # the output delta carries the factor into every gradient: (probs - Y) without / N
     return _first_version(ctx, step, matcher, gradient)
+
+
+def _first_transposed(ctx: CodeContext, step: StepInfo, gradient: int, g: np.ndarray, m: int) -> int:
+    """The gradient array as first computed, while its earlier in-place versions are still the transpose."""
+    current = gradient
+    while ctx.nodes[current].inplace:
+        old = ctx.nodes[current].parents[0]
+        if not (isinstance(old, int) and old in step.ydep):
+            break
+        value = ctx.value(old)
+        if value.ndim != 2 or not any(close(value.T, f * g) for f in scales(m)):
+            break
+        current = old
+    return current
 
 
 def _first_version(ctx: CodeContext, step: StepInfo, matcher: Matcher, gradient: int) -> int:

@@ -191,13 +191,11 @@ def _errors(trace: Trace) -> list[tuple[str, int | None, str]]:
     return [(f.id, f.line, f.message[:120]) for f in trace.findings if f.severity == "error"]
 
 
-def _value(trace: Trace, target: str) -> np.ndarray:
-    return next(s.value for s in trace.steps if s.target == target and s.train_step == 0).astype(np.float64)
-
-
-def _first_params(trace: Trace, names: list[str]) -> dict[str, np.ndarray]:
-    return {n: np.array(next(s.value for s in trace.steps if s.meta.get("parameter") == n), dtype=np.float64)
-            for n in names}
+def _before_training(source: str) -> dict[str, np.ndarray]:
+    """The data and the initial parameters, by running the program's lines before its training loop here."""
+    namespace: dict[str, np.ndarray] = {}
+    exec(textwrap.dedent(source).split("\nfor ", 1)[0], namespace)  # the test's own program text
+    return namespace
 
 
 def _cross_entropy(probs: np.ndarray, labels: np.ndarray, sample_axis: int) -> float:
@@ -258,11 +256,9 @@ def test_labels_picking_the_output_are_targets_and_the_truth_matches_finite_diff
     assert (trace.scenario.loss, trace.scenario.reduction) == ("cross_entropy", "mean")
     assert f"your line {_line(ROWS_ALIAS, 'loss = ')} computes it" in trace.scenario.description
     assert trace.train_steps == 3 and not _errors(trace)
-    # The data, drawn again from the program's seed: preparation before training is not kept in detail.
-    draw = np.random.RandomState(3)
-    X = draw.randn(12, 3)
-    y = draw.randint(0, 4, size=12)
-    params = _first_params(trace, ["W1", "b1", "W2", "b2"])
+    data = _before_training(ROWS_ALIAS)
+    X, y = data["X"], data["y"]
+    params = {name: data[name] for name in ("W1", "b1", "W2", "b2")}
 
     def f(p: dict[str, np.ndarray]) -> float:
         h = np.maximum(0.0, X @ p["W1"] + p["b1"])
@@ -282,10 +278,9 @@ def test_labels_written_into_a_copy_of_a_columns_output_with_no_loss_value(tmp_p
     trace = record_code(_write(tmp_path, COLUMNS_NO_LOSS))
     assert (trace.scenario.loss, trace.scenario.layout) == ("cross_entropy", "columns")
     assert trace.train_steps == 2 and not _errors(trace)
-    draw = np.random.RandomState(4)  # the program's data, drawn again from its seed
-    X = draw.randn(3, 10)
-    labels = draw.randint(0, 3, size=10)
-    params = _first_params(trace, ["W1", "b1", "W2", "b2"])
+    data = _before_training(COLUMNS_NO_LOSS)
+    X, labels = data["X"], data["labels"]
+    params = {name: data[name] for name in ("W1", "b1", "W2", "b2")}
 
     def f(p: dict[str, np.ndarray]) -> float:
         a1 = np.tanh(p["W1"] @ X + p["b1"])
@@ -427,3 +422,9 @@ def test_a_missing_mean_is_named_where_the_gradient_was_written_not_where_it_was
     source = SOFTMAX_REG.replace("dW = X.T.dot(dscores) / N", "dW = X.T.dot(dscores)")
     trace = record_code(_write(tmp_path, source, "planted.py"), loss="cross_entropy", reduction="mean")
     assert [(i, line) for i, line, _m in _errors(trace)] == [("gradient-scale", _line(source, "dW = X.T.dot"))]
+
+
+def test_a_transposed_gradient_is_named_where_it_was_written(tmp_path: Path) -> None:
+    source = SOFTMAX_REG.replace("dW = X.T.dot(dscores) / N", "dW = dscores.T.dot(X) / N")
+    trace = record_code(_write(tmp_path, source), loss="cross_entropy", reduction="mean")
+    assert [(i, line) for i, line, _m in _errors(trace)] == [("transpose", _line(source, "dW = dscores.T"))]
