@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bptrace import __version__
 from bptrace.errors import BadInput, CannotAnalyse
+from bptrace.inert import inert_trace, visible
 from bptrace.trace import Trace
 
 COMMANDS = ("run", "export", "replay", "scenarios", "tui")
@@ -80,22 +81,24 @@ def main(argv: list[str] | None = None) -> int:
     except BadInput as error:
         if args.debug:
             raise
-        print(f"bptrace: error: {error}", file=sys.stderr)
+        print(f"bptrace: error: {visible(str(error), lines=False)}", file=sys.stderr)  # it may quote the input
         return 2
     except CannotAnalyse as error:
         if args.debug:
             raise
-        print(f"bptrace: {error}", file=sys.stderr)
+        print(f"bptrace: {visible(str(error), lines=False)}", file=sys.stderr)
         return 3
     except KeyboardInterrupt:
         return 130
 
 
 def _record(args: argparse.Namespace) -> Trace:
+    from bptrace.limits import MAX_STEPS
     from bptrace.sources import trace_from_source
 
-    if args.steps is not None and args.steps < 1:
-        raise BadInput(None, "--steps", f"expected a positive number of training steps, found {args.steps}")
+    # The same bound as a scenario's train.steps: the command line is no back door around it.
+    if args.steps is not None and not 1 <= args.steps <= MAX_STEPS:
+        raise BadInput(None, "--steps", f"expected a number of training steps from 1 to {MAX_STEPS}, found {args.steps}")
     return trace_from_source(
         args.source, code=args.code, loss=args.loss, reduction=args.reduction, steps=args.steps, seed=args.seed
     )
@@ -120,6 +123,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 def _list_scenarios() -> int:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     from bptrace.scenario import load_scenario
 
@@ -128,7 +132,7 @@ def _list_scenarios() -> int:
     table.add_column()
     for path in bundled_scenarios():
         scenario = load_scenario(path)
-        table.add_row(path.name, f"{scenario.name}\n[dim]{scenario.description}[/dim]")
+        table.add_row(Text(path.name), Text.assemble(visible(scenario.name), "\n", (visible(scenario.description), "dim")))
     console = Console()
     console.print(table)
     from bptrace.scenarios import SCENARIO_DIR, gallery
@@ -138,7 +142,7 @@ def _list_scenarios() -> int:
     mistakes.add_column(style="bold cyan", no_wrap=True)
     mistakes.add_column()
     for path in gallery():
-        mistakes.add_row(str(path.relative_to(SCENARIO_DIR)), load_scenario(path).name.removeprefix("Gallery: "))
+        mistakes.add_row(Text(str(path.relative_to(SCENARIO_DIR))), Text(visible(load_scenario(path).name).removeprefix("Gallery: ")))
     if mistakes.rows:
         console.print()
         console.print(mistakes)
@@ -152,7 +156,7 @@ def _run(args: argparse.Namespace) -> int:
     from bptrace.report import render
 
     trace = symbolic.with_formulas(_record(args))
-    render(trace, Console())
+    render(inert_trace(trace), Console())
     return 1 if trace.error_count() else 0
 
 
@@ -163,9 +167,9 @@ def _export(args: argparse.Namespace) -> int:
     if format_for(out, args.format) is None:  # say so before recording anything
         raise BadInput(str(out), "-o", "cannot tell the format from the suffix; use .json, .md or .html, or --format")
     if args.detail is not None:  # its spelling too; whether the steps exist is known after recording
-        from bptrace.export.notes import detail_steps
+        from bptrace.export.notes import check_detail
 
-        detail_steps(args.detail, 10**9)
+        check_detail(args.detail)
     trace = _record(args)
     fmt = export_trace(trace, out, args.format, args.detail)
     print(f"wrote {out} ({fmt}, {len(trace.steps)} steps, {trace.train_steps} training steps)", file=sys.stderr)

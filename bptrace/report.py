@@ -40,8 +40,9 @@ def step_table(trace: Trace, train_step: int = 0) -> Table:
             marks.append(mark, style=style)
         formula = step.formula.text if step.formula else f"{step.target} = {step.op}({', '.join(step.inputs)})"
         lines = [_line_label(step.source, main_file)] if with_lines else []
-        table.add_row(
-            str(step.index), step.phase, *lines, formula, shape_text(step.shape), array_summary(step.value), marks
+        table.add_row(  # Text, not str: a str cell is rich markup, and "A1[b:]" or "x[/y]" come from input
+            str(step.index), step.phase, *map(Text, lines), Text(formula), shape_text(step.shape),
+            array_summary(step.value), marks,
         )
     return table
 
@@ -92,6 +93,9 @@ def finding_text(finding: Finding) -> Text:
 def render(trace: Trace, console: Console) -> None:
     info = trace.scenario
     console.print(Text(info.name, style="bold"), Text(f"  {info.mode} mode · loss {info.loss} ({info.reduction})", style="dim"))
+    for note in info.notes:
+        if not _BOUNDED.search(note):  # that one is printed below, in yellow
+            console.print(Text(note, style="dim"))
     bounded = _BOUNDED.search(info.description) if info.mode == "code" else None
     if bounded:  # the findings below hold for the recorded steps only
         console.print(Text(bounded.group(0), style="yellow"))

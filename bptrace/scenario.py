@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import math
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from bptrace.errors import BadInput, did_you_mean
+from bptrace.limits import MAX_DEPTH, MAX_MEMORY, MAX_STEPS, nesting_depth, recording_bytes, size_text
 from bptrace.ops import ACTIVATIONS, LOSSES, REDUCTIONS
 
 LAYOUTS = ("columns", "rows")
 MAX_UNITS = 100_000
-MAX_STEPS = 100_000
 
 _ALLOWED: dict[str, tuple[str, ...]] = {
     "": ("format", "name", "description", "network", "data", "init", "train", "code"),
@@ -41,8 +41,8 @@ class Layer:
 @dataclass(frozen=True)
 class CodeSpec:
     path: Path
-    loss: str
-    reduction: str
+    loss: str | None  # None: inferred from the program
+    reduction: str | None
     seed: int = 0
 
 
@@ -217,15 +217,36 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise BadInput(file, None, "is a directory, expected a scenario .toml file")
     try:
         raw = path.read_bytes()
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # editors on Windows write a byte-order mark; TOML allows none
     except UnicodeDecodeError:
         raise BadInput(file, None, "not a text file (not UTF-8); expected a TOML scenario") from None
     except OSError as error:
         raise BadInput(file, None, f"cannot read: {error.strerror}") from None
     try:
-        return tomllib.loads(text)
+        doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise BadInput(file, None, f"not valid TOML: {error}") from None
+    except RecursionError:  # tomllib recurses once per level of [[[ or {{{
+        raise BadInput(file, None, f"nested too deeply; expected at most {MAX_DEPTH} levels of lists and tables") from None
+    if nesting_depth(doc) > MAX_DEPTH:  # our own readers recurse over arrays too
+        raise BadInput(file, None, f"nested too deeply; expected at most {MAX_DEPTH} levels of lists and tables")
+    return doc
+
+
+def check_recording_memory(scenario: Scenario, steps: int, where: str) -> None:
+    """Refuse, before allocating anything, a recording that would keep more than ``MAX_MEMORY``.
+
+    Each size is within its own limit; it is their product that decides (a 10⁵×10⁵ layer).
+    """
+    needed = recording_bytes(
+        scenario.inputs, (layer.units for layer in scenario.layers), scenario.samples, steps
+    )
+    if needed > MAX_MEMORY:
+        raise BadInput(
+            str(scenario.path) if scenario.path else None, where,
+            f"recording {steps} training step(s) of this network would need about {size_text(needed)}; "
+            f"expected at most {size_text(MAX_MEMORY)} (fewer units, samples or steps)",
+        )
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -278,31 +299,19 @@ def parse_scenario(doc: dict[str, Any], path: Path) -> Scenario:
             raise r.fail(f"data.{key}", "this key is missing")
     X, Y = _parse_data(r, data, layout, inputs, layers[-1].units)
 
-    init = r.table(doc, "init", required=False) or {}
-    parameters = _parse_init(r, init, layout, inputs, layers)
-
     train = r.table(doc, "train", required=False) or {}
     r.check_keys(train, "train", "train")
     learning_rate = r.number(train, "learning_rate", "train.learning_rate", default=0.1)
     if learning_rate <= 0:
         raise r.fail("train.learning_rate", f"expected a positive number, found {learning_rate}")
     steps = r.integer(train, "steps", "train.steps", 1, MAX_STEPS, default=1)
+    shaped = Scenario(name=name, description=description, path=path, layout=layout, inputs=inputs, layers=layers,
+                      loss=loss, reduction=reduction, X=X, Y=Y, learning_rate=learning_rate, steps=steps)
+    # Before [init] draws the weights: drawing a 10⁵×10⁵ W1 is itself the memory bomb.
+    check_recording_memory(shaped, steps, "network")
 
-    return Scenario(
-        name=name,
-        description=description,
-        path=path,
-        layout=layout,
-        inputs=inputs,
-        layers=layers,
-        loss=loss,
-        reduction=reduction,
-        X=X,
-        Y=Y,
-        parameters=parameters,
-        learning_rate=learning_rate,
-        steps=steps,
-    )
+    init = r.table(doc, "init", required=False) or {}
+    return replace(shaped, parameters=_parse_init(r, init, layout, inputs, layers))
 
 
 def _parse_layers(r: _Reader, network: dict[str, Any]) -> tuple[Layer, ...]:
@@ -374,8 +383,9 @@ def _parse_code(
 ) -> Scenario:
     r.check_keys(code, "code", "code")
     rel = r.string(code, "path", "code.path")
-    loss = r.choice(code, "loss", "code.loss", tuple(LOSSES))
-    reduction = r.choice(code, "reduction", "code.reduction", REDUCTIONS, default="mean")
+    # Both optional: code mode infers what the program minimises and says so.
+    loss = r.choice(code, "loss", "code.loss", tuple(LOSSES)) if "loss" in code else None
+    reduction = r.choice(code, "reduction", "code.reduction", REDUCTIONS) if "reduction" in code else None
     seed = r.integer(code, "seed", "code.seed", 0, 2**32 - 1, default=0)
     code_path = (path.parent / rel).resolve()
     if code_path.suffix not in (".py", ".ipynb"):
@@ -388,7 +398,7 @@ def _parse_code(
         name=name,
         description=description,
         path=path,
-        loss=loss,
-        reduction=reduction,
+        loss=loss or "",
+        reduction=reduction or "",
         code=CodeSpec(code_path, loss, reduction, seed),
     )

@@ -62,6 +62,10 @@ def trace_from_source(
         from dataclasses import replace
 
         scenario = replace(scenario, loss=loss or scenario.loss, reduction=reduction or scenario.reduction)
+    if steps is not None:
+        from bptrace.scenario import check_recording_memory
+
+        check_recording_memory(scenario, steps, "--steps")
     from bptrace.recorder import record
 
     return record(scenario, steps)

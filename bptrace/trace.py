@@ -85,6 +85,9 @@ class ScenarioInfo:
     layers: tuple[tuple[int, str], ...] = ()
     source_file: str | None = None
     source_text: str | None = None
+    # What the recording inferred or bounded, each a sentence (e.g. "Loss inferred: bce, mean (…)."), as data,
+    # so readers show them without parsing the description.
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,3 +14,4 @@ def test_benchmarks_quick_run_prints_every_figure() -> None:
     assert "cores, Python" in result.stdout
     assert "median ratio" in result.stdout and "budget 2x" in result.stdout
     assert "peak memory" in result.stdout
+    assert "programs," in result.stdout and "over budget" in result.stdout  # corpus_bench

@@ -182,7 +182,7 @@ def _info(path: Path, run: Run, structure: Structure, ctx: CodeContext, loss: st
     return ScenarioInfo(
         name=name or path.name, mode="code", loss=loss, reduction=reduction,
         description=" ".join([about, *notes]), layout="columns" if structure.columns else "rows",
-        layers=tuple(layers), source_file=str(path), source_text=text,
+        layers=tuple(layers), source_file=str(path), source_text=text, notes=tuple(notes),
     )
 
 

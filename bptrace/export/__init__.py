@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 from bptrace.errors import BadInput
 from bptrace.trace import Trace
@@ -43,22 +45,55 @@ def export_trace(trace: Trace, out: Path, fmt: str | None = None, detail: str | 
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write to a temporary file beside ``path`` and rename, so nothing is ever half-written."""
+    """Write ``text`` to ``path`` so that nothing is ever half-written.
+
+    A regular file (or none yet) gets a temporary file beside it, renamed over it: a failed
+    write (a full disk) leaves the old file as it was. A symlink is followed and its target
+    replaced, keeping the link. The target's permission bits are kept. Anything that is not a
+    regular file (``/dev/null``, a FIFO, a terminal) is written through: renaming over a
+    device node would replace it with a regular file.
+    """
     import os
+    import stat
     import tempfile
 
-    path = Path(path)
+    target = Path(os.path.realpath(path))
     try:
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+        existing = target.stat()
+    except FileNotFoundError:
+        existing = None
+    except OSError as error:
+        raise BadInput(str(path), "-o", f"cannot write there: {error.strerror}") from None
+    if existing is not None and not stat.S_ISREG(existing.st_mode):
+        _guarded(path, lambda: target.write_text(text, encoding="utf-8"))
+        return
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as error:
         raise BadInput(str(path), "-o", f"cannot write there: {error.strerror}") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temp, 0o666 & ~umask)  # mkstemp makes 0600; an export is an ordinary file
-        os.replace(temp, path)
+        _guarded(path, lambda: _write_and_close(os.fdopen(fd, "w", encoding="utf-8"), text))
+        if existing is not None:
+            mode = stat.S_IMODE(existing.st_mode)
+        else:  # mkstemp makes 0600; a new export is an ordinary file
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(temp, mode)
+        _guarded(path, lambda: os.replace(temp, target))
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+def _write_and_close(handle: IO[str], text: str) -> None:
+    with handle:  # a full disk may only say so when the buffer is flushed at close
+        handle.write(text)
+
+
+def _guarded(path: Path, write: Callable[[], object]) -> None:
+    """Run ``write``; an OSError (full disk, no permission) becomes one line of bad output, exit 2."""
+    try:
+        write()
+    except OSError as error:
+        raise BadInput(str(path), "-o", f"cannot write: {error.strerror or error}") from None

@@ -17,6 +17,7 @@ import re
 import numpy as np
 
 from bptrace.export import notes
+from bptrace.inert import visible
 from bptrace.numbers import matrix_rows, number
 from bptrace.trace import Finding, Formula, Step, Trace
 
@@ -201,4 +202,5 @@ class MarkdownPrinter(notes.NotePrinter):
 
 
 def render(trace: Trace, detail: str | None = None) -> str:
-    return MarkdownPrinter(detail).doprint(trace)
+    # A note is read in terminals too (cat, less -R): control characters from the trace shown, not obeyed.
+    return visible(MarkdownPrinter(detail).doprint(trace))

@@ -62,21 +62,39 @@ def train_step_count(trace: Trace) -> int:
     return max(len(trace.losses), last + 1)
 
 
+def check_detail(detail: str) -> None:
+    """Check the spelling of ``--detail`` before recording: parses, and materialises nothing."""
+    if detail.strip() != "all":
+        _detail_parts(detail)
+
+
+def _detail_parts(detail: str) -> list[tuple[int, int | None]]:
+    """``--detail`` as (first, last or None) pairs, still relative (-1 is the last step)."""
+    parts = []
+    for part in (p.strip() for p in detail.strip().split(",")):
+        part = {"first": "0", "last": "-1"}.get(part, part)
+        match = re.fullmatch(r"(-?\d{1,18})(?:\.\.(-?\d{1,18}))?", part)
+        if not match:
+            raise BadInput(None, "--detail", f'cannot read "{part}"; expected training steps such as 0,5,-1 or 2..4 or last or all')
+        parts.append((int(match[1]), None if match[2] is None else int(match[2])))
+    return parts
+
+
 def detail_steps(detail: str | None, count: int) -> tuple[int, ...]:
-    """The training steps ``--detail`` names, sorted, each once (see the module doc)."""
+    """The training steps ``--detail`` names, sorted, each once (see the module doc).
+
+    Ranges are resolved against the real ``count`` first, so the set built is never larger
+    than the trace (``0..-1`` once built 10⁹ integers before anything was recorded).
+    """
     text = (DEFAULT_DETAIL if detail is None else detail).strip()
     if count == 0:
         return ()
     if text == "all":
         return tuple(range(count))
     chosen: set[int] = set()
-    for part in (p.strip() for p in text.split(",")):
-        part = {"first": "0", "last": "-1"}.get(part, part)
-        match = re.fullmatch(r"(-?\d+)(?:\.\.(-?\d+))?", part)
-        if not match:
-            raise BadInput(None, "--detail", f'cannot read "{part}"; expected training steps such as 0,5,-1 or 2..4 or last or all')
-        first = _resolve(int(match[1]), count)
-        last = first if match[2] is None else _resolve(int(match[2]), count)
+    for first_raw, last_raw in _detail_parts(text):
+        first = _resolve(first_raw, count)
+        last = first if last_raw is None else _resolve(last_raw, count)
         chosen.update(range(min(first, last), max(first, last) + 1))
     return tuple(sorted(chosen))
 

@@ -14,6 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from bptrace.errors import BadInput
+from bptrace.inert import inert_trace, visible
 from bptrace.trace import Trace
 from bptrace.tui.commands import BptraceCommands
 from bptrace.tui.debugger import DebuggerScreen
@@ -66,7 +67,7 @@ class BptraceApp(App[int]):
         self.call_from_thread(self._show_trace, trace)
 
     def _record_failed(self, message: str) -> None:
-        self.notify(message, title="Cannot open scenario", severity="error", timeout=8)
+        self.notify(visible(message), title="Cannot open scenario", severity="error", timeout=8, markup=False)
         if isinstance(self.screen, PickerScreen):
             self.screen.stop_loading()
 
@@ -76,8 +77,13 @@ class BptraceApp(App[int]):
 
 
 def trace_screen(trace: Trace) -> Screen[None]:
-    """The debugger, or a plain explanation when there is nothing to step through."""
-    return DebuggerScreen(trace) if trace.steps else EmptyTraceScreen(trace)
+    """The debugger, or a plain explanation when there is nothing to step through.
+
+    Both show the trace with control characters made visible (a trace is input); the
+    debugger exports the trace as recorded, so a JSON export loses nothing.
+    """
+    shown = inert_trace(trace)
+    return DebuggerScreen(shown, recorded=trace) if trace.steps else EmptyTraceScreen(shown)
 
 
 def run_app(trace: Trace | None) -> int:

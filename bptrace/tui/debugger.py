@@ -24,6 +24,7 @@ from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
 from bptrace.errors import BadInput
+from bptrace.inert import visible
 from bptrace.trace import Trace
 from bptrace.tui.dialogs import ExportDialog, GoToDialog
 from bptrace.tui.findings_pane import FindingsPane
@@ -89,9 +90,10 @@ class DebuggerScreen(Screen[None]):
     full_digits: var[bool] = var(False, init=False)
     """``d``: all 17 significant digits instead of 4."""
 
-    def __init__(self, trace: Trace) -> None:
+    def __init__(self, trace: Trace, *, recorded: Trace | None = None) -> None:
         super().__init__()
         self.trace = trace
+        self.recorded = recorded or trace  # what `e` exports: ``trace`` may be the display copy (bptrace.inert)
         self.index = TraceIndex(trace)
         self.forms = FormCache(trace)
         self.breakpoints: set[Location] = set()
@@ -181,7 +183,7 @@ class DebuggerScreen(Screen[None]):
             problem = warm_up()
             if problem:
                 self.app.call_from_thread(self.notify, f"Symbolic forms are unavailable: {problem}",
-                                          severity="warning", timeout=8)
+                                          severity="warning", timeout=8, markup=False)
             self.forms.compute_formulas([start])
             self.post_message(FormulasReady(1))
         order = (i for i in (*range(start, len(self.trace.steps)), *range(start)) if not worker.is_cancelled)
@@ -241,10 +243,10 @@ class DebuggerScreen(Screen[None]):
         where = f"line {location[2]}" if location[0] == "line" else step_label(self.trace.steps[self.current_step])
         if location in self.breakpoints:
             self.breakpoints.discard(location)
-            self.notify(f"Breakpoint removed: {where}", timeout=2)
+            self.notify(f"Breakpoint removed: {where}", timeout=2, markup=False)
         else:
             self.breakpoints.add(location)
-            self.notify(f"Breakpoint: {where}, in every training step", timeout=2)
+            self.notify(f"Breakpoint: {where}, in every training step", timeout=2, markup=False)
         self.query_one(Timeline).refresh_marks()
 
     def action_continue(self) -> None:
@@ -287,14 +289,15 @@ class DebuggerScreen(Screen[None]):
         from bptrace.export import export_trace
 
         try:
-            fmt = export_trace(self.trace, Path(path).expanduser())
+            fmt = export_trace(self.recorded, Path(path).expanduser())
         except BadInput as error:
-            self.app.call_from_thread(self.notify, str(error), title="Export failed", severity="error", timeout=8)
+            self.app.call_from_thread(self.notify, visible(str(error)), title="Export failed", severity="error", timeout=8,
+                                      markup=False)
         except ModuleNotFoundError as error:
             self.app.call_from_thread(self.notify, f"{path}: this format is not available in this build yet ({error.name})",
-                                      title="Export failed", severity="error", timeout=8)
+                                      title="Export failed", severity="error", timeout=8, markup=False)
         except OSError as error:
             self.app.call_from_thread(self.notify, f"{path}: {error.strerror or error}", title="Export failed",
-                                      severity="error", timeout=8)
+                                      severity="error", timeout=8, markup=False)
         else:
-            self.app.call_from_thread(self.notify, f"Wrote {path} ({fmt})", title="Exported", timeout=5)
+            self.app.call_from_thread(self.notify, f"Wrote {path} ({fmt})", title="Exported", timeout=5, markup=False)

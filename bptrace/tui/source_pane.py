@@ -24,7 +24,7 @@ class SourcePane(VerticalScroll, can_focus=False):
         super().__init__(id=id)
         self.lines = text.splitlines()
         self.file = PurePath(file).name
-        self.border_title = self.file
+        self.border_title = Content(self.file)  # a file name is text: "[draft]impl.py" is no markup
         self.shown: SourceRef | None = None
 
     def compose(self) -> ComposeResult:
@@ -36,7 +36,7 @@ class SourcePane(VerticalScroll, can_focus=False):
         self.shown = source
         here = source is not None and PurePath(source.file).name == self.file
         line = source.line if here and source is not None else None
-        self.border_subtitle = f"this step ran in {source.file}:{source.line}" if source and not here else ""
+        self.border_subtitle = Content(f"this step ran in {source.file}:{source.line}" if source and not here else "")
         width = len(str(len(self.lines)))
         rendered = []
         for number, text in enumerate(self.lines, start=1):

@@ -104,3 +104,21 @@ def test_notes_name_the_learners_file_not_this_machines_path(tmp_path: Path) -> 
         export_trace(trace, out, None, None)
         text = out.read_text().replace("\\_", "_")  # Markdown escapes the underscores
         assert "derivative_on_preactivation.py" in text and str(GALLERY) not in text, suffix
+
+
+def test_gallery_sse_program_checks_clean_under_its_own_loss() -> None:
+    """Σ(ŷ−y)² with grad 2(ŷ−y): clean as sse; declared half_sse, the 2 is a real error."""
+    trace = trace_from_source(GALLERY / "sse_loss.toml")
+    assert trace.scenario.loss == "sse" and trace.train_steps == 5
+    assert not trace.findings, [(f.id, f.line) for f in trace.findings]
+    wrong = trace_from_source(GALLERY / "sse_loss.py", loss="half_sse", reduction="sum")
+    assert wrong.error_count() >= 1
+
+
+def test_gallery_inferred_loss_program_says_what_it_inferred_and_names_the_mistake() -> None:
+    trace = trace_from_source(GALLERY / "inferred_loss.toml")
+    assert (trace.scenario.loss, trace.scenario.reduction) == ("bce", "mean")
+    assert trace.scenario.notes == ("Loss inferred: bce, mean (your line 29 computes it).",)
+    source = (GALLERY / "inferred_loss.py").read_text().splitlines()
+    assert source[28].strip().startswith("cost = -np.mean(")
+    assert [(f.id, f.line) for f in trace.findings if f.severity == "error"] == [("derivative-on-preactivation", 34)]

@@ -158,7 +158,7 @@ def test_bad_cli_options_are_bad_input(tmp_path: Path) -> None:
         (["run", str(default()), "--steps", "0"], "--steps"),
         (["export", str(default()), "-o", "out.txt"], "cannot tell the format"),
         (["export", str(default()), "-o", "missing/out.json"], "does not exist"),
-        (["run", "--code", "impl.py"], "--loss"),
+        (["run", "--code", "impl.py"], "impl.py: no such file"),  # --loss may be omitted: inferred
         (["replay", "nope.json"], "no such file"),
     ):
         result = _run(*args, cwd=tmp_path)
