@@ -48,15 +48,19 @@ class Matcher:
         layer_nodes = [la.a for la in step.layers] + [la.z for la in step.layers]
         others = sorted((n for n in step.cone if n not in layer_nodes), reverse=True)
         self.order = [n for n in layer_nodes + others if n in truth.grads]
+        # A layer's Z or A first, whatever the factor: Y − A2 is −m·∂L/∂Z2 before it is m·∂L/∂(−Z2), the
+        # inside of a hand-written sigmoid.
+        self.tiers = ([n for n in layer_nodes if n in truth.grads], [n for n in others if n in truth.grads])
         self.factors = scales(truth.samples)
 
     def match(self, value: np.ndarray) -> tuple[int, float] | None:
         value = np.asarray(value)
-        for factor in self.factors:
-            for node in self.order:
-                g = self.truth.grads[node]
-                if g.shape == value.shape and close(value, factor * g):
-                    return node, factor
+        for tier in self.tiers:
+            for factor in self.factors:
+                for node in tier:
+                    g = self.truth.grads[node]
+                    if g.shape == value.shape and close(value, factor * g):
+                        return node, factor
         return None
 
     def nearest(self, value: np.ndarray) -> int | None:
@@ -240,8 +244,8 @@ def _check_parameter(
                    f"({numbers}).", downhill))
         return
     rates = [p.rate.learning_rate(m) for p in judged if p.rate is not None]
-    if k is not None and scale.usual(k, m, rates, 10 * tolerance(effective)[0]):
-        _gradient_scale(ctx, step, matcher, j, judged, k, numbers, result)
+    if k is not None and scale.usual(k, m, rates, tolerance(effective)[0] / 10) and \
+            _gradient_scale(ctx, step, matcher, j, judged, k, numbers, result):
         return
     if name.startswith("b") and _bias_axis(ctx, step, truth, update, effective):
         result.add("bias-sum-axis", Hit(grad_node, got_site, f"{ctx.name(grad_node)} sums ∂L/∂Z over the wrong axis ({numbers})."))
@@ -265,16 +269,12 @@ def _check_parameter(
 def _uphill(ctx: CodeContext, j: Judged, judged: list[Judged], numbers: str, result: StepCheck) -> None:
     """A wrong gradient can still be applied with the wrong sign, an independent mistake: the update is
     judged against the learner's own array. The program's correct updates show its convention (arrays that
-    are gradients, subtracted; or negated gradients, added); an update that applies its array the other way,
-    and so moves against the true gradient, is ``update-sign`` whatever the array's own error."""
+    are gradients, subtracted; or negated gradients, added); an update that applies its array the other way
+    is ``update-sign``, whatever the array's own error (asked only once the array is known to be wrong)."""
     conventions = {p.direction for p in judged if p is not j and p.effective.shape == p.g.shape
                    and close(p.effective, p.g)}
     if len(conventions) != 1 or j.direction in conventions or j.update.node < 0:
         return
-    e, g = j.effective.ravel(), j.g.ravel()
-    with np.errstate(all="ignore"):
-        if not float(e @ g) < 0:
-            return
     result.add("update-sign", Hit(j.update.node, j.update.site, f"{j.name} moves up its gradient: the update "
                f"applies its gradient array with the opposite sign to the program's other updates ({numbers})."))
 
@@ -305,10 +305,12 @@ def _check_shape(ctx: CodeContext, step: StepInfo, truth: Truth, j: Judged, numb
 
 
 def _gradient_scale(ctx: CodeContext, step: StepInfo, matcher: Matcher, j: Judged, judged: list[Judged], k: float,
-                    numbers: str, result: StepCheck) -> None:
-    """The update descends along k·∂L/∂P. Where was k written? An op that scales a gradient by a factor no
-    reduction explains; else, for a missing or extra 1/m, where this program's other parameters put theirs
-    (their update line, or their gradient's line); else the first array that carries k."""
+                    numbers: str, result: StepCheck) -> bool:
+    """The update descends along k·∂L/∂P. Where was k written? A scalar op that scales a gradient by it;
+    else, for a missing or extra 1/m, where this program's other parameters put theirs (their update line,
+    or their gradient's line); else the output delta that carries k from the start. Anything else that
+    multiplies by a near-constant (σ′ ≈ ¼ where every z ≈ 0) is no scale: False, and the caller localises
+    it by derivative."""
     m = matcher.truth.samples
     grad_node = j.node
     origin = scale.introducer(ctx, step, matcher, grad_node, k)
@@ -319,6 +321,8 @@ def _gradient_scale(ctx: CodeContext, step: StepInfo, matcher: Matcher, j: Judge
     if origin is None and not peers:
         origin = scale.birth(ctx, step, matcher, grad_node, k)
     if origin is None:
+        if not (m > 1 and (scale.same(k, m) or scale.same(k, 1.0 / m))):
+            return False
         origin = grad_node
     site = j.update.site if origin == j.update.node else ctx.site_of(origin)
     where = "" if origin in (grad_node, j.update.node) else f"{ctx.name(origin)} carries the factor, so "
@@ -330,6 +334,7 @@ def _gradient_scale(ctx: CodeContext, step: StepInfo, matcher: Matcher, j: Judge
     result.add("gradient-scale", Hit(origin, site, f"{where}{j.name} is updated along a multiple of the true "
                f"∂L/∂{j.name}, {scale.cause(k, m)} ({numbers}).", _unscaled(matcher, ctx.value(origin), k)
                if origin not in (grad_node, j.update.node) else None))
+    return True
 
 
 def _unscaled(matcher: Matcher, value: np.ndarray, k: float) -> np.ndarray | None:

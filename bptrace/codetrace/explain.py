@@ -159,11 +159,31 @@ def _product(ctx: CodeContext, step: StepInfo, matcher: Matcher, node: int) -> t
         return "gradient-mismatch", Hit(node, where, f"{ctx.name(node)} multiplies ∂L/∂{aname} by a local derivative "
                                         f"that is not {layer.activation}′({zname}) ({expected}).", meant)
     layer = _layer(step, z=target)
+    if layer is not None and layer.a == step.output and _handed_down(ctx, upstream, node):
+        # A generic helper (sigmoid_backward(dA, cache)) is right for what it expects, ∂L/∂A: the line that
+        # handed it ∂L/∂Z instead is the mistake.
+        site, shown = _declared(ctx, upstream, node)
+        return "loss-output-mismatch", Hit(upstream, site, f"{shown} already is ∂L/∂{ctx.name(layer.z)} (for this "
+            f"loss with a {layer.activation} output), yet it is passed on as ∂L/∂{ctx.name(layer.a)}, and "
+            f"{ctx.name(node)} multiplies it by {layer.activation}′ again: the output delta should be "
+            f"∂L/∂{ctx.name(layer.a)} here.", factor * matcher.truth.grads[layer.a])
     if layer is not None and layer.a == step.output:
         return "loss-output-mismatch", Hit(node, where, f"{ctx.name(upstream)} already is ∂L/∂{ctx.name(layer.z)} "
             f"(for this loss with a {layer.activation} output), yet {ctx.name(node)} multiplies it by another local "
             f"derivative {array_summary(lval)}: an extra {layer.activation}′.", factor * matcher.truth.grads[target])
+    if target == step.output and _layer(step, a=target) is None and not same(np.ones_like(lval)):
+        # A linear output: ∂L/∂output is the output delta itself; a ReLU mask or σ′ on it is one too many.
+        return "loss-output-mismatch", Hit(node, where, f"{ctx.name(upstream)} already is ∂L/∂"
+            f"{ctx.name(step.output)}, the delta of a linear output, yet {ctx.name(node)} multiplies it by a local "
+            f"derivative {array_summary(lval)} the output layer does not have.", factor * matcher.truth.grads[target])
     return None
+
+
+def _handed_down(ctx: CodeContext, upstream: int, node: int) -> bool:
+    """Was the learner's array ``upstream`` handed to a helper of theirs that computed ``node`` from it?"""
+    return ctx.named(upstream) and any(
+        upstream in call.arg_nodes and call.result is not None and call.start <= node <= call.result
+        for call in ctx.calls)
 
 
 def _helper_name(ctx: CodeContext, call: UserCall | None) -> str | None:

@@ -88,8 +88,8 @@ def _peel(ctx: CodeContext, index: int, stmt: int | None, ydep: set[int], rate: 
         if value is not None and value != 0:
             rate.factors.append(1.0 / value)
             return parents[0]
-    if node.op in MATMUL and len(parents) == 2:
-        # (lr * A1.T) @ dZ2: the scalar inside an operand scales the whole product.
+    if (node.op in MATMUL or node.op == "multiply") and len(parents) == 2:
+        # (lr * A1.T) @ dZ2, (lr * h[:, None]) * error: a scalar inside an operand scales the whole product.
         pulled = False
         for parent in parents:
             if isinstance(parent, int) and _stmt(ctx, parent) == stmt and ctx.nodes[parent].op in ("multiply", *_DIVIDE):

@@ -84,9 +84,11 @@ def introducer(ctx: CodeContext, step: StepInfo, matcher: Matcher, gradient: int
     for index in sorted(ctx.structure.derivation(step, gradient)):
         if index < start:
             continue
-        parents = [p for p in node_parents(ctx.nodes[index]) if p in step.ydep]
-        if not parents:
+        if not _scalar_op(ctx, index, step.ydep):
             continue
+        # The array the scalar multiplies (its own derivation may lie outside the step's: a layer object
+        # handed the delta by a caller).
+        parents = [p for p in node_parents(ctx.nodes[index]) if np.ndim(ctx.nodes[p].value) > 0 or p in step.ydep]
         own = factor_of(matcher, ctx.value(index))
         if own is None or not (same(abs(own), abs(k)) or not legit(own, m)):
             continue  # a factor an intermediate may carry (2·(ŷ−y) turning (ŷ−y) right is no stray factor)
@@ -97,15 +99,37 @@ def introducer(ctx: CodeContext, step: StepInfo, matcher: Matcher, gradient: int
 
 
 def birth(ctx: CodeContext, step: StepInfo, matcher: Matcher, gradient: int, k: float) -> int | None:
-    """The first array of the derivation that carries the factor (the output delta, usually)."""
+    """The output delta, when it carries the factor from the start: the first array of the derivation
+    that does, built from no other gradient (``p - Y`` missing its ``/ n``, ``(ŷ - y)`` missing its 2)."""
     start = step.first_loss_op or 0
     for index in sorted(ctx.structure.derivation(step, gradient)):
         if index < start or not (index == gradient or ctx.named(index)):
             continue
         own = factor_of(matcher, ctx.value(index))
-        if own is not None and same(abs(own), abs(k)):
-            return index
+        if own is None or not same(abs(own), abs(k)):
+            continue
+        chain = ctx.structure.derivation(step, index) - {index}
+        if any(c >= start and factor_of(matcher, ctx.value(c)) is not None for c in chain):
+            return None  # made from a gradient by an op that is not a scalar: not where a factor was left out
+        return index
     return None
+
+
+def _scalar_op(ctx: CodeContext, index: int, ydep: set[int]) -> bool:
+    """``2 * dW``, ``dW / N``, ``dscores /= K``: an op that multiplies or divides by a scalar; or a matrix
+    product with such an operand, ``2 * X.T @ dZ1`` being ``(2 * X.T) @ dZ1``."""
+    node = ctx.nodes[index]
+    if node.op in ("matmul", "dot") and len(node.parents) == 2:
+        operands = [p for p in node.parents if isinstance(p, int) and p not in ydep]
+        return any(_same_statement(ctx, p, index) and _scalar_op(ctx, p, ydep) for p in operands)
+    if node.op not in ("multiply", "divide", "true_divide") or len(node.parents) != 2:
+        return False
+    for parent in node.parents:
+        if isinstance(parent, Const):
+            return True
+        if parent not in ydep and np.ndim(ctx.nodes[parent].value) == 0:
+            return True
+    return False
 
 
 def batch_source(ctx: CodeContext, index: int, samples: int) -> tuple[int, str, int] | None:
@@ -150,5 +174,10 @@ def usual(factor: float, samples: int, rates: list[float], rtol: float) -> bool:
     candidates = [2.0, 0.5, m, 1.0 / m] + [abs(r) for r in rates if r] + [abs(r) * m for r in rates if r]
     if any(math.isclose(f, c, rel_tol=rtol) for c in candidates):
         return True
-    ratio = Fraction(f).limit_denominator(100)
+    ratio = Fraction(f).limit_denominator(12)
     return ratio.numerator <= 1000 and math.isclose(f, float(ratio), rel_tol=rtol)
+
+
+def _same_statement(ctx: CodeContext, a: int, b: int) -> bool:
+    sa, sb = ctx.nodes[a].site, ctx.nodes[b].site
+    return sa >= 0 and sb >= 0 and ctx.sites[sa].stmt == ctx.sites[sb].stmt
