@@ -18,7 +18,8 @@ from importlib.metadata import version
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ("record_bench.py", "code_bench.py", "corpus_bench.py", "export_bench.py", "tui_bench.py")
+BENCHMARKS = ("record_bench.py", "code_bench.py", "corpus_bench.py", "export_bench.py", "tui_bench.py",
+              "tui_big_bench.py")
 
 
 def machine() -> str:

@@ -1,7 +1,8 @@
 """TUI budgets, measured side by side in one run, printed as ratios (DESIGN.md, "Budgets").
 
 - first frame: process launch → the first step's title painted on a real pseudo-terminal
-  (budget 1 s);
+  (budget 1 s, and 1.3× the floor: ``floor_app.py``, a Textual hello-world importing numpy that
+  paints 12 Static lines, launched the same way in the same run, alternating with bptrace);
 - step latency: ``n`` written to the terminal → the next step's title painted
   (budget 50 ms), median over many presses, after the symbolic forms are ready.
 
@@ -27,6 +28,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRST_FRAME_BUDGET = 1.0
+FLOOR_RATIO_BUDGET = 1.3
+FLOOR_LINES = 12  # floor_app.LINES
 STEP_BUDGET = 0.050
 
 
@@ -100,6 +103,18 @@ def measure(scenario: str, presses: int) -> tuple[float, list[float]]:
         terminal.close()
 
 
+def floor_first_frame() -> float:
+    """The floor app's first frame: launch → its last line painted."""
+    terminal = Terminal([sys.executable, str(ROOT / "benchmarks" / "floor_app.py")])
+    try:
+        first = terminal.wait_for(f"Floor line {FLOOR_LINES - 1}".encode()) - terminal.started
+        terminal.send(b"q")
+        terminal.drain_until_exit(timeout=5)
+        return first
+    finally:
+        terminal.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("scenario", nargs="?", default="scenarios/seed1_relu_sigmoid.toml")
@@ -109,16 +124,19 @@ def main() -> int:
     args = parser.parse_args()
     if args.quick:
         args.runs, args.presses = 1, min(args.presses, 8)
-    firsts, latencies = [], []
-    for _ in range(args.runs):
+    firsts, floors, latencies = [], [], []
+    for _ in range(args.runs):  # alternating, so both see the same machine
+        floors.append(floor_first_frame())
         first, steps = measure(args.scenario, args.presses)
         firsts.append(first)
         latencies.extend(steps)
-    first_frame = statistics.median(firsts)
+    first_frame, floor = statistics.median(firsts), statistics.median(floors)
     step = statistics.median(latencies)
     print(f"scenario: {args.scenario}  ({args.runs} launches, {len(latencies)} step keys)")
     print(f"first frame    {first_frame * 1000:7.0f} ms   budget {FIRST_FRAME_BUDGET * 1000:.0f} ms   "
           f"ratio {first_frame / FIRST_FRAME_BUDGET:.2f}   (runs: {', '.join(f'{f * 1000:.0f}' for f in firsts)} ms)")
+    print(f"floor app      {floor * 1000:7.0f} ms   bptrace / floor {first_frame / floor:.2f}   budget "
+          f"{FLOOR_RATIO_BUDGET:.1f}   (runs: {', '.join(f'{f * 1000:.0f}' for f in floors)} ms)")
     print(f"step latency   {step * 1000:7.1f} ms   budget {STEP_BUDGET * 1000:.0f} ms    "
           f"ratio {step / STEP_BUDGET:.2f}   (max {max(latencies) * 1000:.1f} ms)")
     return 0

@@ -7,4 +7,4 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 TRACE_FORMAT = "bptrace-trace"
-TRACE_VERSION = 1
+TRACE_VERSION = 2  # the version writers write; readers also read 1

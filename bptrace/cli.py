@@ -43,8 +43,11 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--seed", type=int, help="seed for NumPy's global RNG in code mode (default 0)")
         p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
 
-    run = sub.add_parser("run", help="record headless; print the step table and the findings")
+    run = sub.add_parser("run", help="record headless; print the gradient check, the findings and the loss")
     run.add_argument("source", nargs="?", metavar="SCENARIO")
+    run.add_argument("--table", nargs="?", const="all", metavar="N..M",
+                     help="also print the step table: all steps, or steps N to M (e.g. 20..40)")
+    run.add_argument("--quiet", action="store_true", help="print only the findings and the error count")
     source_options(run)
 
     export = sub.add_parser("export", help="write a trace as JSON, Markdown or HTML")
@@ -52,8 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", required=True, metavar="OUT")
     export.add_argument("--format", choices=("json", "markdown", "html"))
     export.add_argument("--detail", metavar="STEPS",
-                        help="Markdown/HTML: training steps written out in full, e.g. 0,5,-1 or 2..4 or last or all "
-                        "(default: first and last; the others show only their loss)")
+                        help="training steps written out in full, e.g. 0,5,-1 or 2..4 or last or all "
+                        "(default: first and last, and any with a finding; the others keep their loss, "
+                        "gradient verdicts and findings)")
     source_options(export)
 
     replay = sub.add_parser("replay", help="open a recorded trace JSON in the TUI")
@@ -155,9 +159,27 @@ def _run(args: argparse.Namespace) -> int:
     from bptrace import symbolic
     from bptrace.report import render
 
-    trace = symbolic.with_formulas(_record(args))
-    render(inert_trace(trace), Console())
+    wanted = step_range(args.table) if args.table is not None else None  # its spelling, before recording
+    trace = _record(args)
+    if wanted is not None or trace.findings:  # formulas are shown only in step tables
+        trace = symbolic.with_formulas(trace)
+    render(inert_trace(trace), Console(), table=wanted, quiet=args.quiet)
     return 1 if trace.error_count() else 0
+
+
+def step_range(text: str) -> range:
+    """``all``, ``N``, ``N..M`` (inclusive), ``N..`` or ``..M`` as a range of step indices."""
+    if text == "all":
+        return range(0, 1 << 62)
+    first, dots, last = text.partition("..")
+    try:
+        start = int(first) if first.strip() else 0
+        stop = (int(last) + 1 if last.strip() else 1 << 62) if dots else start + 1
+    except ValueError:
+        start = stop = -1
+    if start < 0 or stop <= start:
+        raise BadInput(None, "--table", f'expected steps as N..M (e.g. 20..40), N, N.. or ..M, found "{text}"')
+    return range(start, stop)
 
 
 def _export(args: argparse.Namespace) -> int:

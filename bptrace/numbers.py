@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 SIGNIFICANT = 4
@@ -59,3 +61,32 @@ def matrix_rows(value: np.ndarray, max_rows: int = 8, max_cols: int = 8, digits:
             continue
         rows.append([number(array[i, j], digits) if j is not None else "…" for j in pick(array.shape[1], max_cols)])
     return rows
+
+
+BARS = "▁▂▃▄▅▆▇█"
+
+
+def buckets(values: tuple[float, ...], width: int) -> list[tuple[int, int]]:
+    """Split ``values`` into at most ``width`` consecutive (start, stop) ranges."""
+    n = len(values)
+    width = max(1, min(width, n))
+    return [(n * k // width, n * (k + 1) // width) for k in range(width)]
+
+
+def sparkline_cells(values: tuple[float, ...], width: int) -> list[tuple[int, int, str]]:
+    """At most ``width`` cells ``(start, stop, bar)``: each the mean of values[start:stop] as a bar,
+    ``✗`` where a value in it is not finite. Shared by the ``run`` report and the TUI's loss chart."""
+    if not values:
+        return []
+    finite = [x for x in values if math.isfinite(x)]
+    low, high = (min(finite), max(finite)) if finite else (0.0, 1.0)
+    cells = []
+    for start, stop in buckets(values, width):
+        chunk = values[start:stop]
+        if not all(math.isfinite(x) for x in chunk):
+            cells.append((start, stop, "✗"))
+            continue
+        mean = sum(chunk) / len(chunk)
+        level = 0 if high == low else round((mean - low) / (high - low) * (len(BARS) - 1))
+        cells.append((start, stop, BARS[level]))
+    return cells

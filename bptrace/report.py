@@ -1,50 +1,59 @@
-"""The headless report of ``bptrace run``: a step table, the losses, the findings (rich)."""
+"""The headless report of ``bptrace run`` (rich): the answer first, the step table on request."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-from rich.console import Console, Group
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from bptrace.numbers import array_summary, number, shape_text
+from bptrace.numbers import array_summary, shape_text
+from bptrace.report_verdicts import gradient_check, loss_summary
 from bptrace.trace import Finding, SourceRef, Trace
 
 _MARKS = {"error": ("✗", "bold red"), "warning": ("⚠", "yellow"), "info": ("i", "cyan")}
-MAX_LOSS_ROWS = 12
+CONTEXT_BEFORE = 3  # steps shown before a finding's own
+NARROW = 80  # below this width the step table leaves out the phase column
 # Code mode's note when only the first training steps were recorded (bptrace/codetrace/bound.py writes it).
 _BOUNDED = re.compile(r"Recorded in detail: [^()]*\(\d+ of \d+\)[^.]*\.")
 
 
-def step_table(trace: Trace, train_step: int = 0) -> Table:
+def step_table(trace: Trace, indices: range, title: str, width: int | None = None) -> Table:
+    """The steps at ``indices``; narrow terminals drop the phase column before squeezing the others."""
     severities = {f.id: f.severity for f in trace.findings}
-    table = Table(title=f"Training step {train_step}", title_justify="left", expand=False, pad_edge=False)
-    table.add_column("#", justify="right", style="dim")
-    table.add_column("phase")
+    table = Table(title=title, title_justify="left", expand=False, pad_edge=False)
+    table.add_column("#", justify="right", style="dim", no_wrap=True)
+    with_phase = width is None or width >= NARROW
+    if with_phase:
+        table.add_column("phase", no_wrap=True)
     main_file = Path(trace.scenario.source_file).name if trace.scenario.source_file else None
-    with_lines = any(step.source for step in trace.steps)
+    with_lines = any(step.source for step in trace.steps[indices.start:indices.stop])
     if with_lines:
         table.add_column("line", justify="right", no_wrap=True, style="dim")
-    table.add_column("formula", overflow="fold")
-    table.add_column("shape", justify="right")
-    table.add_column("value", overflow="fold")
+    table.add_column("formula", overflow="fold", min_width=12)
+    table.add_column("shape", justify="right", no_wrap=True)
+    table.add_column("value", overflow="fold", min_width=12)
     table.add_column("", no_wrap=True)
-    for step in trace.steps:
-        if step.train_step != train_step:
-            continue
+    for step in trace.steps[indices.start:indices.stop]:
         marks = Text()
         for finding_id in step.findings:
             mark, style = _MARKS[severities.get(finding_id, "error")]
             marks.append(mark, style=style)
         formula = step.formula.text if step.formula else f"{step.target} = {step.op}({', '.join(step.inputs)})"
-        lines = [_line_label(step.source, main_file)] if with_lines else []
-        table.add_row(  # Text, not str: a str cell is rich markup, and "A1[b:]" or "x[/y]" come from input
-            str(step.index), step.phase, *map(Text, lines), Text(formula), shape_text(step.shape),
-            array_summary(step.value), marks,
+        lines = [Text(_line_label(step.source, main_file))] if with_lines else []
+        phase = [step.phase] if with_phase else []
+        table.add_row(
+            str(step.index), *phase, *lines, Text(formula), shape_text(step.shape), array_summary(step.value), marks
         )
     return table
+
+
+def training_step_range(trace: Trace, train_step: int) -> range:
+    """The steps of one training step (steps are recorded in order, so they are contiguous)."""
+    indices = [step.index for step in trace.steps if step.train_step == train_step]
+    return range(indices[0], indices[-1] + 1) if indices else range(0)
 
 
 def _line_label(source: SourceRef | None, main_file: str | None) -> str:
@@ -55,24 +64,6 @@ def _line_label(source: SourceRef | None, main_file: str | None) -> str:
     if file == main_file:
         return f"{cell}:{source.line}" if cell else str(source.line)
     return f"{source.file}:{source.line}"
-
-
-def loss_table(trace: Trace) -> Table:
-    table = Table(title="Loss per training step", title_justify="left", pad_edge=False)
-    table.add_column("step", justify="right")
-    table.add_column("loss", justify="right")
-    losses = list(enumerate(trace.losses))
-    if len(losses) > MAX_LOSS_ROWS:
-        half = MAX_LOSS_ROWS // 2
-        shown = [*losses[:half], None, *losses[-half:]]
-    else:
-        shown = losses
-    for row in shown:
-        if row is None:
-            table.add_row("…", "…")
-        else:
-            table.add_row(str(row[0]), number(row[1], 6))
-    return table
 
 
 def finding_text(finding: Finding) -> Text:
@@ -90,23 +81,55 @@ def finding_text(finding: Finding) -> Text:
     return text
 
 
-def render(trace: Trace, console: Console) -> None:
-    info = trace.scenario
-    console.print(Text(info.name, style="bold"), Text(f"  {info.mode} mode · loss {info.loss} ({info.reduction})", style="dim"))
-    for note in info.notes:
-        if not _BOUNDED.search(note):  # that one is printed below, in yellow
-            console.print(Text(note, style="dim"))
-    bounded = _BOUNDED.search(info.description) if info.mode == "code" else None
-    if bounded:  # the findings below hold for the recorded steps only
-        console.print(Text(bounded.group(0), style="yellow"))
-    console.print(step_table(trace, 0))
-    if trace.train_steps > 1:
-        console.print(Text(f"(steps of training steps 1–{trace.train_steps - 1} are in the trace: "
-                           "bptrace export or the TUI)", style="dim"))
-    console.print(loss_table(trace))
-    if trace.findings:
-        console.print(Group(*(finding_text(f) for f in trace.findings)))
+def render(trace: Trace, console: Console, *, table: range | None = None, quiet: bool = False) -> None:
+    """The answer first: header, gradient check, findings with their steps, the loss; then, if asked,
+    the step table for ``table`` (step indices). ``quiet``: the findings and the exit line only."""
+    width = console.width
+    if not quiet:
+        _header(trace, console)
+        check = gradient_check(trace)
+        if check is not None:
+            console.print(check)
+    for finding in trace.findings:
+        if not quiet and finding.step is not None and 0 <= finding.step < len(trace.steps):
+            console.print(step_table(trace, _around(trace, finding.step), f"Around step {finding.step}", width))
+        console.print(finding_text(finding))
+    if not quiet:
+        console.print(loss_summary(trace, width))
+        if table is not None:
+            _full_table(trace, console, table, width)
+        elif trace.steps:
+            console.print(Text(f"(the {len(trace.steps)} steps: --table, or --table N..M for some; "
+                               "bptrace export or the TUI)", style="dim"))
     errors = trace.error_count()
     warnings = sum(1 for f in trace.findings if f.severity == "warning")
     summary_style = "bold red" if errors else "bold green"
     console.print(Text(f"{errors} error(s), {warnings} warning(s)", style=summary_style))
+
+
+def _header(trace: Trace, console: Console) -> None:
+    info = trace.scenario
+    console.print(Text(info.name, style="bold"), Text(f"  {info.mode} mode · loss {info.loss} ({info.reduction})",
+                                                      style="dim"))
+    inferred = info.notes.get("loss_inferred")
+    if isinstance(inferred, str):
+        console.print(Text(inferred, style="dim"))
+    bounded = _BOUNDED.search(info.description) if info.mode == "code" else None
+    if bounded:  # the findings below hold for the recorded steps only
+        console.print(Text(bounded.group(0), style="yellow"))
+
+
+def _around(trace: Trace, index: int) -> range:
+    """A few steps before a finding's step and one after, within its training step."""
+    own = training_step_range(trace, trace.steps[index].train_step)
+    return range(max(own.start, index - CONTEXT_BEFORE), min(own.stop, index + 2))
+
+
+def _full_table(trace: Trace, console: Console, wanted: range, width: int) -> None:
+    """One table per training step, over the wanted step indices."""
+    wanted = range(max(0, wanted.start), min(len(trace.steps), wanted.stop))
+    for train_step in range(trace.train_steps):
+        own = training_step_range(trace, train_step)
+        part = range(max(own.start, wanted.start), min(own.stop, wanted.stop))
+        if len(part):
+            console.print(step_table(trace, part, f"Training step {train_step}", width))

@@ -85,9 +85,17 @@ class ScenarioInfo:
     layers: tuple[tuple[int, str], ...] = ()
     source_file: str | None = None
     source_text: str | None = None
-    # What the recording inferred or bounded, each a sentence (e.g. "Loss inferred: bce, mean (…)."), as data,
-    # so readers show them without parsing the description.
-    notes: tuple[str, ...] = ()
+    # Structured facts about what the trace keeps, e.g. {"values_for_train_steps": [0, 49]} when a
+    # JSON export kept step values for some training steps only (losses and verdicts for all).
+    notes: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """One parameter's gradient check at one training step: the traced gradient against the true one."""
+
+    relative_error: float  # ‖g − ĝ‖ / (‖g‖ + ‖ĝ‖); nan when the shapes differ or a value is not finite
+    agrees: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +107,8 @@ class Trace:
     parameters: dict[str, np.ndarray]
     findings: tuple[Finding, ...] = ()
     reference_gradients: tuple[dict[str, np.ndarray], ...] = ()
+    # Per training step, kept where the gradient arrays are not (a JSON export outside --detail).
+    verdicts: tuple[dict[str, Verdict], ...] = ()
 
     @property
     def train_steps(self) -> int:

@@ -57,6 +57,7 @@ def record_code(
                           hints=read_hints(run.cells))
     ctx = CodeContext(recorder.nodes, run.sites, recorder.calls, structure, recorder)
     notes: list[str] = []
+    inferred_note: str | None = None
     if loss is None:
         inferred = infer_loss(ctx, reduction)
         if inferred is None:
@@ -65,7 +66,7 @@ def record_code(
             loss = "half_sse"
         else:
             loss, reduction = inferred.loss, inferred.reduction
-            notes.append(inferred.note)
+            inferred_note = inferred.note
     reduction = reduction or "mean"
     truths: dict[int, Truth] = {}
     checks: dict[int, StepCheck] = {}
@@ -91,7 +92,8 @@ def record_code(
     # Say so when the script ran on unrecorded: "0 errors" holds for the recorded steps only.
     bounded = [note(len(structure.steps), run.total_steps)] if run.total_steps is not None else []
     return Trace(
-        scenario=_info(path, run, structure, ctx, loss, reduction, name, description, [*bounded, *notes]),
+        scenario=_info(path, run, structure, ctx, loss, reduction, name, description, [*bounded, *notes],
+                       inferred_note),
         steps=tuple(recorded),
         losses=tuple(truths[s.index].loss if s.index in truths else float("nan") for s in structure.steps),
         gradients=tuple(checks[s.index].gradients if s.index in checks else {} for s in structure.steps),
@@ -164,7 +166,7 @@ def _final_parameters(ctx: CodeContext) -> dict[str, np.ndarray]:
 
 
 def _info(path: Path, run: Run, structure: Structure, ctx: CodeContext, loss: str, reduction: str,
-          name: str | None, description: str | None, notes: list[str]) -> ScenarioInfo:
+          name: str | None, description: str | None, notes: list[str], inferred: str | None) -> ScenarioInfo:
     layers: list[tuple[int, str]] = []
     first = structure.steps[0] if structure.steps else None
     acts = {la.z: la.activation for la in first.layers} if first else {}
@@ -179,10 +181,13 @@ def _info(path: Path, run: Run, structure: Structure, ctx: CodeContext, loss: st
         layers.append((outs, _layer_activation(acts, number)))
     text = "\n\n".join(f"# {cell.label}\n{cell.text}" for cell in run.cells) if len(run.cells) > 1 else run.cells[0].text
     about = description or f"Code mode: {path.name}, traced as it runs."
+    if inferred:
+        notes = [inferred, *notes]
     return ScenarioInfo(
         name=name or path.name, mode="code", loss=loss, reduction=reduction,
         description=" ".join([about, *notes]), layout="columns" if structure.columns else "rows",
-        layers=tuple(layers), source_file=str(path), source_text=text, notes=tuple(notes),
+        layers=tuple(layers), source_file=str(path), source_text=text,
+        notes={"loss_inferred": inferred} if inferred else {},
     )
 
 

@@ -17,7 +17,7 @@ import math
 from typing import TYPE_CHECKING
 
 from bptrace.codetrace.layers import node_parents
-from bptrace.codetrace.structure import _SCALING
+from bptrace.codetrace.structure import _SCALING, _drawn
 
 if TYPE_CHECKING:
     from bptrace.codetrace.runtime import Recorder
@@ -68,7 +68,7 @@ class StepLimit:
         if known is None:
             node = self.recorder.nodes[index]
             parents = node_parents(node)
-            known = not parents or (node.op in _SCALING and all(self._is_source(p) for p in parents))
+            known = not parents or _drawn(node) or (node.op in _SCALING and all(self._is_source(p) for p in parents))
             self.sources[index] = known
         return known
 

@@ -16,6 +16,7 @@ from bptrace.codetrace.compare import close
 from bptrace.codetrace.context import CodeContext, Hit
 from bptrace.codetrace.probe import probe_helper
 from bptrace.codetrace.structure import MATMUL, Layer, StepInfo
+from bptrace.codetrace.targets import label_delta
 from bptrace.numbers import array_summary
 from bptrace.ops import ACTIVATIONS
 
@@ -59,6 +60,9 @@ def explain(ctx: CodeContext, step: StepInfo, matcher: Matcher, index: int) -> t
             return found
     if step.first_loss_op is not None and step.first_loss_op in _expression(ctx, step, index):
         return _output_delta(ctx, step, matcher, index)
+    found = label_delta(ctx, step, index)  # integer labels: dscores[range(N), y] -= 1 on the wrong array
+    if found is not None:
+        return found
     # No reference here: the nearest true gradient is a guess at what the array was meant to be.
     expected = matcher.nearest(ctx.value(index))
     detail = ""

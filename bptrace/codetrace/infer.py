@@ -99,7 +99,8 @@ def _sums_to_one(ctx: CodeContext, step: StepInfo) -> bool:
     """Cross-entropy is declared with a softmax output: the outputs of each sample sum to 1."""
     assert step.output is not None
     out = np.asarray(ctx.nodes[step.output].value, dtype=np.float64)
-    if out.ndim != 2 or out.size < 2:
+    if out.ndim not in (1, 2) or out.size < 2:
         return False
-    axis = 0 if ctx.structure.columns else 1
+    # A 1-D output is one sample's (per-sample loops): its classes are all of it.
+    axis = None if out.ndim == 1 else 0 if ctx.structure.columns else 1
     return bool(np.allclose(out.sum(axis=axis), 1.0, atol=1e-4) and (out >= 0).all())

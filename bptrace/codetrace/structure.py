@@ -12,6 +12,7 @@ import numpy as np
 
 from bptrace.codetrace.layers import Layer, find_layers, layers_like, node_parents
 from bptrace.codetrace.runtime import Const, Node
+from bptrace.codetrace.targets import find_labels, hinted_labels, labels_ydep
 
 ELEMENTWISE_BINARY = frozenset({"add", "subtract", "multiply", "divide", "true_divide"})
 MATMUL = frozenset({"matmul", "dot"})
@@ -21,6 +22,12 @@ _LOSS_WRAPPERS = frozenset({"log", "subtract", "clip", "negative"})
 _SCALING = frozenset({"multiply", "divide", "true_divide", "sqrt", "astype", "copy", "reshape", "transpose", "add",
                       "subtract"})
 _INITIALISERS = frozenset({"zeros", "ones", "full", "empty", "randn", "rand", "normal", "uniform"})
+
+
+def _drawn(node: Node) -> bool:
+    """A random draw, whatever computed its shape (``np.random.randn(D, np.max(y) + 1)``). Not zeros: an
+    accumulator ``np.zeros(n)`` is no parameter."""
+    return node.op.startswith("random.")
 
 
 @dataclass
@@ -47,6 +54,7 @@ class StepInfo:
     params: dict[int, int] = field(default_factory=dict)  # parameter lineage root -> version used here
     ydep: set[int] = field(default_factory=set)
     layers: list[Layer] = field(default_factory=list)
+    target_value: np.ndarray | None = None  # one-hot targets built from integer labels (targets.py)
 
 
 class Structure:
@@ -77,7 +85,7 @@ class Structure:
         if known is None:
             node = self.nodes[index]
             parents = node_parents(node)
-            known = not parents or (node.op in _SCALING and all(self.is_source(p) for p in parents))
+            known = not parents or _drawn(node) or (node.op in _SCALING and all(self.is_source(p) for p in parents))
             self._sources[index] = known
         return known
 
@@ -172,6 +180,11 @@ class Structure:
             if step.index and len(candidates) == 1 and self.nodes[node.index].site == self._loss_site():
                 break  # the same line as step 0's loss: no need to look further
         chosen = self._hinted(step, pdep) or next((c for c in candidates if not self._is_mask(c, candidates)), None)
+        labels = find_labels(self, step, pdep, self.steps[0] if self.steps else None) if chosen is None \
+            else hinted_labels(self, chosen, pdep)
+        if labels is not None:  # integer labels: probs[range(N), y]
+            chosen = (labels.pick, labels.output, labels.target)
+            step.target_value = labels.onehot
         if chosen is not None:
             step.first_loss_op = chosen[0]
             step.output = self._unwrap(chosen[1], pdep)
@@ -182,7 +195,7 @@ class Structure:
         for index in step.cone:
             if index in self.root:  # a version of a parameter (W.T read from it is not one)
                 step.params[self.root.get(index, index)] = index
-        step.ydep = self._ydep(step)
+        step.ydep = self._ydep(step) if labels is None else labels_ydep(self, step, labels)
 
     def _hinted(self, step: StepInfo, pdep: set[int]) -> tuple[int, int, int] | None:
         """The learner's ``# bptrace: output=A2 targets=Y``: the step's first array bound to the output's

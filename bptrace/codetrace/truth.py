@@ -35,7 +35,8 @@ def step_truth(ctx: CodeContext, step: StepInfo, loss_name: str, reduction: str)
     columns = ctx.structure.columns
     out = np.asarray(ctx.nodes[step.output].value, dtype=np.float64)
     a = _as_2d(out, columns)
-    y = np.asarray(ctx.nodes[step.target].value, dtype=np.float64).reshape(a.shape)
+    target = step.target_value if step.target_value is not None else ctx.nodes[step.target].value
+    y = np.asarray(target, dtype=np.float64).reshape(a.shape)
     feature_axis, sample_axis = (0, 1) if columns else (1, 0)
     samples = a.shape[sample_axis]
     scale = 1.0 / samples if reduction == "mean" else 1.0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO
+from typing import IO, TextIO
 
 from bptrace.errors import BadInput
 from bptrace.trace import Trace
@@ -39,13 +39,13 @@ def export_trace(trace: Trace, out: Path, fmt: str | None = None, detail: str | 
     if out.is_dir():
         raise BadInput(str(out), "-o", "is a folder; expected a file name to write")
     writer = importlib.import_module(f"bptrace.export.{chosen}_format")
-    options = {"detail": detail} if chosen != "json" else {}
-    write_atomic(out, writer.render(symbolic.with_formulas(trace), **options))
+    write_atomic(out, writer.render(symbolic.with_formulas(trace), detail=detail))
     return chosen
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that nothing is ever half-written.
+def write_atomic(path: Path, text: str | Callable[[TextIO], None]) -> None:
+    """Write ``text`` to ``path`` so that nothing is ever half-written. ``text`` is the content, or a
+    writer that streams it into the file (the JSON of big traces).
 
     A regular file (or none yet) gets a temporary file beside it, renamed over it: a failed
     write (a full disk) leaves the old file as it was. A symlink is followed and its target
@@ -65,7 +65,7 @@ def write_atomic(path: Path, text: str) -> None:
     except OSError as error:
         raise BadInput(str(path), "-o", f"cannot write there: {error.strerror}") from None
     if existing is not None and not stat.S_ISREG(existing.st_mode):
-        _guarded(path, lambda: target.write_text(text, encoding="utf-8"))
+        _guarded(path, lambda: _write_and_close(open(target, "w", encoding="utf-8"), text))
         return
     try:
         fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -86,9 +86,12 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def _write_and_close(handle: IO[str], text: str) -> None:
+def _write_and_close(handle: IO[str], text: str | Callable[[TextIO], None]) -> None:
     with handle:  # a full disk may only say so when the buffer is flushed at close
-        handle.write(text)
+        if isinstance(text, str):
+            handle.write(text)
+        else:
+            text(handle)  # type: ignore[arg-type]
 
 
 def _guarded(path: Path, write: Callable[[], object]) -> None:

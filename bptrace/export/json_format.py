@@ -1,132 +1,43 @@
-"""The trace JSON of DESIGN.md (``bptrace-trace``, version 1): write and read back.
+"""The trace JSON of DESIGN.md (``bptrace-trace``): read versions 1 and 2; write 2 (``json_writer``).
 
 Floats are written with ``repr`` (json's default), which reads back bit-identical;
-non-finite values become the strings "nan", "inf", "-inf".
+non-finite values become the strings "nan", "inf", "-inf"; big arrays are base64 of their bytes.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import io
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import numpy as np
 
-from bptrace import TRACE_FORMAT, TRACE_VERSION
+from bptrace import TRACE_FORMAT
 from bptrace.errors import BadInput
+from bptrace.export.json_writer import write_trace
 from bptrace.pitfalls.base import SEVERITIES
-from bptrace.trace import PHASES, Finding, Formula, ScenarioInfo, SourceRef, Step, Term, Trace
+from bptrace.trace import PHASES, Finding, Formula, ScenarioInfo, SourceRef, Step, Term, Trace, Verdict
 
 _NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
+READS = (1, 2)  # version 1: arrays as nested lists only; 2 adds base64 arrays, verdicts, scenario notes
+_DTYPES = {"float64": np.dtype("<f8"), "float32": np.dtype("<f4")}
 
 
-def encode_array(value: np.ndarray) -> Any:
-    array = np.asarray(value, dtype=np.float64)
-    if np.isfinite(array).all():
-        return array.tolist()
-    return _encode_nested(array.tolist())
+def dumps(trace: Trace, detail: str | None = "all") -> str:
+    """The whole trace as one string: for tests and small traces; exports stream (``write_trace``)."""
+    out = io.StringIO()
+    write_trace(trace, out, detail)
+    return out.getvalue()
 
 
-def _encode_nested(value: Any) -> Any:
-    if isinstance(value, list):
-        return [_encode_nested(item) for item in value]
-    if math.isnan(value):
-        return "nan"
-    if math.isinf(value):
-        return "inf" if value > 0 else "-inf"
-    return value
-
-
-class _Arrays:
-    """Encodes arrays once each: the recorder shares one array between a step's value and the
-    terms of the steps that read it, so a trace holds each array several times."""
-
-    def __init__(self) -> None:
-        self.seen: dict[int, tuple[np.ndarray, Any]] = {}
-
-    def __call__(self, value: np.ndarray) -> Any:
-        hit = self.seen.get(id(value))
-        if hit is not None and hit[0] is value:
-            return hit[1]
-        encoded = encode_array(value)
-        self.seen[id(value)] = (value, encoded)  # keeping the array keeps its id from being reused
-        return encoded
-
-
-def _encode_float(value: float) -> float | str:
-    return _encode_nested(float(value))
-
-
-def _encode_meta(value: Any) -> Any:
-    """Meta as plain JSON: numpy scalars and arrays become numbers and lists, non-finite floats strings."""
-    if isinstance(value, dict):
-        return {str(k): _encode_meta(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_encode_meta(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return encode_array(value)
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return _encode_float(value)
-    return value
-
-
-def trace_to_dict(trace: Trace) -> dict[str, Any]:
-    """The contract's JSON object. Formulas must already be filled (``symbolic.with_formulas``)."""
-    info = trace.scenario
-    arrays = _Arrays()
-    return {
-        "format": TRACE_FORMAT,
-        "version": TRACE_VERSION,
-        "scenario": {
-            "name": info.name,
-            "mode": info.mode,
-            "loss": info.loss,
-            "reduction": info.reduction,
-            "description": info.description,
-            "layout": info.layout,
-            "layers": [[units, activation] for units, activation in info.layers],
-            "source_file": info.source_file,
-            "source_text": info.source_text,
-        },
-        "steps": [_step_to_dict(step, arrays) for step in trace.steps],
-        "losses": [_encode_float(x) for x in trace.losses],
-        "gradients": [{k: encode_array(v) for k, v in g.items()} for g in trace.gradients],
-        "reference_gradients": [{k: encode_array(v) for k, v in g.items()} for g in trace.reference_gradients],
-        "parameters": {k: encode_array(v) for k, v in trace.parameters.items()},
-        "findings": [
-            {"id": f.id, "severity": f.severity, "step": f.step, "file": f.file, "line": f.line, "message": f.message}
-            for f in trace.findings
-        ],
-    }
-
-
-def _step_to_dict(step: Step, encode_array: _Arrays) -> dict[str, Any]:
-    return {
-        "index": step.index,
-        "train_step": step.train_step,
-        "phase": step.phase,
-        "op": step.op,
-        "target": step.target,
-        "inputs": list(step.inputs),
-        "shape": list(step.value.shape),
-        "value": encode_array(step.value),
-        "formula": {"text": step.formula.text, "latex": step.formula.latex} if step.formula else None,
-        "terms": [
-            {"name": t.name, "role": t.role, "latex": t.latex, "shape": list(t.value.shape), "value": encode_array(t.value)}
-            for t in step.terms
-        ],
-        "reference": None if step.reference is None else encode_array(step.reference),
-        "source": {"file": step.source.file, "line": step.source.line} if step.source else None,
-        "findings": list(step.findings),
-        "meta": _encode_meta(step.meta) if step.meta else {},
-    }
-
-
-def dumps(trace: Trace) -> str:
-    return json.dumps(trace_to_dict(trace), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+def render(trace: Trace, detail: str | None = None) -> Callable[[TextIO], None]:
+    """The exporter's entry point: a writer that streams the trace into a file."""
+    return lambda out: write_trace(trace, out, detail)
 
 
 # ---------------------------------------------------------------- reading
@@ -156,6 +67,8 @@ class _Loader:
         return value
 
     def array(self, value: Any, where: str) -> np.ndarray:
+        if isinstance(value, dict):
+            return self.packed(value, where)
         try:
             decoded = _decode_nested(value)
             array = np.array(decoded, dtype=np.float64)
@@ -164,6 +77,24 @@ class _Loader:
         if array.dtype != np.float64 or array.dtype.kind == "O":
             raise self.fail(where, "expected numbers")
         return array
+
+    def packed(self, value: dict[str, Any], where: str) -> np.ndarray:
+        """Version 2's ``{"dtype", "shape", "base64"}``: exact little-endian bytes, checked against the shape."""
+        name = self.get(value, "dtype", where, str)
+        if name not in _DTYPES:
+            raise self.fail(f"{where}.dtype", f'expected "float64" or "float32", found "{name}"')
+        shape = self.get(value, "shape", where, list)
+        if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape):
+            raise self.fail(f"{where}.shape", f"expected a list of sizes, found {shape}")
+        try:
+            data = base64.b64decode(self.get(value, "base64", where, str), validate=True)
+        except (binascii.Error, ValueError):
+            raise self.fail(f"{where}.base64", "not valid base64") from None
+        dtype = _DTYPES[name]
+        if len(data) != math.prod(shape) * dtype.itemsize:
+            raise self.fail(f"{where}.base64", f"holds {len(data)} bytes; shape {shape} of {name} needs "
+                            f"{math.prod(shape) * dtype.itemsize}")
+        return np.frombuffer(data, dtype=dtype).reshape(shape).astype(dtype.newbyteorder("="), copy=False)
 
     def shaped(self, array: np.ndarray, shape: Any, where: str) -> np.ndarray:
         """``array`` in its declared shape: the same one, or an empty array's ([] is any shape of size 0)."""
@@ -221,8 +152,8 @@ def trace_from_dict(doc: Any, file: str) -> Trace:
     if not isinstance(doc, dict) or doc.get("format") != TRACE_FORMAT:
         raise r.fail("format", f'expected "format": "{TRACE_FORMAT}" (a trace written by bptrace export)')
     version = doc.get("version")
-    if type(version) is not int or version != TRACE_VERSION:
-        raise r.fail("version", f"this trace is version {version!r}; this bptrace reads version {TRACE_VERSION}")
+    if type(version) is not int or version not in READS:
+        raise r.fail("version", f"this trace is version {version!r}; this bptrace reads versions 1 and 2")
     s = r.get(doc, "scenario", "", dict)
     mode = r.get(s, "mode", "scenario", str)
     if mode not in ("reference", "code"):
@@ -242,6 +173,7 @@ def trace_from_dict(doc: Any, file: str) -> Trace:
         layers=layers,
         source_file=r.get(s, "source_file", "scenario", str, optional=True),
         source_text=r.get(s, "source_text", "scenario", str, optional=True),
+        notes=r.get(s, "notes", "scenario", dict, optional=True) or {},
     )
     steps = tuple(_step_from_dict(r, raw, f"steps[{i}]") for i, raw in enumerate(r.get(doc, "steps", "", list)))
     findings = []
@@ -269,7 +201,20 @@ def trace_from_dict(doc: Any, file: str) -> Trace:
         reference_gradients=_gradient_list(r, doc, "reference_gradients", optional=True),
         parameters={k: r.array(v, f"parameters.{k}") for k, v in r.get(doc, "parameters", "", dict).items()},
         findings=tuple(findings),
+        verdicts=_verdicts(r, doc),
     )
+
+
+def _verdicts(r: _Loader, doc: dict[str, Any]) -> tuple[dict[str, Verdict], ...]:
+    out = []
+    for i, item in enumerate(r.get(doc, "verdicts", "", list, optional=True) or []):
+        if not isinstance(item, dict):
+            raise r.fail(f"verdicts[{i}]", "expected an object of parameter name → verdict")
+        out.append({name: Verdict(r.float_(r.get(v, "relative_error", f"verdicts[{i}].{name}", (int, float, str)),
+                                           f"verdicts[{i}].{name}.relative_error"),
+                                  r.get(v, "agrees", f"verdicts[{i}].{name}", bool))
+                    for name, v in item.items()})
+    return tuple(out)
 
 
 def _gradient_list(r: _Loader, doc: dict[str, Any], key: str, optional: bool = False) -> tuple[dict[str, np.ndarray], ...]:
@@ -293,7 +238,7 @@ def _step_from_dict(r: _Loader, raw: Any, where: str) -> Step:
     terms = []
     for j, t in enumerate(r.get(raw, "terms", where, list)):
         tw = f"{where}.terms[{j}]"
-        term_value = r.array(r.get(t, "value", tw, (list, int, float, str)), f"{tw}.value")
+        term_value = r.array(r.get(t, "value", tw, (list, dict, int, float, str)), f"{tw}.value")
         terms.append(
             Term(
                 name=r.get(t, "name", tw, str),
@@ -307,7 +252,7 @@ def _step_from_dict(r: _Loader, raw: Any, where: str) -> Step:
     if source_raw is not None:
         source = SourceRef(r.get(source_raw, "file", f"{where}.source", str), r.get(source_raw, "line", f"{where}.source", int))
     reference_raw = raw.get("reference") if isinstance(raw, dict) else None
-    value = r.array(r.get(raw, "value", where, (list, int, float, str)), f"{where}.value")
+    value = r.array(r.get(raw, "value", where, (list, dict, int, float, str)), f"{where}.value")
     value = r.shaped(value, r.get(raw, "shape", where, list), where)
     return Step(
         index=r.get(raw, "index", where, int),
@@ -326,5 +271,4 @@ def _step_from_dict(r: _Loader, raw: Any, where: str) -> Step:
     )
 
 
-__all__ = ["SEVERITIES", "dumps", "load_trace", "trace_from_dict", "trace_to_dict"]
-render = dumps
+__all__ = ["SEVERITIES", "dumps", "load_trace", "render", "trace_from_dict"]

@@ -123,14 +123,23 @@ class DebuggerScreen(Screen[None]):
 
     def on_mount(self) -> None:
         info = self.trace.scenario
+        kept = info.notes.get("values_for_train_steps")
+        # A JSON export keeps step values for some training steps only: say so, or the timeline's gap puzzles.
+        partial = (f"  ·  values for training steps {', '.join(map(str, kept))} of {self.trace.train_steps}"
+                   if isinstance(kept, list) else "")
         self.query_one("#status", Static).update(
             Content.assemble(
                 ("bptrace ", "bold $accent"), info.name,
-                (f"  ·  {info.mode} mode · {info.loss} ({info.reduction})", "$text-muted"),
+                (f"  ·  {info.mode} mode · {info.loss} ({info.reduction}){partial}", "$text-muted"),
             )
         )
         self.query_one(StepView).focus()
         self.refresh_step()
+        # After the first frame: importing sympy in a thread holds the GIL for much of half a second,
+        # which the first paint would otherwise wait behind.
+        self.call_after_refresh(self._start_formulas)
+
+    def _start_formulas(self) -> None:
         self.run_worker(self._formulas_worker, thread=True, group="forms", name="formulas")
 
     # ------------------------------------------------------------------ state → panes

@@ -2,39 +2,23 @@
 
 from __future__ import annotations
 
-import math
-
 from textual.content import Content
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from bptrace.numbers import number
-
-BARS = "▁▂▃▄▅▆▇█"
-
-
-def buckets(losses: tuple[float, ...], width: int) -> list[tuple[int, int]]:
-    """Split training steps into at most ``width`` consecutive (start, stop) ranges."""
-    n = len(losses)
-    width = max(1, min(width, n))
-    return [(n * k // width, n * (k + 1) // width) for k in range(width)]
+from bptrace.numbers import number, sparkline_cells
 
 
 def sparkline(losses: tuple[float, ...], width: int, current: int | None = None) -> Content:
     if not losses:
         return Content.styled("no loss recorded", "$text-muted")
-    finite = [x for x in losses if math.isfinite(x)]
-    low, high = (min(finite), max(finite)) if finite else (0.0, 1.0)
     parts: list[tuple[str, str]] = []
-    for start, stop in buckets(losses, width):
-        chunk = losses[start:stop]
-        style = "bold reverse $accent" if current is not None and start <= current < stop else "$primary"
-        if not all(math.isfinite(x) for x in chunk):
-            parts.append(("✗", "bold $error"))
+    for start, stop, bar in sparkline_cells(losses, width):
+        if bar == "✗":
+            parts.append((bar, "bold $error"))
             continue
-        mean = sum(chunk) / len(chunk)
-        level = 0 if high == low else round((mean - low) / (high - low) * (len(BARS) - 1))
-        parts.append((BARS[level], style))
+        style = "bold reverse $accent" if current is not None and start <= current < stop else "$primary"
+        parts.append((bar, style))
     return Content.assemble(*parts)
 
 

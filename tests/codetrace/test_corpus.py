@@ -167,7 +167,6 @@ def _errors(trace) -> list[tuple[str, str | None, int | None, str]]:  # type: ig
     return [(f.id, f.file, f.line, f.message[:160]) for f in trace.findings if f.severity == "error"]
 
 
-@pytest.mark.xfail(strict=True, reason="28 of the 30 programs written so far")
 def test_the_corpus_covers_every_style() -> None:
     styles: dict[str, int] = {}
     for program in CORPUS_DATA.programs:

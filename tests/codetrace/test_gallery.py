@@ -118,7 +118,7 @@ def test_gallery_sse_program_checks_clean_under_its_own_loss() -> None:
 def test_gallery_inferred_loss_program_says_what_it_inferred_and_names_the_mistake() -> None:
     trace = trace_from_source(GALLERY / "inferred_loss.toml")
     assert (trace.scenario.loss, trace.scenario.reduction) == ("bce", "mean")
-    assert trace.scenario.notes == ("Loss inferred: bce, mean (your line 29 computes it).",)
+    assert trace.scenario.notes["loss_inferred"] == "Loss inferred: bce, mean (your line 29 computes it)."
     source = (GALLERY / "inferred_loss.py").read_text().splitlines()
     assert source[28].strip().startswith("cost = -np.mean(")
     assert [(f.id, f.line) for f in trace.findings if f.severity == "error"] == [("derivative-on-preactivation", 34)]

@@ -64,7 +64,7 @@ def _malformed(tmp: Path) -> str:
     [
         (lambda tmp: SEED, ["--format", "pdf"], "out.pdf", "invalid choice"),
         (lambda tmp: SEED, [], "out.pdf", "cannot tell the format"),
-        (_bad_version, [], "out.json", "version 99; this bptrace reads version 1"),
+        (_bad_version, [], "out.json", "version 99; this bptrace reads versions 1 and 2"),
         (_malformed, [], "out.html", "not valid JSON"),
         (lambda tmp: str(tmp / "missing.json"), [], "out.md", "no such file"),
         (lambda tmp: SEED, ["--detail", "7"], "out.md", "--detail: training step 7 does not exist"),
@@ -87,3 +87,12 @@ def test_output_that_is_a_folder_is_bad_input(tmp_path: Path) -> None:
     (tmp_path / "x.json").mkdir()
     result = run(SEED, "-o", str(tmp_path / "x.json"))
     assert result.returncode == 2 and "is a folder" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_json_export_follows_detail(tmp_path: Path) -> None:
+    out = tmp_path / "t.json"
+    result = run(SEED, "-o", str(out), "--steps", "5", "--detail", "1..2")
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert doc["version"] == 2 and {s["train_step"] for s in doc["steps"]} == {1, 2}
+    assert len(doc["losses"]) == 5 and doc["scenario"]["notes"] == {"values_for_train_steps": [1, 2]}

@@ -93,7 +93,7 @@ def _doc(trace: Trace) -> dict:
     return json.loads(dumps(trace))
 
 
-@pytest.mark.parametrize("version", [2, 0, "1", True, None])
+@pytest.mark.parametrize("version", [3, 0, "1", True, None])
 def test_another_version_is_refused(seed_trace: Trace, version: object) -> None:
     doc = _doc(seed_trace)
     doc["version"] = version

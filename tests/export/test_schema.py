@@ -34,7 +34,7 @@ def test_code_mode_trace_exports_valid_json(validator, code_trace: Trace) -> Non
 @pytest.mark.parametrize(
     "change",
     [
-        lambda d: d.update(version=2),
+        lambda d: d.update(version=3),
         lambda d: d.pop("steps"),
         lambda d: d["steps"][0].update(phase="sideways"),
         lambda d: d["steps"][0].update(value=[["NaN"]]),
@@ -48,3 +48,20 @@ def test_schema_refuses_what_the_contract_forbids(validator, seed_trace: Trace, 
     validator.validate(copy.deepcopy(doc))
     change(doc)
     assert not validator.is_valid(doc)
+
+
+def test_version_2_with_packed_arrays_verdicts_and_notes_is_valid(validator, long_trace: Trace) -> None:
+    from .test_json_v2 import with_big_values
+
+    doc = json.loads(dumps(with_big_values(long_trace), detail="0"))
+    assert doc["steps"][0]["value"]["base64"] and doc["scenario"]["notes"] and doc["verdicts"]
+    validator.validate(doc)
+    doc["steps"][0]["value"]["dtype"] = "int8"
+    assert not validator.is_valid(doc)
+
+
+def test_version_1_files_are_valid(validator) -> None:
+    from pathlib import Path
+
+    for path in (Path(__file__).parent / "fixtures").glob("*_v1.json"):
+        validator.validate(json.loads(path.read_text(encoding="utf-8")))

@@ -9,7 +9,7 @@ from tests.hostile.conftest import assert_bad_input, bptrace
 
 def test_a_utf8_byte_order_mark_is_accepted(seed1: Path) -> None:
     seed1.write_bytes(b"\xef\xbb\xbf" + seed1.read_bytes())
-    result = bptrace("run", seed1.name, cwd=seed1.parent)
+    result = bptrace("run", seed1.name, "--table", cwd=seed1.parent)  # the table shows it was read whole
     assert result.returncode == 0, result.stderr[-2000:]
     assert "Training step 0" in result.stdout
 

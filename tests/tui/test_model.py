@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from bptrace.numbers import buckets
 from bptrace.recorder import record
 from bptrace.scenario import load_scenario
 from bptrace.scenarios import SCENARIO_DIR
 from bptrace.trace import Trace
 from bptrace.tui.debugger import export_name, fits, move_element
 from bptrace.tui.dialogs import parse_goto
-from bptrace.tui.loss_chart import buckets, sparkline
+from bptrace.tui.loss_chart import sparkline
 from bptrace.tui.matrix import CHANGED, WRONG, ZERO, render_matrix
 from bptrace.tui.model import TraceIndex
 from bptrace.tui.timeline import step_label, value_name

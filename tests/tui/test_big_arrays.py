@@ -1,0 +1,62 @@
+"""A trace of real size: the numbers pane shows elided matrices and never formats a whole array."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from bptrace.trace import Term, Trace
+from bptrace.tui import matrix
+from bptrace.tui.app import BptraceApp
+from tests.tui.conftest import seed_trace, settle
+
+
+def big_seed() -> Trace:
+    """The seed trace with every step's value and terms 10×40,000, as a big layer over many samples has."""
+    rng = np.random.default_rng(1)
+    big = rng.standard_normal((10, 40_000))
+    steps = tuple(replace(s, value=big * (k + 1), reference=None,
+                          terms=tuple(Term(t.name, big, t.role, t.latex) for t in s.terms))
+                  for k, s in enumerate(seed_trace().steps))
+    return replace(seed_trace(), steps=steps)
+
+
+async def test_stepping_formats_only_the_visible_entries(monkeypatch: pytest.MonkeyPatch) -> None:
+    trace = big_seed()
+    formatted = []
+    original = matrix.number
+    monkeypatch.setattr(matrix, "number", lambda x, *a: formatted.append(x) or original(x, *a))
+    app = BptraceApp(trace)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        presses = 6
+        for _ in range(presses):
+            await pilot.press("n")
+        await settle(pilot)
+        result = str(app.screen.query_one("#result").content)
+    entries = trace.steps[0].value.size
+    # Each matrix shows at most 8×6 numbers; each step has a handful of matrices.
+    assert 0 < len(formatted) < 60 * 8 * (presses + 1) < entries // 100
+    assert "10×40000" in result and "…" in result and "⋮" in result
+
+
+async def test_a_trace_with_values_for_some_training_steps_says_so(tmp_path) -> None:
+    from bptrace.export import export_trace
+    from bptrace.export.json_format import load_trace
+    from bptrace.recorder import record
+    from bptrace.scenario import load_scenario
+    from bptrace.scenarios import SCENARIO_DIR
+
+    out = tmp_path / "t.json"
+    export_trace(record(load_scenario(SCENARIO_DIR / "seed1_relu_sigmoid.toml"), steps=6), out)
+    app = BptraceApp(load_trace(out))
+    async with app.run_test(size=(140, 36)) as pilot:
+        await settle(pilot)
+        status = str(app.screen.query_one("#status").content)
+        await pilot.press("end")
+        await settle(pilot)
+        title = str(app.screen.query_one("#step-title").content)
+    assert "values for training steps 0, 5 of 6" in status
+    assert "training step 5" in title
