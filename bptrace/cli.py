@@ -161,6 +161,7 @@ def _run(args: argparse.Namespace) -> int:
 
     wanted = step_range(args.table) if args.table is not None else None  # its spelling, before recording
     trace = _record(args)
+    _say_if_interrupted(trace)
     if wanted is not None or trace.findings:  # formulas are shown only in step tables
         trace = symbolic.with_formulas(trace)
     render(inert_trace(trace), Console(), table=wanted, quiet=args.quiet)
@@ -193,9 +194,16 @@ def _export(args: argparse.Namespace) -> int:
 
         check_detail(args.detail)
     trace = _record(args)
+    _say_if_interrupted(trace)
     fmt = export_trace(trace, out, args.format, args.detail)
     print(f"wrote {out} ({fmt}, {len(trace.steps)} steps, {trace.train_steps} training steps)", file=sys.stderr)
     return 1 if trace.error_count() else 0
+
+
+def _say_if_interrupted(trace: Trace) -> None:
+    if trace.scenario.interrupted:
+        print(f"bptrace: interrupted (Ctrl-C): the script was stopped; reporting the {len(trace.losses)} training "
+              "step(s) recorded until then (a second Ctrl-C exits at once)", file=sys.stderr)
 
 
 def _open_tui(trace: Trace | None) -> int:

@@ -47,6 +47,8 @@ def matrix_rows(value: np.ndarray, max_rows: int = 8, max_cols: int = 8, digits:
         return [[number(float(array), digits)]]
     if array.ndim == 1:
         array = array.reshape(1, -1)
+    elif array.ndim > 2:  # code mode records any NumPy value: rows by the first axis, as the TUI shows them
+        array = array.reshape(array.shape[0], math.prod(array.shape[1:]))
 
     def pick(n: int, limit: int) -> list[int | None]:
         if n <= limit:

@@ -88,6 +88,7 @@ class ScenarioInfo:
     # Structured facts about what the trace keeps, e.g. {"values_for_train_steps": [0, 49]} when a
     # JSON export kept step values for some training steps only (losses and verdicts for all).
     notes: dict[str, object] = field(default_factory=dict)
+    interrupted: bool = False  # code mode: Ctrl-C stopped the learner's script; the trace is what it recorded
 
 
 @dataclass(frozen=True, slots=True)

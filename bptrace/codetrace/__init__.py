@@ -2,11 +2,14 @@
 
 ``record_code`` is the one entry point (``bptrace.sources`` calls it):
 
-- loader: .py / .ipynb into cells (magics neutralised, line numbers kept);
+- loader: .py / .ipynb into cells named as Jupyter shows them (magics neutralised, line numbers kept);
 - rewrite + runtime + execute (+ imports for the learner's own modules): run the file as
-  ``__main__`` with every NumPy op reporting to the Recorder (one Node per value);
+  ``__main__`` with every NumPy op reporting to the Recorder (one Node per value; pylists: Python
+  lists used as data become recorded arrays);
 - structure + layers: parameters and their updates, training steps, output and targets,
   the forward cone, the layers (which array is f(z) of which), all from data flow and numbers;
+  updates: what an update is, the one rule structure and bound (``--steps N`` while recording) share;
+  data preparation before the first value computed from a parameter is no training step;
 - truth + reverse: the true loss and ∂L/∂node by bptrace's own reverse pass;
 - diagnose + explain + probe + compare: the learner's gradients against the truth, the cause
   named at the first divergence; warn: warnings, non-finite values, silent broadcasts;
@@ -22,6 +25,7 @@ import numpy as np
 
 from bptrace.codetrace.bound import note
 from bptrace.codetrace.build import Built, build_steps, finding
+from bptrace.codetrace.cascade import drop_consequences
 from bptrace.codetrace.context import CodeContext, Hit
 from bptrace.codetrace.diagnose import StepCheck, check_step
 from bptrace.codetrace.execute import Run, run_file
@@ -78,7 +82,10 @@ def record_code(
             continue
         truths[step.index] = truth
         checks[step.index] = check_step(ctx, step, truth)
-    if check and not truths and run.raised is None:
+    if run.interrupted:  # the learner pressed Ctrl-C: report what was recorded, and say so
+        notes.insert(0, f"Interrupted (Ctrl-C): the trace holds the {len(structure.steps)} training step(s) "
+                        "recorded until then.")
+    if check and not truths and run.raised is None and not run.interrupted:
         raise CannotAnalyse(str(path), _unmapped(ctx, notes[0] if notes else None))
     built = build_steps(ctx, truths, checks, loss, reduction)
     findings = _findings(ctx, built, checks, run)
@@ -110,6 +117,7 @@ def _findings(ctx: CodeContext, built: Built, checks: dict[int, StepCheck], run:
             hits.extend((finding_id, hit) for hit in found)
     for finding_id, detector in DETECTORS.items():
         hits.extend((finding_id, hit) for hit in detector(ctx))
+    hits = drop_consequences(ctx, hits)
     findings: list[Finding] = []
     seen: set[tuple[str, str | None, int | None]] = set()
     for finding_id, hit in hits:
@@ -186,7 +194,7 @@ def _info(path: Path, run: Run, structure: Structure, ctx: CodeContext, loss: st
     return ScenarioInfo(
         name=name or path.name, mode="code", loss=loss, reduction=reduction,
         description=" ".join([about, *notes]), layout="columns" if structure.columns else "rows",
-        layers=tuple(layers), source_file=str(path), source_text=text,
+        layers=tuple(layers), source_file=str(path), source_text=text, interrupted=run.interrupted,
         notes={"loss_inferred": inferred} if inferred else {},
     )
 

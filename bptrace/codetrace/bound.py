@@ -16,8 +16,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from bptrace.codetrace.layers import node_parents
-from bptrace.codetrace.structure import _SCALING, _drawn
+from bptrace.codetrace.updates import Lineages, is_candidate
 
 if TYPE_CHECKING:
     from bptrace.codetrace.runtime import Recorder
@@ -29,8 +28,7 @@ class StepLimit:
     def __init__(self, recorder: Recorder, limit: int) -> None:
         self.recorder = recorder
         self.limit = limit
-        self.root: dict[int, int] = {}  # parameter version -> lineage root (as Structure.root)
-        self.sources: dict[int, bool] = {}
+        self.lineages = Lineages(recorder.nodes)  # the same rule, fed the same candidates in the same order
         self.seen: set[int] = set()  # parameters updated in the current step
         self.step_sites: list[int] = []  # the sites of the current step's updates, in order
         self.done = 0  # complete training steps recorded
@@ -38,17 +36,14 @@ class StepLimit:
         self.per_step = 1  # how often the counted site ran in a recorded step (a `for k in params` loop: 4)
 
     def update(self, index: int) -> None:
-        """The recorder recorded an in-place `W -= …` or a rebinding `W = W - …`: Structure's update rule."""
+        """The recorder recorded an in-place `W -= …` or a rebinding `W = W - …`: updates.py's rule."""
         recorder = self.recorder
         node = recorder.nodes[index]
-        if node.op not in ("subtract", "add") or len(node.parents) < 2:
+        if not is_candidate(node):
             return
-        old, step = node.parents[0], node.parents[1]
-        if not (isinstance(old, int) and isinstance(step, int) and self._is_source(old)):
+        root = self.lineages.update(index, node.op, node.parents)
+        if root is None:
             return
-        root = self.root.get(old, old)
-        self.root[index] = root
-        self.root.setdefault(old, root)
         if root in self.seen:  # a parameter updated again: training step `done` is complete
             self.done += 1
             if self.done == self.limit:
@@ -59,18 +54,6 @@ class StepLimit:
         self.seen.add(root)
         self.step_sites.append(node.site)
         self.cut = (index + 1, len(recorder.calls), len(recorder.failed))
-
-    def _is_source(self, index: int) -> bool:
-        """Structure.is_source: an initialisation (drawn or written, maybe scaled) or an update's result."""
-        if index in self.root:
-            return True
-        known = self.sources.get(index)
-        if known is None:
-            node = self.recorder.nodes[index]
-            parents = node_parents(node)
-            known = not parents or _drawn(node) or (node.op in _SCALING and all(self._is_source(p) for p in parents))
-            self.sources[index] = known
-        return known
 
     def total(self) -> int | None:
         """Training steps the script ran in all, once recording stopped (None: it never did)."""

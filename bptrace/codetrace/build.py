@@ -52,7 +52,7 @@ def _phases(ctx: CodeContext, step: StepInfo) -> dict[int, Phase]:
             continue
         feeds_update.add(index)
         stack.extend(p for p in ctx.nodes[index].parents if isinstance(p, int) and p >= step.start)
-    phases: dict[int, Phase] = {}
+    phases: dict[int, Phase] = dict.fromkeys(step.data, "forward")  # the data it reads, prepared before
     for index in range(step.start, step.end):
         if index in update_nodes:
             phases[index] = "update"
@@ -80,7 +80,7 @@ def build_steps(
     for step in ctx.structure.steps:
         phases = _phases(ctx, step)
         references = checks[step.index].references if step.index in checks else {}
-        for index in range(step.start, step.end):
+        for index in [*step.data, *range(step.start, step.end)]:
             if index == step.first_loss_op and step.index in truths:
                 built.steps.append(_loss_step(ctx, step, truths[step.index], len(built.steps), loss, reduction))
             node = ctx.nodes[index]

@@ -52,6 +52,12 @@ class CodeContext:
         site = self.nodes[index].site
         return site if site >= 0 else None
 
+    def op_site(self, index: int) -> int | None:
+        """Where the op that computed a node ran, in the file where it is (inside a helper or a method):
+        the line a finding about a wrongly computed value names."""
+        site = self.nodes[index].site
+        return site if site >= 0 else None
+
     def name(self, index: int) -> str:
         node = self.nodes[index]
         if node.best is not None:

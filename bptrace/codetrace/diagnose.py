@@ -17,7 +17,7 @@ import numpy as np
 from bptrace.codetrace import scale
 from bptrace.codetrace.compare import close, fit, precision, relative_error, scales, tolerance
 from bptrace.codetrace.context import CodeContext, Hit
-from bptrace.codetrace.explain import explain
+from bptrace.codetrace.explain import explain, explain_cause
 from bptrace.codetrace.rate import Rate, effective_gradient, read_update
 from bptrace.codetrace.structure import StepInfo, Update
 from bptrace.codetrace.truth import Truth
@@ -46,18 +46,55 @@ class Matcher:
     def __init__(self, ctx: CodeContext, step: StepInfo, truth: Truth) -> None:
         self.ctx, self.step, self.truth = ctx, step, truth
         layer_nodes = [la.a for la in step.layers] + [la.z for la in step.layers]
-        others = sorted((n for n in step.cone if n not in layer_nodes), reverse=True)
+        in_layers = set(layer_nodes)
+        others = sorted((n for n in step.cone if n not in in_layers), reverse=True)
         self.order = [n for n in layer_nodes + others if n in truth.grads]
         # A layer's Z or A first, whatever the factor: Y − A2 is −m·∂L/∂Z2 before it is m·∂L/∂(−Z2), the
         # inside of a hand-written sigmoid.
-        self.tiers = ([n for n in layer_nodes if n in truth.grads], [n for n in others if n in truth.grads])
+        self.tiers = ({n for n in layer_nodes if n in truth.grads}, {n for n in others if n in truth.grads})
         self.factors = scales(truth.samples)
+        self._pivots: dict[tuple[int, ...], tuple[list[int], np.ndarray, np.ndarray]] | None = None
+
+    def _pivot_table(self) -> dict[tuple[int, ...], tuple[list[int], np.ndarray, np.ndarray]]:
+        """Each gradient's largest element, where `close` is tightest: one vectorised scalar test per shape
+        rules most candidates out before the whole-array one (a step of 40 per-sample passes has hundreds
+        of same-shape gradients)."""
+        if self._pivots is None:
+            by_shape: dict[tuple[int, ...], list[int]] = {}
+            for node in self.order:
+                by_shape.setdefault(self.truth.grads[node].shape, []).append(node)
+            self._pivots = {}
+            for shape, nodes in by_shape.items():
+                if not int(np.prod(shape)):
+                    continue
+                flats = [self.truth.grads[n].reshape(-1) for n in nodes]
+                at = np.array([int(np.argmax(np.abs(f))) for f in flats])
+                want = np.array([f[i] for f, i in zip(flats, at, strict=True)], dtype=np.float64)
+                self._pivots[shape] = (nodes, at, want)
+        return self._pivots
 
     def match(self, value: np.ndarray) -> tuple[int, float] | None:
         value = np.asarray(value)
+        pivots = self._pivot_table().get(value.shape)
+        if pivots is None or value.dtype.kind not in "fiub":
+            return self._match_all(value)
+        nodes, at, want = pivots
+        got = value.reshape(-1)[at].astype(np.float64)
+        with np.errstate(all="ignore"):
+            for tier in self.tiers:  # a layer's Z or A first, whatever the factor
+                for factor in self.factors:
+                    # A necessary condition of close() at the top element, kept loose (1%) so that it stays
+                    # one whatever tolerance close() applies (float32 is compared at float32 precision).
+                    near = np.abs(got - factor * want) <= 1e-2 * np.abs(factor * want)
+                    for k in np.flatnonzero(near):
+                        if nodes[k] in tier and close(value, factor * self.truth.grads[nodes[k]]):
+                            return nodes[k], factor
+        return None
+
+    def _match_all(self, value: np.ndarray) -> tuple[int, float] | None:
         for tier in self.tiers:
             for factor in self.factors:
-                for node in tier:
+                for node in (n for n in self.order if n in tier):
                     g = self.truth.grads[node]
                     if g.shape == value.shape and close(value, factor * g):
                         return node, factor
@@ -174,7 +211,8 @@ def _descended(ctx: CodeContext, update: Update, rate: Rate, g: np.ndarray, samp
         whole = own if sign > 0 else -own
     options = [whole]
     reduction = rate.reduction(samples)
-    if reduction != 1.0:
+    # A 1/m is read as the reduction only beside a learning rate: `W -= 0.5 * dW` with m = 2 is lr = 0.5.
+    if reduction != 1.0 and len(rate.factors) > sum(1 for f in rate.factors if f == reduction):
         options.insert(0, whole * abs(reduction))
     if rate.fused and samples > 1:
         options.append(whole / samples)
@@ -231,7 +269,7 @@ def _check_parameter(
     result: StepCheck, explained: set[int],
 ) -> None:
     update, name, effective, g, grad_node = j.update, j.name, j.effective, j.g, j.node
-    got_site = ctx.site_of(grad_node)
+    got_site = ctx.op_site(grad_node)
     m = truth.samples
     if close(effective, g):
         return
@@ -263,12 +301,11 @@ def _check_parameter(
     if divergent in explained:
         return
     explained.add(divergent)
-    finding_id, hit = explain(ctx, step, matcher, divergent)
-    # explain may place the mismatch upstream of an unnamed gradient (grads['W1'] = X.T.dot(dh1)): keep its line.
-    if divergent != grad_node or finding_id != "gradient-mismatch" or hit.node != grad_node:
-        result.add(finding_id, hit)
+    cause = explain_cause(ctx, step, matcher, divergent)
+    if cause is not None or divergent != grad_node:
+        result.add(*(cause or explain(ctx, step, matcher, divergent)))
     else:
-        result.add(finding_id, Hit(grad_node, got_site, f"{ctx.name(grad_node)} is not ∂L/∂{name} and no known "
+        result.add("gradient-mismatch", Hit(grad_node, got_site, f"{ctx.name(grad_node)} is not ∂L/∂{name} and no known "
                                    f"mistake explains it ({numbers})."))
 
 
@@ -288,7 +325,7 @@ def _uphill(ctx: CodeContext, j: Judged, judged: list[Judged], numbers: str, res
 def _check_shape(ctx: CodeContext, step: StepInfo, truth: Truth, j: Judged, numbers: str, result: StepCheck,
                  explained: set[int]) -> None:
     update, name, effective, g, grad_node = j.update, j.name, j.effective, j.g, j.node
-    got_site = ctx.site_of(grad_node)
+    got_site = ctx.op_site(grad_node)
     kept = update.node >= 0 and np.shape(ctx.nodes[update.node].value) == np.shape(ctx.nodes[update.old].value)
     if _after_broadcast(ctx, step, grad_node):
         pass  # reported where the broadcast happened (warn.silent_broadcast)
@@ -324,14 +361,19 @@ def _gradient_scale(ctx: CodeContext, step: StepInfo, matcher: Matcher, j: Judge
     if origin is None and peers and j.update.node >= 0 and any(
             p.rate is not None and (p.rate.reduction(m) != 1.0 or p.rate.fused) for p in peers):
         origin = j.update.node  # the others divide by m in their update line: this one does not
-    if origin is None and not peers:
+    if origin is None and m > 1 and scale.same(k, m) and len(step.pairs) > 1 and j.update.node >= 0:
+        origin = j.update.node  # per-sample gradients summed, each right: the update misses the mean's 1/m
+    if origin is None and not peers and len(judged) > 1:
+        # Every parameter carries k: the output delta they share, when it carries k from the start. (With one
+        # parameter there is no telling the delta's line from the gradient's: the gradient is named.)
         origin = scale.birth(ctx, step, matcher, grad_node, k)
     if origin is None:
         if not (m > 1 and (scale.same(k, m) or scale.same(k, 1.0 / m))):
             return False
-        origin = grad_node
-    site = j.update.site if origin == j.update.node else ctx.site_of(origin)
-    where = "" if origin in (grad_node, j.update.node) else f"{ctx.name(origin)} carries the factor, so "
+        origin = _first_version(ctx, step, matcher, grad_node)
+    site = j.update.site if origin == j.update.node else ctx.op_site(origin)
+    where = "" if origin in (grad_node, j.update.node) or ctx.nodes[grad_node].inplace else \
+        f"{ctx.name(origin)} carries the factor, so "
     source = scale.batch_source(ctx, origin, m)
     if source is not None:  # the op is right, the number it was handed is not: name where it was bound
         site, var, n = source
@@ -341,6 +383,20 @@ def _gradient_scale(ctx: CodeContext, step: StepInfo, matcher: Matcher, j: Judge
                f"∂L/∂{j.name}, {scale.cause(k, m)} ({numbers}).", _unscaled(matcher, ctx.value(origin), k)
                if origin not in (grad_node, j.update.node) else None))
     return True
+
+
+def _first_version(ctx: CodeContext, step: StepInfo, matcher: Matcher, gradient: int) -> int:
+    """The learner's gradient array as first computed, when later in-place additions (``dW += reg * W``) kept
+    its factor: the line that wrote the scaled numbers, not the one that touched them last."""
+    matched = matcher.match(ctx.value(gradient))
+    current = gradient
+    while matched is not None and ctx.nodes[current].inplace:
+        old = ctx.nodes[current].parents[0]
+        before = matcher.match(ctx.value(old)) if isinstance(old, int) and old in step.ydep else None
+        if before is None or not np.isclose(abs(before[1]), abs(matched[1])):
+            break
+        current = old
+    return current
 
 
 def _unscaled(matcher: Matcher, value: np.ndarray, k: float) -> np.ndarray | None:

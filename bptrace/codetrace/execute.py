@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import os
+import signal
 import sys
+import threading
 import traceback
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -39,6 +42,38 @@ class Run:
     raised: Raised | None
     namespace: dict[str, object]
     total_steps: int | None = None  # training steps the script ran, when only the first `steps` were recorded
+    interrupted: bool = False  # the learner pressed Ctrl-C: the script was stopped, what it recorded is kept
+
+
+class Interrupted(KeyboardInterrupt):
+    """The first Ctrl-C, raised in the learner's script. A KeyboardInterrupt, so the script's own
+    ``except KeyboardInterrupt`` sees it as under ``python impl.py``; its own class, so bptrace can
+    tell it from a KeyboardInterrupt the script raises itself (which is an ``exception`` finding)."""
+
+
+@contextlib.contextmanager
+def _ctrl_c() -> Iterator[None]:
+    """While the script runs, the first Ctrl-C raises ``Interrupted`` in it; a second ends the
+    process at once (exit 130), even if the script caught the first and looped on. Once the script
+    has stopped, Python's handler is back: Ctrl-C during the analysis is a KeyboardInterrupt (130).
+    Signal handlers belong to the main thread; elsewhere (the TUI's recording worker) nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGINT)
+    presses: list[int] = []
+
+    def pressed(signum: int, frame: object) -> None:
+        presses.append(signum)
+        if len(presses) > 1:
+            os._exit(130)  # "at once": no handler of the script's may keep it running
+        raise Interrupted
+
+    signal.signal(signal.SIGINT, pressed)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def run_file(path: Path, seed: int, stdout: object | None = None, steps: int | None = None) -> Run:
@@ -62,13 +97,19 @@ def run_file(path: Path, seed: int, stdout: object | None = None, steps: int | N
     np.random.seed(seed)  # noqa: NPY002 - the learner's code draws from the global RNG
     shown = warnings.showwarning
     warnings.showwarning = _at_user_line(shown, labels)
+    interrupted = False
     try:
-        with contextlib.redirect_stdout(stdout or sys.stderr), local_modules(folder, recorder, sites, labels):  # type: ignore[arg-type]
+        with (contextlib.redirect_stdout(stdout or sys.stderr), local_modules(folder, recorder, sites, labels),  # type: ignore[arg-type]
+              _ctrl_c()):
             for code in codes:
                 exec(code, namespace)  # running the learner's file is what code mode is for
     except SystemExit as stop:
         if stop.code not in (None, 0):
             raised = _raised(stop, labels)
+    except Interrupted:
+        interrupted = True
+    except KeyboardInterrupt as error:  # raised by the script itself: Ctrl-C raises Interrupted
+        raised = _raised(error, labels)
     except Exception as error:
         raised = _raised(error, labels)
     finally:
@@ -76,7 +117,7 @@ def run_file(path: Path, seed: int, stdout: object | None = None, steps: int | N
         warnings.showwarning = shown
     total = recorder.limit.total() if recorder.limit is not None else None
     recorder.tally_site = -1  # probes call the learner's functions later: no more counting
-    return Run(cells, sites, recorder, raised, namespace, total)
+    return Run(cells, sites, recorder, raised, namespace, total, interrupted)
 
 
 def _at_user_line(show: Callable[..., None], labels: set[str]) -> Callable[..., None]:

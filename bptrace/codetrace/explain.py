@@ -12,10 +12,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from bptrace.codetrace.arguments import passed_at
 from bptrace.codetrace.compare import close
 from bptrace.codetrace.context import CodeContext, Hit
+from bptrace.codetrace.output_delta import declared, layer_of, output_delta, raw_output_gradient
+from bptrace.codetrace.places import argument_site, diverging_call, handed_in, local_site
 from bptrace.codetrace.probe import probe_helper
-from bptrace.codetrace.structure import MATMUL, Layer, StepInfo
+from bptrace.codetrace.structure import MATMUL, StepInfo
 from bptrace.codetrace.targets import label_delta
 from bptrace.numbers import array_summary
 from bptrace.ops import ACTIVATIONS
@@ -47,45 +50,43 @@ def _expression(ctx: CodeContext, step: StepInfo, index: int) -> list[int]:
 
 
 def explain(ctx: CodeContext, step: StepInfo, matcher: Matcher, index: int) -> tuple[str, Hit]:
+    found = explain_cause(ctx, step, matcher, index)
+    return found if found is not None else first_mismatch(ctx, matcher, index)
+
+
+def explain_cause(ctx: CodeContext, step: StepInfo, matcher: Matcher, index: int) -> tuple[str, Hit] | None:
+    """The catalogue's cause for the array's expression, or None when no known mistake fits."""
     for node in _expression(ctx, step, index):
         op = ctx.nodes[node].op
         found = _product(ctx, step, matcher, node) if op == "multiply" else None
         if found is None and op in MATMUL:
             found = _matrix_product(ctx, step, matcher, node)
+        if found is None and op == "sum":
+            found = _reduction(ctx, step, matcher, node)
         if found is not None:
             return found
     for node in _expression(ctx, step, index):
-        found = _raw_output_gradient(ctx, step, matcher, node)
+        found = raw_output_gradient(ctx, step, matcher, node)
         if found is not None:
             return found
     if step.first_loss_op is not None and step.first_loss_op in _expression(ctx, step, index):
-        return _output_delta(ctx, step, matcher, index)
+        return output_delta(ctx, step, matcher, index)
     found = label_delta(ctx, step, index)  # integer labels: dscores[range(N), y] -= 1 on the wrong array
     if found is not None:
         return found
+    return None
+
+
+def first_mismatch(ctx: CodeContext, matcher: Matcher, index: int) -> tuple[str, Hit]:
+    """``gradient-mismatch`` at the array's own line, no cause named."""
     # No reference here: the nearest true gradient is a guess at what the array was meant to be.
     expected = matcher.nearest(ctx.value(index))
     detail = ""
     if expected is not None:
         detail = (f" It is closest to ∂L/∂{ctx.name(expected)} = {array_summary(matcher.truth.grads[expected])}, "
                   f"got {array_summary(ctx.value(index))}.")
-    return "gradient-mismatch", Hit(index, ctx.site_of(index), f"{ctx.name(index)} is the first array of the "
+    return "gradient-mismatch", Hit(index, ctx.op_site(index), f"{ctx.name(index)} is the first array of the "
                                     f"backward pass that equals no true gradient.{detail}")
-
-
-def _output_delta(ctx: CodeContext, step: StepInfo, matcher: Matcher, index: int) -> tuple[str, Hit]:
-    """The learner's output delta (built from output and targets) equals neither ∂L/∂A nor ∂L/∂Z.
-    No reference: which of the two it was meant to be is not known."""
-    assert step.output is not None
-    layer = _layer(step, a=step.output)
-    grads = matcher.truth.grads
-    options = [f"∂L/∂{ctx.name(step.output)} = {array_summary(grads[step.output])}"]
-    if layer is not None and layer.z in grads:
-        options.append(f"∂L/∂{ctx.name(layer.z)} = {array_summary(grads[layer.z])}")
-    output = f"a {layer.activation} output" if layer is not None else "this output"
-    return "loss-output-mismatch", Hit(index, ctx.site_of(index), f"the output delta {ctx.name(index)} = "
-        f"{array_summary(ctx.value(index))} fits neither {' nor '.join(options)} for the declared loss with "
-        f"{output} (a constant factor such as mse's 2/k, or a different loss, explains it).")
 
 
 def _split(ctx: CodeContext, step: StepInfo, node: int) -> tuple[int, int] | None:
@@ -99,13 +100,6 @@ def _split(ctx: CodeContext, step: StepInfo, node: int) -> tuple[int, int] | Non
     return (a, b) if a in step.ydep else (b, a)  # type: ignore[return-value]
 
 
-def _layer(step: StepInfo, *, a: int | None = None, z: int | None = None) -> Layer | None:
-    for layer in step.layers:
-        if (a is not None and layer.a == a) or (z is not None and layer.z == z):
-            return layer
-    return None
-
-
 def _product(ctx: CodeContext, step: StepInfo, matcher: Matcher, node: int) -> tuple[str, Hit] | None:
     """D = U ⊙ L1 ⊙ L2 … with U a true gradient: which local derivative do the L's make together?"""
     locals_: list[int] = []
@@ -116,7 +110,7 @@ def _product(ctx: CodeContext, step: StepInfo, matcher: Matcher, node: int) -> t
             return None
         upstream, local = split
         locals_.append(local)
-        matched = matcher.match(ctx.value(upstream))
+        matched = _layer_match(step, matcher, ctx.value(upstream))
         if matched is not None:
             break
         if ctx.named(upstream):
@@ -129,12 +123,12 @@ def _product(ctx: CodeContext, step: StepInfo, matcher: Matcher, node: int) -> t
         return None
     with np.errstate(all="ignore"):
         lval = np.where(mask, ctx.value(node).astype(np.float64) / np.where(mask, u, 1.0), 0.0)
-    where = ctx.site_of(node)
+    where = ctx.op_site(node)
 
     def same(expected: np.ndarray) -> bool:
         return expected.shape == lval.shape and close(lval[mask], expected[mask])
 
-    layer = _layer(step, a=target)
+    layer = layer_of(step, a=target)
     if layer is not None and ACTIVATIONS[layer.activation].elementwise:
         act = ACTIVATIONS[layer.activation]
         z, a = ctx.value(layer.z).astype(np.float64), ctx.value(layer.a).astype(np.float64)
@@ -151,43 +145,78 @@ def _product(ctx: CodeContext, step: StepInfo, matcher: Matcher, node: int) -> t
         if layer.activation in _FORMS and same(act.derivative(z, z)):
             fix = (f"Pass the activation: {called}({aname}), not {called}({zname}); or rewrite the helper to take z."
                    if called else None)
+            where = _handed(ctx, layer.z, z, node, locals_)
             return "derivative-on-preactivation", Hit(node, where, f"{helper}the local derivative was computed as "
                 f"{_FORMS[layer.activation][0]} with x = {zname}, a pre-activation; that form expects the activation "
                 f"{aname} ({expected}).", meant, fix)
         if layer.activation in _FORMS and same(act.derivative(a, act.forward(a, 0))):
             fix = (f"Pass the pre-activation: {called}({zname}), not {called}({aname}); or use the activation form "
                    f"{_ACTIVATION_FORM[layer.activation].format(a=aname)}." if called else None)
+            where = _handed(ctx, layer.a, a, node, locals_)
             return "derivative-on-activation", Hit(node, where, f"{helper}the local derivative was computed as "
                 f"{_FORMS[layer.activation][1]} with x = {aname}, an activation; that form expects the pre-activation "
                 f"{zname} ({expected}).", meant, fix)
-        return "gradient-mismatch", Hit(node, where, f"{ctx.name(node)} multiplies ∂L/∂{aname} by a local derivative "
-                                        f"that is not {layer.activation}′({zname}) ({expected}).", meant)
-    layer = _layer(step, z=target)
-    if layer is not None and layer.a == step.output and _handed_down(ctx, upstream, node):
-        # A generic helper (sigmoid_backward(dA, cache)) is right for what it expects, ∂L/∂A: the line that
-        # handed it ∂L/∂Z instead is the mistake.
-        site, shown = _declared(ctx, upstream, node)
-        return "loss-output-mismatch", Hit(upstream, site, f"{shown} already is ∂L/∂{ctx.name(layer.z)} (for this "
-            f"loss with a {layer.activation} output), yet it is passed on as ∂L/∂{ctx.name(layer.a)}, and "
-            f"{ctx.name(node)} multiplies it by {layer.activation}′ again: the output delta should be "
-            f"∂L/∂{ctx.name(layer.a)} here.", factor * matcher.truth.grads[layer.a])
+        # The local derivative itself is wrong: named where it was computed (a helper's body, not its call).
+        chosen = diverging_call(ctx, range(step.start, step.end), node, lambda n: matcher.match(ctx.value(n)) is not None)
+        routed = (f" The line that computes it ({ctx.sites[ctx.nodes[node].site].file}:{ctx.sites[ctx.nodes[node].site].line}) "
+                  "is right for another layer in this step: this call leads this layer to it." if chosen is not None else "")
+        return "gradient-mismatch", Hit(node, chosen if chosen is not None else local_site(ctx, node, locals_),
+            f"{ctx.name(node)} multiplies ∂L/∂{aname} by a local derivative that is not {layer.activation}′({zname}) "
+            f"({expected}).{routed}", meant)
+    if target == step.output and layer is None and not same(np.ones_like(lval)):
+        # A linear output: ∂L/∂output already is the output delta; a local factor on it is an extra derivative.
+        return "loss-output-mismatch", Hit(node, where, f"{ctx.name(upstream)} already is ∂L/∂{ctx.name(target)} "
+            f"of a linear output, yet {ctx.name(node)} multiplies it by a local derivative {array_summary(lval)}: "
+            "the output has no activation to differentiate.", factor * matcher.truth.grads[target],
+            "A linear output has no activation derivative: the loss gradient alone is the output delta.")
+    layer = layer_of(step, z=target)
     if layer is not None and layer.a == step.output:
+        if handed_in(ctx, upstream, node):
+            # A backward helper applies σ′ to the ∂L/∂A it is handed, as it should: the wrong op is the output
+            # delta that was ∂L/∂Z already.
+            site, shown = declared(ctx, upstream, node)
+            return "loss-output-mismatch", Hit(upstream, site, f"{shown} is already ∂L/∂{ctx.name(layer.z)} (for "
+                f"this loss with a {layer.activation} output), yet it is handed on as ∂L/∂{ctx.name(layer.a)}: "
+                f"{ctx.name(node)} multiplies it by {layer.activation}′ again.",
+                np.sign(factor) * matcher.truth.grads[layer.a] if layer.a in matcher.truth.grads else None)
         return "loss-output-mismatch", Hit(node, where, f"{ctx.name(upstream)} already is ∂L/∂{ctx.name(layer.z)} "
             f"(for this loss with a {layer.activation} output), yet {ctx.name(node)} multiplies it by another local "
             f"derivative {array_summary(lval)}: an extra {layer.activation}′.", factor * matcher.truth.grads[target])
-    if target == step.output and _layer(step, a=target) is None and not same(np.ones_like(lval)):
-        # A linear output: ∂L/∂output is the output delta itself; a ReLU mask or σ′ on it is one too many.
-        return "loss-output-mismatch", Hit(node, where, f"{ctx.name(upstream)} already is ∂L/∂"
-            f"{ctx.name(step.output)}, the delta of a linear output, yet {ctx.name(node)} multiplies it by a local "
-            f"derivative {array_summary(lval)} the output layer does not have.", factor * matcher.truth.grads[target])
     return None
 
 
-def _handed_down(ctx: CodeContext, upstream: int, node: int) -> bool:
-    """Was the learner's array ``upstream`` handed to a helper of theirs that computed ``node`` from it?"""
-    return ctx.named(upstream) and any(
-        upstream in call.arg_nodes and call.result is not None and call.start <= node <= call.result
-        for call in ctx.calls)
+def _handed(ctx: CodeContext, x: int, value: np.ndarray, node: int, locals_: list[int]) -> int | None:
+    """An argument mistake is named where the array was handed over (the call, or the cache filled with it);
+    the product's own line when it was computed inline."""
+    uses = [i for i in locals_ if i < node] or [node]  # the helper that computed the local derivative
+    holder = x if _computed_from(ctx, locals_, x) else value  # else a copy: `nonlin(np.dot(l0, syn0))`
+    return argument_site(ctx, holder, uses) or ctx.op_site(node)
+
+
+def _computed_from(ctx: CodeContext, locals_: list[int], x: int) -> bool:
+    """Was a local derivative computed from the node ``x`` itself?"""
+    seen, stack = set(), list(locals_)
+    while stack:
+        index = stack.pop()
+        if index == x:
+            return True
+        if index in seen or index < x:
+            continue
+        seen.add(index)
+        stack.extend(p for p in ctx.nodes[index].parents if isinstance(p, int))
+    return False
+
+
+def _layer_match(step: StepInfo, matcher: Matcher, value: np.ndarray) -> tuple[int, float] | None:
+    """Which true gradient an upstream array is, a layer's ∂L/∂A or ∂L/∂Z first, whatever the factor: −(Y − A)
+    is ∂L/∂Z times −m as well as ∂L/∂(−Z) times m inside the sigmoid, and the layer is what the op is about."""
+    for node in dict.fromkeys(n for la in step.layers for n in (la.a, la.z)):
+        g = matcher.truth.grads.get(node)
+        if g is not None and g.shape == np.shape(value):
+            for factor in matcher.factors:
+                if close(value, factor * g):
+                    return node, factor
+    return matcher.match(value)
 
 
 def _helper_name(ctx: CodeContext, call: UserCall | None) -> str | None:
@@ -211,8 +240,8 @@ def _helper_text(ctx: CodeContext, call: UserCall | None, activation: str) -> st
 
 def _matrix_product(ctx: CodeContext, step: StepInfo, matcher: Matcher, node: int) -> tuple[str, Hit] | None:
     split = _split(ctx, step, node)
-    if split is None:
-        return None
+    if split is None or matcher.match(ctx.value(node)) is not None:
+        return None  # a product that is a true gradient is right: the mistake is in another op
     upstream, other = split
     base = other
     if ctx.nodes[other].op == "transpose" and isinstance(ctx.nodes[other].parents[0], int):
@@ -220,63 +249,49 @@ def _matrix_product(ctx: CodeContext, step: StepInfo, matcher: Matcher, node: in
     updated = {u.node: u for u in step.updates}
     if base in updated:
         old = updated[base].old
-        return "stale-weights", Hit(node, ctx.site_of(node), f"{ctx.name(node)} uses {ctx.name(base)} after this "
+        return "stale-weights", Hit(node, ctx.op_site(node), f"{ctx.name(node)} uses {ctx.name(base)} after this "
             f"step's update (at line {ctx.sites[updated[base].site].line}); the chain rule needs the weights the "
             f"forward pass used: compute every gradient before updating ({array_summary(ctx.value(old))} before, "
             f"{array_summary(ctx.value(base))} after).", _with_old_weights(ctx, matcher, node, other, base != other, old))
     u, o = ctx.value(upstream), ctx.value(other)
     for swapped in _transposed_variants(u, o):
         if matcher.match(swapped) is not None:
-            return "transpose", Hit(node, ctx.site_of(node), f"{ctx.name(node)} multiplies by {ctx.name(other)} "
+            return "transpose", Hit(node, ctx.op_site(node), f"{ctx.name(node)} multiplies by {ctx.name(other)} "
                                     f"where the chain rule needs its transpose (got {array_summary(ctx.value(node))}, "
                                     f"expected {array_summary(swapped)}).", swapped)
-    matched = matcher.match(u)
+    return _missing_derivative(ctx, step, matcher, node, upstream)
+
+
+def _missing_derivative(ctx: CodeContext, step: StepInfo, matcher: Matcher, node: int,
+                        upstream: int) -> tuple[str, Hit] | None:
+    """``node`` (a weight or bias gradient, ∂L/∂A handed on) is computed from a layer's ∂L/∂A where the
+    chain rule needs its ∂L/∂Z: the activation's derivative was skipped."""
+    matched = matcher.match(ctx.value(upstream))
     if matched is None:
         return None
     target, _factor = matched
-    layer = _layer(step, a=target)
+    layer = layer_of(step, a=target)
     if layer is None or layer.activation == "linear":
         return None
     if target == step.output:
-        return _raw_output_gradient(ctx, step, matcher, node)
-    # No new reference: the upstream array is right as ∂L/∂A (its step already shows that); the missing
-    # f′ may belong on it or in a line not written.
-    return "gradient-mismatch", Hit(upstream, ctx.site_of(upstream), f"{ctx.name(upstream)} is ∂L/∂{ctx.name(target)}"
-        f" but {ctx.name(node)} needs ∂L/∂{ctx.name(layer.z)}: multiply by {layer.activation}′({ctx.name(layer.z)}).")
+        return raw_output_gradient(ctx, step, matcher, node)
+    # No new reference: the upstream array is right as ∂L/∂A (its step already shows that). Handed to a
+    # helper that needs ∂L/∂Z (dense1.backward(dense2.dinputs)), the call that passed it is wrong; else the
+    # missing f′ may belong on it or in a line not written.
+    handed = argument_site(ctx, upstream, [node]) if handed_in(ctx, upstream, node) else None
+    if handed is None:  # handed over through a call's argument (f4's rule, arguments.py)
+        handed = passed_at(ctx, upstream, node)
+    return "gradient-mismatch", Hit(upstream, handed if handed is not None else ctx.op_site(upstream),
+        f"{ctx.name(upstream)} is ∂L/∂{ctx.name(target)} but {ctx.name(node)} needs ∂L/∂{ctx.name(layer.z)}: "
+        f"multiply by {layer.activation}′({ctx.name(layer.z)}).")
 
 
-def _raw_output_gradient(ctx: CodeContext, step: StepInfo, matcher: Matcher, node: int) -> tuple[str, Hit] | None:
-    """An operand equal to ∂L/∂(output activation) used as if it were ∂L/∂Z of the output layer."""
-    layer = _layer(step, a=step.output)
-    if layer is None or not ACTIVATIONS[layer.activation].elementwise:
+def _reduction(ctx: CodeContext, step: StepInfo, matcher: Matcher, node: int) -> tuple[str, Hit] | None:
+    """A bias gradient summed from ∂L/∂A instead of ∂L/∂Z."""
+    parents = [p for p in ctx.nodes[node].parents if isinstance(p, int) and p in step.ydep]
+    if len(parents) != 1 or matcher.match(ctx.value(node)) is not None:
         return None
-    for parent in ctx.nodes[node].parents:
-        if not isinstance(parent, int) or parent not in step.ydep:
-            continue
-        matched = matcher.match(ctx.value(parent))
-        if matched is not None and matched[0] == step.output:
-            site, shown = _declared(ctx, parent, node)
-            # It is used as the output delta, so it should have been factor·∂L/∂A ⊙ f′(Z) of the output layer.
-            z, a = ctx.value(layer.z).astype(np.float64), ctx.value(layer.a).astype(np.float64)
-            delta = matched[1] * matcher.truth.grads[step.output] * ACTIVATIONS[layer.activation].derivative(z, a)
-            return "loss-output-mismatch", Hit(parent, site, f"{shown} is "
-                f"∂L/∂{ctx.name(step.output)}, not ∂L/∂{ctx.name(layer.z)}: with this loss and a {layer.activation} "
-                f"output the output delta needs {layer.activation}′({ctx.name(layer.z)}); {ctx.name(node)} uses it "
-                "as if it had it.", delta)
-    return None
-
-
-def _declared(ctx: CodeContext, index: int, use: int) -> tuple[int | None, str]:
-    """Where ``use`` got the array from: the last alias bound in the same function before it
-    (``self.delta2 = self.error`` is the statement that calls A−Y a delta), else where it was made."""
-    binds = [site for site, count in ctx.nodes[index].binds if count <= use]
-    if len(binds) > 1:
-        first = ctx.sites[binds[0]]
-        later = [s for s in binds[1:] if ctx.sites[s].depth == first.depth and len(ctx.sites[s].names) == 1
-                 and ctx.sites[s].names[0] != first.names[0]]
-        if later:
-            return later[-1], f"{ctx.sites[later[-1]].names[0]} (= {ctx.name(index)})"
-    return ctx.site_of(index), ctx.name(index)
+    return _missing_derivative(ctx, step, matcher, node, parents[0])
 
 
 def _with_old_weights(ctx: CodeContext, matcher: Matcher, node: int, other: int, transposed: bool,

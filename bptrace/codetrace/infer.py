@@ -40,7 +40,7 @@ def infer_loss(ctx: CodeContext, reduction: str | None) -> Inferred | None:
         return None
     reductions = (reduction,) if reduction else REDUCTIONS
     computed = _computed_losses(ctx, step)
-    fits: list[tuple[int, int, str, str, int | None]] = []  # (errors, preference, loss, reduction, line)
+    fits: list[tuple[int, int, str, str, str | None]] = []  # (errors, preference, loss, reduction, line)
     for rank, loss in enumerate(_ORDER):
         if LOSSES[loss].needs == "softmax" and not _sums_to_one(ctx, step):
             continue
@@ -68,7 +68,7 @@ def infer_loss(ctx: CodeContext, reduction: str | None) -> Inferred | None:
     return Inferred(best[2], best[3], f"Loss inferred: {best[2]}, {best[3]} ({how}).")
 
 
-def _how(line: int | None, ambiguous: bool) -> str:
+def _how(line: str | None, ambiguous: bool) -> str:
     if line is not None:
         return f"your line {line} computes it, and your gradients fit it"
     if ambiguous:
@@ -80,18 +80,21 @@ def _same(value: float, loss: float, ctx: CodeContext) -> bool:
     return math.isfinite(value) and abs(value - loss) <= 1e-5 * max(abs(loss), 1e-12)
 
 
-def _computed_losses(ctx: CodeContext, step: StepInfo) -> list[tuple[float, int]]:
-    """Scalars the script computes from both the output and the targets: (value, line)."""
+def _computed_losses(ctx: CodeContext, step: StepInfo) -> list[tuple[float, str]]:
+    """Scalars the script computes from both the output and the targets: (value, line), the line naming its
+    file when the program has several (a loss class in a module of its own)."""
+    files = {site.file for site in ctx.sites}
     assert step.output is not None
     from_output = {step.output}
-    found: list[tuple[float, int]] = []
+    found: list[tuple[float, str]] = []
     for node in ctx.nodes[step.output + 1 : step.end]:
         if not any(p in from_output for p in node_parents(node)):
             continue
         from_output.add(node.index)
         if node.index in step.ydep and np.size(node.value) == 1 and node.site >= 0:
             value = float(np.asarray(node.value, dtype=np.float64).reshape(()))
-            found.append((value, ctx.sites[node.site].line))
+            site = ctx.sites[node.site]
+            found.append((value, f"{site.line}" if len(files) == 1 else f"{site.line} of {site.file}"))
     return found
 
 

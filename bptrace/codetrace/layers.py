@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
+import bisect
+from collections.abc import Collection
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from bptrace.codetrace.runtime import Node
 from bptrace.ops import ACTIVATIONS
-
-if TYPE_CHECKING:
-    from bptrace.codetrace.structure import StepInfo
 
 _LAYER_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "softmax")
 _AFFINE = frozenset({"add", "matmul", "dot"})
@@ -28,33 +26,44 @@ def node_parents(node: Node) -> list[int]:
     return [p for p in node.parents if isinstance(p, int)]
 
 
-def layers_like(nodes: list[Node], step: StepInfo, first: StepInfo, columns: bool) -> list[Layer]:
-    """A later training step runs the same lines: check step 0's layers at the same sites first."""
+def layers_like(nodes: list[Node], cone: set[int], params: Collection[int], first: list[Layer],
+                columns: bool) -> list[Layer]:
+    """A later training step runs the same lines: check step 0's layers at the same sites first. ``cone``:
+    the step's forward nodes; ``params``: the parameter versions it reads."""
     by_site: dict[int, list[int]] = {}
-    for index in sorted(step.cone):
+    for index in sorted(cone):
         by_site.setdefault(nodes[index].site, []).append(index)
     layers: list[Layer] = []
     feature_axis = 0 if columns else -1
-    for layer in first.layers:
-        zs, as_ = by_site.get(nodes[layer.z].site, []), by_site.get(nodes[layer.a].site, [])
-        if len(zs) != 1 or len(as_) != 1:
-            return find_layers(nodes, step, columns)
-        z, a = (np.asarray(nodes[i].value) for i in (zs[0], as_[0]))
-        if z.shape != a.shape or _which_activation(z, a, feature_axis, (layer.activation,)) is None:
-            return find_layers(nodes, step, columns)
-        layers.append(Layer(zs[0], as_[0], layer.activation))
-    return layers
+    # Per-sample passes summed into one update run each layer's lines once per sample: pair them in order.
+    kinds = dict.fromkeys((nodes[la.z].site, nodes[la.a].site, la.activation) for la in first)
+    for z_site, a_site, activation in kinds:
+        zs, as_ = by_site.get(z_site, []), by_site.get(a_site, [])
+        if not zs:
+            return find_layers(nodes, cone, params, columns)
+        for z_index in zs:
+            # Its activation: the next value made at the activation's line (a helper shared by layers
+            # makes the others' too; the check below rejects a wrong pairing).
+            after = bisect.bisect_right(as_, z_index)
+            if after == len(as_):
+                return find_layers(nodes, cone, params, columns)
+            a_index = as_[after]
+            z, a = (np.asarray(nodes[i].value) for i in (z_index, a_index))
+            if z.shape != a.shape or _which_activation(z, a, feature_axis, (activation,)) is None:
+                return find_layers(nodes, cone, params, columns)
+            layers.append(Layer(z_index, a_index, activation))
+    return sorted(layers, key=lambda la: la.a)
 
 
-def find_layers(nodes: list[Node], step: StepInfo, columns: bool) -> list[Layer]:
+def find_layers(nodes: list[Node], cone: set[int], params: Collection[int], columns: bool) -> list[Layer]:
     layers: list[Layer] = []
     feature_axis = 0 if columns else -1
-    for index in sorted(step.cone):
+    for index in sorted(cone):
         a = np.asarray(nodes[index].value)
-        if a.dtype.kind != "f" or index in step.params.values():
+        if a.dtype.kind != "f" or index in params:
             continue
         found: Layer | None = None
-        for z_index in _near_ancestors(nodes, index, step.cone):
+        for z_index in _near_ancestors(nodes, index, cone):
             z = np.asarray(nodes[z_index].value)
             if z.shape != a.shape or np.allclose(z, a):
                 continue
@@ -69,7 +78,7 @@ def find_layers(nodes: list[Node], step: StepInfo, columns: bool) -> list[Layer]
     # inner ops can look like one too (exp(-z) ≈ σ(-z) when z ≫ 0): drop a match lying inside another's.
     inner = {la.z for la in layers}
     for la in layers:
-        inner.update(n for n in _near_ancestors(nodes, la.a, step.cone) if la.z in _near_ancestors(nodes, n, step.cone))
+        inner.update(n for n in _near_ancestors(nodes, la.a, cone) if la.z in _near_ancestors(nodes, n, cone))
     return [la for la in layers if la.a not in inner]
 
 

@@ -46,6 +46,7 @@ class Site:
     names: tuple[str, ...] = ()  # bind: the names of the targets
     rebind: bool = False  # `W = W - lr * dW`: the value replaces the name it was computed from
     depth: int = 0  # how many function bodies enclose it: names bound nearer the top read best
+    operands: tuple[int | None, int | None] = (None, None)  # bin: the sites of operands that are operators too
 
 
 def _hook(name: str, site: int, *args: ast.expr) -> ast.Call:
@@ -175,7 +176,9 @@ class Rewriter(ast.NodeTransformer):
 
     def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
         site = self.site(node, "bin", BINOPS[type(node.op)], rebind=getattr(node, "_bp_rebind", False))
-        return ast.copy_location(_hook("__bp_bin__", site, self.visit(node.left), self.visit(node.right)), node)
+        left, right = self.visit(node.left), self.visit(node.right)
+        self.sites[site].operands = (_bin_site(left), _bin_site(right))
+        return ast.copy_location(_hook("__bp_bin__", site, left, right), node)
 
     def visit_UnaryOp(self, node: ast.UnaryOp) -> ast.AST:
         op = UNARYOPS.get(type(node.op))
@@ -196,6 +199,9 @@ class Rewriter(ast.NodeTransformer):
     def visit_Call(self, node: ast.Call) -> ast.AST:
         if isinstance(node.func, ast.Name) and node.func.id in _UNWRAPPED:
             return self.generic_visit(node)
+        out = next((k.value for k in node.keywords if k.arg == "out"), None)
+        if getattr(node, "_bp_target", None) is None and out is not None and _target_text(out) is not None:
+            node._bp_target = _target_text(out)  # type: ignore[attr-defined]  # np.add(W, s, out=W) makes W's new value
         site = self.site(node, "call")
         call = ast.Call(
             func=ast.Name("__bp_call__", ast.Load()),
@@ -215,6 +221,14 @@ class Rewriter(ast.NodeTransformer):
             return self.generic_visit(node)
         site = self.site(node, "sub", "getitem")
         return ast.copy_location(_hook("__bp_sub__", site, self.visit(node.value), self.visit(_slices(node.slice))), node)
+
+
+def _bin_site(node: ast.AST) -> int | None:
+    """The site of an operand the rewrite turned into ``__bp_bin__(site, …)``."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "__bp_bin__":
+        first = node.args[0]
+        return first.value if isinstance(first, ast.Constant) and isinstance(first.value, int) else None
+    return None
 
 
 def _slices(index: ast.expr) -> ast.expr:
@@ -240,7 +254,32 @@ def _mark_rebind(value: ast.expr, target: ast.expr) -> bool:
     )
     if rebind:
         value._bp_rebind = True  # type: ignore[attr-defined]
-    return rebind
+    return rebind or _mark_list_rebind(value, target)
+
+
+def _mark_list_rebind(value: ast.expr, target: ast.expr) -> bool:
+    """`self.weights = [w - eta * nw for w, nw in zip(self.weights, nabla_w)]`: each element replaces the
+    element of the same list it was computed from (the same logical parameter, a new array)."""
+    if not (isinstance(value, ast.ListComp) and len(value.generators) == 1):
+        return False
+    loop, elt = value.generators[0], value.elt
+    if loop.ifs or not (isinstance(elt, ast.BinOp) and isinstance(elt.op, ast.Sub | ast.Add)
+                        and isinstance(elt.left, ast.Name)):
+        return False
+    same = ast.unparse(target)
+    if isinstance(loop.target, ast.Name) and ast.unparse(loop.iter) == same:
+        element = loop.target.id  # [w - … for w in self.weights]
+    elif (isinstance(loop.target, ast.Tuple) and isinstance(loop.iter, ast.Call)
+          and isinstance(loop.iter.func, ast.Name) and loop.iter.func.id == "zip"
+          and len(loop.iter.args) == len(loop.target.elts)):
+        pairs = zip(loop.target.elts, loop.iter.args, strict=True)
+        element = next((t.id for t, it in pairs if isinstance(t, ast.Name) and ast.unparse(it) == same), None)
+    else:
+        return False
+    if element != elt.left.id:
+        return False
+    elt._bp_rebind = True  # type: ignore[attr-defined]
+    return True
 
 
 def _flat_names(targets: list[ast.expr]) -> tuple[str, ...]:

@@ -9,16 +9,21 @@ the array changes, so earlier steps keep the values they had.
 from __future__ import annotations
 
 import operator
+import os
 import types
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 
+from bptrace.codetrace.pylists import ListData, binary_converts, data_positions
 from bptrace.codetrace.rewrite import Site
 
-if TYPE_CHECKING:
-    from bptrace.codetrace.bound import StepLimit
+
+class UpdateWatcher(Protocol):
+    """Told of every recorded `W -= …` / `W = W - …` (bound.StepLimit, which may stop the recording)."""
+
+    def update(self, index: int) -> None: ...
 
 ARRAY_TYPES = (np.ndarray, np.generic)
 
@@ -37,6 +42,8 @@ _INPLACE = {
     "bitwise_xor": operator.ixor, "left_shift": operator.ilshift, "right_shift": operator.irshift,
 }
 _UN = {"negative": operator.neg, "positive": operator.pos, "invert": operator.invert}
+# Binary ufuncs whose operands may swap: `np.add(step, W, out=W)` is W + step.
+_COMMUTATIVE = frozenset({"add", "multiply", "maximum", "minimum", "fmax", "fmin"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +66,9 @@ class Node:
     rebind: bool = False  # `W = W - …`: bound back to the name of its left operand
     best: tuple[int, str] | None = None  # (function depth, name): the name bound nearest the top level
     binds: list[tuple[int, int]] = field(default_factory=list)  # (bind site, nodes recorded by then), in run order
+    # Scalar operands Python computed as a quotient, by operand position: `(eta / len(batch)) * nw` keeps
+    # (eta, len(batch)), so the update's learning rate and its 1/m stay apart (updates.step_of).
+    quotients: dict[int, tuple[float, float]] | None = None
 
 
 @dataclass(slots=True)
@@ -71,6 +81,7 @@ class UserCall:
     arg_nodes: tuple[int | None, ...]
     result: int | None = None
     start: int = 0  # nodes recorded when the call began: it made its result only if the result is newer
+    end: int = -1  # nodes recorded when it returned (-1: it raised, or recording stopped inside it)
 
 
 @dataclass(slots=True)
@@ -94,11 +105,15 @@ class Recorder:
         self.views: dict[int, list[int]] = {}
         self.enabled = True
         self.user_modules = {"__main__"}  # plus the learner's own modules beside the script
-        self.limit: StepLimit | None = None  # stops recording after K training steps (bound.py)
+        self.limit: UpdateWatcher | None = None  # stops recording after K training steps (bound.py)
         self.mutated: set[int] = set()  # ids of arrays changed in place while recording
         # Once recording stopped: the site of the first update of a training step, and how often it ran since.
         self.tally_site = -1
         self.tally = 0
+        self.lists = ListData(self._list_leaf, lambda index: self.nodes[index].value)  # lists used as data
+        self.quotients: dict[int, tuple[float, float]] = {}  # divide site -> its latest scalar operands
+        self.read: set[int] = set()  # nodes some later op took as an operand
+        self.updating = False  # an update-like `W -= …` / `W = W - …` was recorded: training has begun
 
     def hooks(self) -> dict[str, Any]:
         return {
@@ -114,6 +129,8 @@ class Recorder:
             index = self.by_id.get(id(value))
             if index is None:
                 index = self.add(-1, "leaf", (), value)
+            else:
+                self.read.add(index)
             return index
         return Const(value)
 
@@ -149,20 +166,39 @@ class Recorder:
                 del self.by_id[id(node.value)]
         del self.nodes[nodes:], self.calls[calls:], self.failed[failed:]
         self.views.clear()
+        self.lists.clear()
+
+    def _list_leaf(self, array: np.ndarray, name: str | None, depth: int) -> int:
+        """A list the learner's code uses as data, converted (pylists.py): a leaf named like the list."""
+        index = self.add(-1, "leaf", (), array)
+        if name is not None:
+            node = self.nodes[index]
+            node.names.append(name)
+            node.best = (depth, name)
+        return index
 
     # ------------------------------------------------------------ hooks
 
     def bin(self, site: int, a: Any, b: Any) -> Any:
         info = self.sites[site]
+        # A2 - Y with Y a list: Y recorded as data (pylists.py). The type test first: this runs for every operator.
+        if (type(a) is list or type(b) is list) and self.enabled and binary_converts(a, b):
+            a, b = self.lists.data(a), self.lists.data(b)
         result = _BIN[info.op](a, b)
         if self.enabled and isinstance(result, ARRAY_TYPES):
             index = self.add(site, info.op, (self.ref(a), self.ref(b)), result)
+            if info.operands != (None, None) and self.quotients:
+                parts = {k: self.quotients[s] for k, s in enumerate(info.operands) if s in self.quotients}
+                self.nodes[index].quotients = parts or None
             if info.rebind:
                 self.nodes[index].rebind = True
+                self.updating = True
                 if self.limit is not None:
                     self.limit.update(index)
         elif site == self.tally_site:
             self.tally += 1
+        elif self.enabled and info.op == "divide" and isinstance(a, int | float) and isinstance(b, int | float):
+            self.quotients[site] = (a, b)
         return result
 
     def un(self, site: int, a: Any) -> Any:
@@ -185,15 +221,21 @@ class Recorder:
         return result
 
     def call(self, site: int, func: Any, /, *args: Any, **kwargs: Any) -> Any:
+        if func is os._exit:  # it would end bptrace too, silently: end the script as sys.exit does
+            raise SystemExit(*args)
         if not self.enabled:
+            if site == self.tally_site:  # np.add(W, -lr * dW, out=W) is the counted update
+                self.tally += 1
             return func(*args, **kwargs)
         user = _is_user_function(func, self.user_modules)
         if user:
             record = UserCall(site, func, args, tuple(self.by_id.get(id(a)) if isinstance(a, ARRAY_TYPES) else None for a in args),
                               start=len(self.nodes))
             self.calls.append(record)
-        out = kwargs.get("out")
-        if isinstance(out, np.ndarray):  # np.maximum(Z, 0, out=Z): a new version of Z, like Z[...] = …
+        else:
+            args = self._list_operands(func, args)
+        out = _out_array(kwargs.get("out"))
+        if out is not None:  # np.maximum(Z, 0, out=Z): a new version of Z, like Z[...] = …
             old = self.ref(out)
             assert isinstance(old, int)
             snapshot = out.copy()
@@ -201,17 +243,38 @@ class Recorder:
         result = func(*args, **kwargs)
         if user:
             record.result = self.by_id.get(id(result)) if isinstance(result, ARRAY_TYPES) else None
+            record.end = len(self.nodes)
             return result
         if not self.enabled:  # recording stopped inside the call (a learner's callback)
             return result
-        if isinstance(out, np.ndarray):
+        if out is not None:
             self.nodes[old].value = snapshot
         elif not isinstance(result, ARRAY_TYPES) or any(result is a for a in args):
             return result
         op, operands = _op_of(func, args)
         parents = tuple(self.ref(a) for a in operands)
-        self.add(site, op, parents, result, **{k: v for k, v in kwargs.items() if k != "out"})
+        # Written into one of its operands, the op updates that array in place, as `W += …` does, and the old
+        # version comes first: np.add(W, -lr * dW, out=W) is W's update. `np.add(-lr * dW, W, out=W)` is the
+        # same sum; `np.subtract(x, W, out=W)` is not W minus a step, so it stays a plain new version.
+        inplace = out is not None and bool(operands) and operands[0] is out
+        if out is not None and not inplace and op in _COMMUTATIVE and len(operands) == 2 and operands[1] is out:
+            parents, inplace = parents[::-1], True
+        index = self.add(site, op, parents, result, **{k: v for k, v in kwargs.items() if k != "out"})
+        if inplace:
+            self.nodes[index].inplace = True
+            if self.limit is not None:
+                self.limit.update(index)
         return result
+
+    def _list_operands(self, func: Any, args: tuple[Any, ...]) -> tuple[Any, ...]:
+        """np.dot(W1, X) with X a list: X as recorded data (pylists.py), in the same place."""
+        if not any(isinstance(a, list) for a in args):
+            return args
+        positions = [k for k in data_positions(func, args) if isinstance(args[k], list)]
+        converted = list(args)
+        for k in positions:
+            converted[k] = self.lists.data(args[k])
+        return tuple(converted)
 
     def iop(self, site: int, current: Any, value: Any) -> Any:
         op = self.sites[site].op
@@ -235,6 +298,7 @@ class Recorder:
         self.nodes[old].value = snapshot  # the version before keeps its numbers
         index = self.add(site, op, parents, result)
         self.nodes[index].inplace = True
+        self.updating = True
         if self.limit is not None:
             self.limit.update(index)
         return result
@@ -243,13 +307,20 @@ class Recorder:
         if not (self.enabled and isinstance(obj, np.ndarray)):
             obj[index] = value
             return
+        prior = self.by_id.get(id(obj))
+        # Data preparation fills arrays row by row (`Y[i, labels[i]] = 1`, a shuffling loop): before any
+        # update, a version that this very line wrote and nothing read is never shown nor used, so it
+        # keeps no copy of its own (one per row would make the loop quadratic in time and memory).
+        unseen = prior is not None and not self.updating and prior not in self.read \
+            and self.nodes[prior].op == "setitem" and self.nodes[prior].site == site
         old = self.ref(obj)
         assert isinstance(old, int)
         parents = (old, Const(index), self.ref(value))
-        snapshot = obj.copy()
+        snapshot = None if unseen else obj.copy()
         self._freeze_views(obj)
         obj[index] = value
-        self.nodes[old].value = snapshot
+        if snapshot is not None:
+            self.nodes[old].value = snapshot
         new = self.add(site, "setitem", parents, obj)
         self.nodes[new].inplace = True
 
@@ -265,6 +336,9 @@ class Recorder:
         return value
 
     def _name(self, value: Any, name: str, depth: int, site: int) -> None:
+        if isinstance(value, list):
+            self.lists.bound(value, name, depth)
+            return
         index = self.by_id.get(id(value)) if isinstance(value, ARRAY_TYPES) else None
         if index is None:
             return
@@ -280,6 +354,13 @@ def _owner(array: np.ndarray) -> np.ndarray:
     while isinstance(array.base, np.ndarray):
         array = array.base
     return array
+
+
+def _out_array(out: Any) -> np.ndarray | None:
+    """The array an ``out=`` argument writes into: ``out=W`` or a ufunc's ``out=(W,)``."""
+    if isinstance(out, tuple) and len(out) == 1:
+        out = out[0]
+    return out if isinstance(out, np.ndarray) else None
 
 
 def _is_user_function(func: Any, modules: set[str]) -> bool:

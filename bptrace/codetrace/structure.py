@@ -13,21 +13,12 @@ import numpy as np
 from bptrace.codetrace.layers import Layer, find_layers, layers_like, node_parents
 from bptrace.codetrace.runtime import Const, Node
 from bptrace.codetrace.targets import find_labels, hinted_labels, labels_ydep
+from bptrace.codetrace.updates import INITIALISERS, Lineages, is_candidate, step_of
 
 ELEMENTWISE_BINARY = frozenset({"add", "subtract", "multiply", "divide", "true_divide"})
 MATMUL = frozenset({"matmul", "dot"})
 # Walking back from a loss expression to the output: log(A), 1 − A, A.clip(…).
 _LOSS_WRAPPERS = frozenset({"log", "subtract", "clip", "negative"})
-# `np.random.randn(n, h) * 0.01`, `… / np.sqrt(n)`, `2 * np.random.random(s) - 1`: still an initialisation.
-_SCALING = frozenset({"multiply", "divide", "true_divide", "sqrt", "astype", "copy", "reshape", "transpose", "add",
-                      "subtract"})
-_INITIALISERS = frozenset({"zeros", "ones", "full", "empty", "randn", "rand", "normal", "uniform"})
-
-
-def _drawn(node: Node) -> bool:
-    """A random draw, whatever computed its shape (``np.random.randn(D, np.max(y) + 1)``). Not zeros: an
-    accumulator ``np.zeros(n)`` is no parameter."""
-    return node.op.startswith("random.")
 
 
 @dataclass
@@ -39,6 +30,7 @@ class Update:
     learning_rate: float  # 1.0 when the code has none
     sign: int  # −1 for W -= …, +1 for W += …
     failed: bool = False
+    factors: tuple[float, ...] = ()  # the scalars multiplied into the gradient (`lr * del_w / n`: lr, 1/n)
 
 
 @dataclass
@@ -50,6 +42,10 @@ class StepInfo:
     output: int | None = None
     target: int | None = None
     first_loss_op: int | None = None
+    # (first loss op, output, target) of each forward pass the step's updates learn from, in run order:
+    # one for a batch, one per sample when per-sample gradients are summed before one update.
+    pairs: list[tuple[int, int, int]] = field(default_factory=list)
+    data: list[int] = field(default_factory=list)  # step 0: what it reads of the data preparation before it
     cone: set[int] = field(default_factory=set)
     params: dict[int, int] = field(default_factory=dict)  # parameter lineage root -> version used here
     ydep: set[int] = field(default_factory=set)
@@ -62,74 +58,49 @@ class Structure:
                  hints: dict[str, str] | None = None) -> None:
         self.nodes = nodes
         self.hints = hints or {}
-        self.root: dict[int, int] = {}  # parameter version -> lineage root
-        self._sources: dict[int, bool] = {}
+        self._lineages = Lineages(nodes)  # type: ignore[arg-type]
+        self.root: dict[int, int] = self._lineages.root  # parameter version -> lineage root
         self._pdep: set[int] | None = None
         self.updates = self._find_updates(failed)
         self.steps = self._segment()
+        self.prepared = self._prepare()
         self.columns = True
         for step in self.steps:
             self._outputs(step)
+        self.steps[0].data = self._data(self.steps[0])
         self._layout()
         self.names = self._canonical_names()
         for step in self.steps:
-            step.layers = layers_like(self.nodes, step, self.steps[0], self.columns) if step.index else find_layers(self.nodes, step, self.columns)
+            params = set(step.params.values())
+            step.layers = layers_like(self.nodes, step.cone, params, self.steps[0].layers, self.columns) \
+                if step.index else find_layers(self.nodes, step.cone, params, self.columns)
 
     # ------------------------------------------------------------ parameters and updates
 
     def is_source(self, index: int) -> bool:
         """A version of a parameter: an initialisation (drawn or written, maybe scaled), or an update's result."""
-        if index in self.root:
-            return True
-        known = self._sources.get(index)
-        if known is None:
-            node = self.nodes[index]
-            parents = node_parents(node)
-            known = not parents or _drawn(node) or (node.op in _SCALING and all(self.is_source(p) for p in parents))
-            self._sources[index] = known
-        return known
+        return self._lineages.is_source(index)
 
     def _find_updates(self, failed: list[tuple[int, str, tuple[int | Const, ...]]]) -> list[Update]:
+        """updates.py's rule, fed the candidates in run order (as StepLimit is while recording)."""
         updates: list[Update] = []
-        candidates = [(n.index, n.site, n.op, n.parents, False) for n in self.nodes if (n.inplace or n.rebind)]
+        lineages = self._lineages
+        candidates = [(n.index, n.site, n.op, n.parents, False) for n in self.nodes if is_candidate(n)]
         candidates += [(-1, site, op, parents, True) for site, op, parents in failed]
         for index, site, op, parents, did_fail in candidates:
-            if op not in ("subtract", "add") or len(parents) < 2 or not isinstance(parents[0], int):
+            if lineages.update(index, op, parents) is None:
                 continue
-            old = parents[0]
-            if not self.is_source(old) or not isinstance(parents[1], int):
-                continue
-            gradient, rate = self._step_of(parents[1])
-            root = self.root.get(old, old)
-            if index >= 0:
-                self.root[index] = root
-            self.root.setdefault(old, root)
-            updates.append(Update(index, site, old, gradient, rate, -1 if op == "subtract" else 1, did_fail))
+            assert isinstance(parents[0], int) and isinstance(parents[1], int)
+            step = step_of(self.nodes, parents[1])
+            updates.append(Update(index, site, parents[0], step.gradient, step.learning_rate,
+                                  -1 if op == "subtract" else 1, did_fail, step.factors))
         if not updates:
             # No update ran (the code stops after backward, or raised first): parameters are then
             # the arrays drawn at random or filled with zeros/ones, as initialisations are.
             for node in self.nodes:
-                if not node_parents(node) and (node.op.startswith("random.") or node.op in _INITIALISERS):
+                if not node_parents(node) and (node.op.startswith("random.") or node.op in INITIALISERS):
                     self.root[node.index] = node.index
         return updates
-
-    def _step_of(self, value: int) -> tuple[int | None, float]:
-        """``lr * dW`` -> (dW, lr); ``dW`` alone -> (dW, 1.0)."""
-        node = self.nodes[value]
-        if node.op in ("multiply", "divide") and len(node.parents) == 2:
-            ints = [p for p in node.parents if isinstance(p, int)]
-            # A 0-d gradient (`np.sum(dZ1)` without an axis) times a Python learning rate is still lr·dW.
-            arrays = [p for p in ints if np.ndim(self.nodes[p].value) > 0] or ints
-            scalars = [p for p in node.parents if p not in arrays]
-            if len(arrays) == 1 and len(scalars) == 1:
-                s = scalars[0]
-                rate = float(np.asarray(s.value if isinstance(s, Const) else self.nodes[s].value))
-                if node.op == "divide":
-                    if node.parents[1] is not s:
-                        return value, 1.0
-                    rate = 1.0 / rate
-                return arrays[0], rate
-        return value, 1.0
 
     def _segment(self) -> list[StepInfo]:
         """A training step updates each parameter once; the next one starts after its last update."""
@@ -148,6 +119,23 @@ class Structure:
             current.updates.append(update)
         steps.append(current)
         return steps
+
+    def _prepare(self) -> int:
+        """Data preparation (loading, normalising, one-hot loops, shuffling) runs before anything depends on
+        a parameter: it is not training step 0. Step 0 starts at the first value computed from a parameter;
+        the ops before stay recorded (targets and inputs are among them) but are no training step.
+        Returns how many ops that is."""
+        pdep = self._param_dependent()
+        first = self.steps[0]
+        start = next((i for i in range(first.start, first.end) if i in pdep), first.start)
+        first.start = start
+        return start
+
+    def _data(self, step: StepInfo) -> list[int]:
+        """What step 0 reads of the preparation (the inputs X, the targets Y, integer labels used as an
+        index) is shown with the step: the data it trains on."""
+        read = {p for node in self.nodes[step.start : step.end] for p in node_parents(node) if p < step.start}
+        return sorted(read | {t for _op, _out, t in step.pairs if t < step.start})
 
     # ------------------------------------------------------------ output, targets, forward cone
 
@@ -177,25 +165,58 @@ class Structure:
             if np.size(self.nodes[target].value) != np.size(self.nodes[out].value) or out in self.root:
                 continue
             candidates.append((node.index, out, target))
-            if step.index and len(candidates) == 1 and self.nodes[node.index].site == self._loss_site():
+            if step.index and len(candidates) == 1 and self.nodes[node.index].site == self._loss_site() \
+                    and len(self.steps[0].pairs) == 1:
                 break  # the same line as step 0's loss: no need to look further
-        chosen = self._hinted(step, pdep) or next((c for c in candidates if not self._is_mask(c, candidates)), None)
+        chosen = self._hinted(step, pdep) or next((c for c in candidates if not self._is_mask(c, candidates, step)), None)
         labels = find_labels(self, step, pdep, self.steps[0] if self.steps else None) if chosen is None \
             else hinted_labels(self, chosen, pdep)
         if labels is not None:  # integer labels: probs[range(N), y]
             chosen = (labels.pick, labels.output, labels.target)
             step.target_value = labels.onehot
-        if chosen is not None:
-            step.first_loss_op = chosen[0]
-            step.output = self._unwrap(chosen[1], pdep)
-            step.target = chosen[2]
-        if step.output is None:
+        if chosen is None:
             return
-        step.cone = self._cone(step.output, pdep)
+        first = (chosen[0], self._unwrap(chosen[1], pdep), chosen[2])
+        step.pairs = [first] if labels is not None else self._passes(step, first, candidates, pdep)
+        step.first_loss_op, step.output, step.target = step.pairs[0]
+        step.cone = set()
+        for _op, out, _target in step.pairs:
+            step.cone |= self._cone(out, pdep)
         for index in step.cone:
             if index in self.root:  # a version of a parameter (W.T read from it is not one)
                 step.params[self.root.get(index, index)] = index
         step.ydep = self._ydep(step) if labels is None else labels_ydep(self, step, labels)
+
+    def _passes(self, step: StepInfo, chosen: tuple[int, int, int], candidates: list[tuple[int, int, int]],
+                pdep: set[int]) -> list[tuple[int, int, int]]:
+        """Every forward pass whose loss the step's updates descend: per-sample backprop summed over a
+        mini-batch (or a per-record loop) meets the targets once per sample, at the same line, before one
+        update. A pass the updates do not read (an evaluation after the update, a printed loss on the
+        whole set) is not part of the training step."""
+        if not step.updates:
+            return [chosen]
+        feeds = self._feeding(step)
+        ordered = sorted({c[0]: (c[0], self._unwrap(c[1], pdep), c[2]) for c in candidates}.values())
+        if chosen[1] not in feeds:
+            chosen = next((c for c in ordered if c[1] in feeds and not self._is_mask(c, candidates, step)), chosen)
+        site = self.nodes[chosen[0]].site
+        pairs: dict[int, tuple[int, int, int]] = {chosen[1]: chosen}
+        for c in ordered:
+            if c[1] in feeds and c[1] not in pairs and self.nodes[c[0]].site == site:
+                pairs[c[1]] = c
+        return sorted(pairs.values())
+
+    def _feeding(self, step: StepInfo) -> set[int]:
+        """The step's nodes that the gradients of its updates were computed from."""
+        seen: set[int] = set()
+        stack = [u.gradient for u in step.updates if u.gradient is not None]
+        while stack:
+            index = stack.pop()
+            if index in seen or index < step.start:
+                continue
+            seen.add(index)
+            stack.extend(node_parents(self.nodes[index]))
+        return seen
 
     def _hinted(self, step: StepInfo, pdep: set[int]) -> tuple[int, int, int] | None:
         """The learner's ``# bptrace: output=A2 targets=Y``: the step's first array bound to the output's
@@ -218,11 +239,14 @@ class Structure:
         first = self.steps[0].first_loss_op if self.steps else None
         return self.nodes[first].site if first is not None else None
 
-    def _is_mask(self, candidate: tuple[int, int, int], candidates: list[tuple[int, int, int]]) -> bool:
+    def _is_mask(self, candidate: tuple[int, int, int], candidates: list[tuple[int, int, int]],
+                 step: StepInfo) -> bool:
         """A dropout-like mask multiplies a forward value, and later the gradient that flowed back through it;
-        the targets Y meet only the output."""
+        the targets Y meet only the output. (After the step's update, an evaluation on the same targets
+        descends from everything through the new weights: that is no sign of a mask.)"""
         op, out, target = candidate
-        later = [c for c in candidates if c[0] > op and c[2] == target and c[1] != out]
+        end = min((u.node for u in step.updates if u.node >= 0), default=len(self.nodes))
+        later = [c for c in candidates if end > c[0] > op and c[2] == target and c[1] != out]
         return any(op in self._ancestors(c[1]) for c in later)
 
     def _ancestors(self, index: int) -> set[int]:
@@ -267,13 +291,33 @@ class Structure:
         return cone
 
     def _ydep(self, step: StepInfo) -> set[int]:
-        ydep = {step.target} if step.target is not None else set()
+        ydep = {target for _op, _out, target in step.pairs}
+        for target in list(ydep):  # `loss(y[j], out)` then `loss_prime(y[j], out)`: y[j] indexed twice
+            ydep |= self._copies(target, step.start, step.end)
         for node in self.nodes[step.start : step.end]:
             if node.index in self.root:
                 continue  # an updated parameter is a fresh start, not a gradient
             if any(p in ydep for p in node_parents(node)):
                 ydep.add(node.index)
         return ydep
+
+    def _copies(self, target: int, start: int, end: int) -> set[int]:
+        """Later nodes of the step that recompute the target the same way (the same op on the same arrays)."""
+        node = self.nodes[target]
+        if node.op == "leaf" or not node.parents:
+            return set()
+        copies = set()
+        for other in self.nodes[max(start, target + 1) : end]:
+            if other.op != node.op or len(other.parents) != len(node.parents):
+                continue
+            try:
+                same = all(a == b if isinstance(a, int) else isinstance(b, Const) and repr(a.value) == repr(b.value)
+                           for a, b in zip(node.parents, other.parents, strict=True))
+            except Exception:  # an index whose comparison is not a bool
+                same = False
+            if same and other.kwargs == node.kwargs:
+                copies.add(other.index)
+        return copies
 
     def _layout(self) -> None:
         """Columns (W @ X) or rows (X @ W), from the first product of a parameter in the forward pass."""

@@ -186,6 +186,7 @@ def label_delta(ctx: CodeContext, step: StepInfo, index: int) -> tuple[str, Hit]
     """An output delta written at the labels (``dscores[range(N), y] -= 1``) into a copy of something other
     than the output (the scores before the softmax): the loss-output mismatch of integer-label code. Named
     where the wrong array was chosen: the call that passed it in as an argument, else the line that copied it."""
+    from bptrace.codetrace.arguments import passed_at
     from bptrace.codetrace.context import Hit
     from bptrace.numbers import array_summary
 
@@ -204,7 +205,7 @@ def label_delta(ctx: CodeContext, step: StepInfo, index: int) -> tuple[str, Hit]
         copy, source = source, node_parents(nodes[source])[0]
     if source == step.output or source in step.ydep:
         return None  # built from the probabilities: the delta's form is right, a mistake is elsewhere
-    site = _passed_at(ctx, source, copy if copy is not None else index)
+    site = passed_at(ctx, source, copy if copy is not None else index)
     if site is None:
         site = ctx.site_of(copy) if copy is not None else ctx.site_of(index)
     out = ctx.name(step.output)
@@ -213,8 +214,3 @@ def label_delta(ctx: CodeContext, step: StepInfo, index: int) -> tuple[str, Hit]
         f"{array_summary(ctx.value(step.output))}: with cross-entropy on a softmax output the delta is {out} minus "
         "the one-hot labels.", fix=f"Start the delta from a copy of the softmax output {out}.")
 
-
-def _passed_at(ctx: CodeContext, source: int, use: int) -> int | None:
-    """The site of the learner's call, the latest begun before ``use``, that was handed ``source``."""
-    calls = [c for c in ctx.calls if c.start <= use and source in c.arg_nodes]
-    return max(calls, key=lambda c: c.start).site if calls else None

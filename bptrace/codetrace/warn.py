@@ -8,7 +8,7 @@ import numpy as np
 
 from bptrace.codetrace.context import CodeContext, Hit
 from bptrace.codetrace.rate import read_update
-from bptrace.codetrace.structure import ELEMENTWISE_BINARY, Layer, Update
+from bptrace.codetrace.structure import ELEMENTWISE_BINARY, Layer, StepInfo, Update
 from bptrace.pitfalls.saturated_units import THRESHOLDS
 
 
@@ -111,8 +111,7 @@ def silent_broadcast(ctx: CodeContext) -> list[Hit]:
     """
     hits: list[Hit] = []
     for step in ctx.structure.steps:
-        shapes = {np.shape(ctx.nodes[v].value) for v in step.params.values()}
-        shapes |= {np.shape(ctx.nodes[u.old].value) for u in step.updates}
+        chains: dict[int, set[int]] = {}
         forward = set(step.params.values())
         for index in sorted(step.ydep):
             node = ctx.nodes[index]
@@ -130,13 +129,27 @@ def silent_broadcast(ctx: CodeContext) -> list[Hit]:
                                     f"{sizes[1]}: numpy broadcast the smaller gradient, so every row gets the same "
                                     "numbers."))
                 continue
-            if all(int(np.prod(s)) < int(np.prod(out)) for s in sizes) and out not in shapes:
+            if all(int(np.prod(s)) < int(np.prod(out)) for s in sizes) and not _outer_product(ctx, step, index, chains):
                 hits.append(Hit(index, ctx.site_of(index), f"{ctx.name(index)} broadcasts {a} {sizes[0]} against "
                                 f"{b} {sizes[1]} into {out}: every element meets every other, so every gradient "
                                 "after this line is a different array."))
         if hits:
             return hits[:1]
     return []
+
+
+def _outer_product(ctx: CodeContext, step: StepInfo, index: int, chains: dict[int, set[int]]) -> bool:
+    """`error_term * x[:, None]`: one sample's weight gradient as an outer product, of the shape of the
+    parameter whose update it feeds. Wrong numbers there are judged with that parameter's update."""
+    shape = np.shape(ctx.nodes[index].value)
+    for u in step.updates:
+        if u.gradient is None or np.shape(ctx.nodes[u.old].value) != shape:
+            continue
+        if u.gradient not in chains:
+            chains[u.gradient] = ctx.structure.derivation(step, u.gradient)
+        if index in chains[u.gradient]:
+            return True
+    return False
 
 
 DETECTORS = {

@@ -136,8 +136,10 @@ def load_trace(path: str | Path) -> Trace:
     if not path.exists():
         raise BadInput(file, None, "no such file")
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = path.read_bytes().decode("utf-8-sig")
         doc = json.loads(text)
+    except RecursionError:  # json recurses once per level of [[[ or {{{
+        raise BadInput(file, None, "nested too deeply; expected a bptrace trace JSON") from None
     except UnicodeDecodeError:
         raise BadInput(file, None, "not a text file (not UTF-8); expected a bptrace trace JSON") from None
     except json.JSONDecodeError as error:
@@ -148,12 +150,15 @@ def load_trace(path: str | Path) -> Trace:
 
 
 def trace_from_dict(doc: Any, file: str) -> Trace:
+    from bptrace.export.validate import validate_formulas, validate_trace
+
     r = _Loader(file)
     if not isinstance(doc, dict) or doc.get("format") != TRACE_FORMAT:
         raise r.fail("format", f'expected "format": "{TRACE_FORMAT}" (a trace written by bptrace export)')
     version = doc.get("version")
     if type(version) is not int or version not in READS:
         raise r.fail("version", f"this trace is version {version!r}; this bptrace reads versions 1 and 2")
+    validate_trace(doc, file)  # everything the readers rely on, before any of them runs
     s = r.get(doc, "scenario", "", dict)
     mode = r.get(s, "mode", "scenario", str)
     if mode not in ("reference", "code"):
@@ -193,7 +198,7 @@ def trace_from_dict(doc: Any, file: str) -> Trace:
                 line=r.get(raw, "line", where, int, optional=True),
             )
         )
-    return Trace(
+    trace = Trace(
         scenario=info,
         steps=steps,
         losses=tuple(r.float_(x, f"losses[{i}]") for i, x in enumerate(r.get(doc, "losses", "", list))),
@@ -203,6 +208,8 @@ def trace_from_dict(doc: Any, file: str) -> Trace:
         findings=tuple(findings),
         verdicts=_verdicts(r, doc),
     )
+    validate_formulas(trace, file)  # a step with no formula must have one that can be built
+    return trace
 
 
 def _verdicts(r: _Loader, doc: dict[str, Any]) -> tuple[dict[str, Verdict], ...]:

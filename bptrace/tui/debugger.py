@@ -135,6 +135,9 @@ class DebuggerScreen(Screen[None]):
         )
         self.query_one(StepView).focus()
         self.refresh_step()
+        if info.interrupted:  # `tui --code` with Ctrl-C while the script ran: this is what it recorded
+            self.notify(f"Interrupted (Ctrl-C): the script was stopped; these are the {len(self.trace.losses)} "
+                        "training step(s) recorded until then.", title="Interrupted", severity="warning", timeout=10)
         # After the first frame: importing sympy in a thread holds the GIL for much of half a second,
         # which the first paint would otherwise wait behind.
         self.call_after_refresh(self._start_formulas)

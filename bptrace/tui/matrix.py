@@ -33,7 +33,7 @@ def _as_2d(value: np.ndarray) -> np.ndarray:
         return array.reshape(1, 1)
     if array.ndim == 1:
         return array.reshape(1, -1)
-    return array.reshape(array.shape[0], -1)
+    return array.reshape(array.shape[0], math.prod(array.shape[1:]))  # not -1: (0, 3, 4) has no -1
 
 
 def entry_style(value: float, reference: float | None, before: float | None) -> str:

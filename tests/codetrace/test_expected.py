@@ -32,7 +32,7 @@ GALLERY_CASES: dict[str, tuple[tuple[str, str], str, Of]] = {
     "derivative_on_preactivation": (("sigmoid", "sigmoid"), "columns", "Z1"),
     "derivative_on_activation": (("sigmoid", "sigmoid"), "columns", "Z1"),
     "gradient_mismatch": (("sigmoid", "sigmoid"), "columns", "Z1"),
-    "gradient_scale": (("tanh", "sigmoid"), "columns", "Z2"),  # every gradient carries m: named at the output delta
+    "gradient_scale": (("tanh", "sigmoid"), "columns", "Z2"),  # named at dZ2 = A2 - Y, the missing 1/m
     "loss_output_mismatch": (("relu", "sigmoid"), "columns", "Z2"),
     "stale_weights": (("sigmoid", "sigmoid"), "rows", "A1"),
     "transpose": (("sigmoid", "sigmoid"), "rows", "W1"),

@@ -16,7 +16,7 @@ EXPECTED: dict[str, tuple[int, frozenset[str]]] = {
     "derivative-on-preactivation": (29, frozenset()),
     "derivative-on-activation": (29, frozenset()),
     "loss-output-mismatch": (31, frozenset()),
-    "gradient-scale": (32, frozenset()),  # every gradient carries m from dZ2 = A2 - Y: named there
+    "gradient-scale": (32, frozenset()),  # the output delta: every gradient inherits its missing 1/m
     "bias-sum-axis": (33, frozenset()),
     "transpose": (30, frozenset()),
     "stale-weights": (31, frozenset()),

@@ -258,7 +258,10 @@ def test_labels_picking_the_output_are_targets_and_the_truth_matches_finite_diff
     assert (trace.scenario.loss, trace.scenario.reduction) == ("cross_entropy", "mean")
     assert f"your line {_line(ROWS_ALIAS, 'loss = ')} computes it" in trace.scenario.description
     assert trace.train_steps == 3 and not _errors(trace)
-    X, y = _value(trace, "X"), _value(trace, "y").astype(np.int64)
+    # The data, drawn again from the program's seed: preparation before training is not kept in detail.
+    draw = np.random.RandomState(3)
+    X = draw.randn(12, 3)
+    y = draw.randint(0, 4, size=12)
     params = _first_params(trace, ["W1", "b1", "W2", "b2"])
 
     def f(p: dict[str, np.ndarray]) -> float:
@@ -279,7 +282,9 @@ def test_labels_written_into_a_copy_of_a_columns_output_with_no_loss_value(tmp_p
     trace = record_code(_write(tmp_path, COLUMNS_NO_LOSS))
     assert (trace.scenario.loss, trace.scenario.layout) == ("cross_entropy", "columns")
     assert trace.train_steps == 2 and not _errors(trace)
-    X, labels = _value(trace, "X"), _value(trace, "labels").astype(np.int64)
+    draw = np.random.RandomState(4)  # the program's data, drawn again from its seed
+    X = draw.randn(3, 10)
+    labels = draw.randint(0, 3, size=10)
     params = _first_params(trace, ["W1", "b1", "W2", "b2"])
 
     def f(p: dict[str, np.ndarray]) -> float:
@@ -378,3 +383,47 @@ def test_labels_named_by_a_hint(tmp_path: Path) -> None:
     trace = record_code(_write(tmp_path, source), loss="cross_entropy", reduction="mean")
     assert trace.train_steps == 3 and not _errors(trace)
     assert "L = cross_entropy(p, y)" in next(s.formula.text for s in trace.steps if s.target == "L")
+
+
+def test_a_loss_computed_in_another_module_is_said_with_its_file(tmp_path: Path) -> None:
+    (tmp_path / "losses.py").write_text(textwrap.dedent("""
+        import numpy as np
+
+
+        def cross_entropy(probs, y):
+            return np.mean(-np.log(probs[range(len(y)), y]))
+    """), encoding="utf-8")
+    source = HELPER.replace("import numpy as np\n", "import numpy as np\nfrom losses import cross_entropy\n", 1)
+    source = source.replace("loss = np.mean(-np.log(p[range(N), y]))", "loss = cross_entropy(p, y)")
+    trace = record_code(_write(tmp_path, source))
+    assert "Loss inferred: cross_entropy, mean (your line 6 of losses.py computes it" in trace.scenario.description
+    assert not _errors(trace)
+
+
+SOFTMAX_REG = """
+import numpy as np
+
+np.random.seed(12)
+N, D, C = 16, 3, 3
+X = np.random.randn(N, D)
+y = np.random.randint(0, C, size=N)
+W = 0.01 * np.random.randn(D, C)
+reg = 0.0
+for it in range(3):
+    scores = X.dot(W)
+    probs = np.exp(scores)
+    probs /= np.sum(probs, axis=1, keepdims=True)
+    loss = -np.sum(np.log(probs[np.arange(N), y])) / N + reg * np.sum(W * W)
+    dscores = probs.copy()
+    dscores[np.arange(N), y] -= 1
+    dW = X.T.dot(dscores) / N
+    dW += 2 * reg * W
+    W -= 0.5 * dW
+"""
+
+
+def test_a_missing_mean_is_named_where_the_gradient_was_written_not_where_it_was_last_touched(tmp_path: Path) -> None:
+    assert not _errors(record_code(_write(tmp_path, SOFTMAX_REG)))
+    source = SOFTMAX_REG.replace("dW = X.T.dot(dscores) / N", "dW = X.T.dot(dscores)")
+    trace = record_code(_write(tmp_path, source, "planted.py"), loss="cross_entropy", reduction="mean")
+    assert [(i, line) for i, line, _m in _errors(trace)] == [("gradient-scale", _line(source, "dW = X.T.dot"))]

@@ -114,7 +114,8 @@ PLANTS: list[Plant] = [
     Plant("functions", "gradient-mismatch", "dZ2 = A2 - Y", "dZ2 = (A2 - Y) * A2 * (1 + A2)", loss="half_sse"),
     Plant("functions", "gradient-mismatch", "dZ1 = np.dot(W2.T, dZ2) * relu_derivative(Z1)",
           "dZ1 = np.dot(W2.T, dZ2) * relu_derivative(Z1) + 0.1"),
-    Plant("class", "gradient-mismatch", "return x * (1 - x)", "return x * (1 + x)", at="self.delta2 = "),
+    # A wrong helper body is named in the helper (issue 11, point 6), not at the call that used it.
+    Plant("class", "gradient-mismatch", "return x * (1 - x)", "return x * (1 + x)"),
     # -- implicit-learning-rate: the class sample has it by nature (checked on the correct program).
     Plant("functions", "implicit-learning-rate", "learning_rate = 0.1", "learning_rate = 1",
           at="W1 -= learning_rate * dW1"),
@@ -162,12 +163,15 @@ def _plant(plant: Plant) -> tuple[str, int]:
 
 
 def _notebook(text: str, line: int) -> tuple[str, int, int]:
-    """An .ipynb of the ``# %%`` cells (docstring as a markdown cell); (json, cell number, line in it)."""
+    """An .ipynb of the ``# %%`` cells (docstring as a markdown cell); (json, cell number, line in it).
+
+    The cell number is the one Jupyter shows for a cell with no stored execution count: its place among all
+    cells, the markdown cell first included."""
     lines = text.splitlines()
     marks = [n for n, s in enumerate(lines) if s == "# %%"]
     cells: list[dict[str, object]] = [{"cell_type": "markdown", "metadata": {}, "source": lines[: marks[0]]}]
     where = (0, 0)
-    for number, (start, end) in enumerate(zip(marks, [*marks[1:], len(lines)], strict=True), start=1):
+    for number, (start, end) in enumerate(zip(marks, [*marks[1:], len(lines)], strict=True), start=2):
         body = lines[start + 1 : end]
         if start + 1 <= line - 1 < end:
             where = (number, line - 1 - start)

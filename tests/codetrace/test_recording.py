@@ -57,9 +57,9 @@ def test_recorded_run_is_bit_identical_to_a_plain_run() -> None:
 def test_notebook_cells_run_in_order_with_magics_neutralised() -> None:
     trace = record_code(FIXTURES / "functions_columns.ipynb", loss="bce", reduction="sum")
     files = {s.source.file for s in trace.steps if s.source}
-    assert "functions_columns.ipynb#cell6" in files
+    assert "functions_columns.ipynb#cell8" in files
     dz2 = next(s for s in trace.steps if s.target == "dZ2")
-    assert (dz2.source.file, dz2.source.line) == ("functions_columns.ipynb#cell6", 2)
+    assert (dz2.source.file, dz2.source.line) == ("functions_columns.ipynb#cell8", 2)
     assert trace.error_count() == 0
 
 

@@ -134,8 +134,9 @@ def test_version_1_files_still_load(name: str, tmp_path: Path) -> None:
     ("change", "says"),
     [
         (lambda v: v.update(dtype="int8"), "dtype"),
-        (lambda v: v.update(shape=[10, 401]), "needs"),
-        (lambda v: v.update(base64="@@@"), "not valid base64"),
+        (lambda v: v.update(shape=[10, 401]), "expected 32080 bytes for shape 10×401"),
+        (lambda v: v.update(base64="@@@"), "expected 32000 bytes for shape 10×400, found 3 characters"),
+        (lambda v: v.update(base64="@" * len(v["base64"])), "not valid base64"),
         (lambda v: v.pop("shape"), "shape"),
     ],
 )

@@ -6,6 +6,8 @@ import os
 import resource
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,25 @@ ADDRESS_SPACE = 1_500 * 2**20
 
 def _limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
+
+
+@contextmanager
+def memory_cap(extra: int = 1 << 30) -> Iterator[None]:
+    """In this process: allow only ``extra`` bytes of address space beyond what it holds now.
+
+    For in-process tests (hypothesis runs too many examples for a subprocess each): a regression
+    that allocates without bound gets a MemoryError instead of the machine's OOM killer.
+    Only the soft limit moves, so it can be put back.
+    """
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    status = Path("/proc/self/status").read_text()
+    in_use = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmSize:"))) * 1024
+    cap = in_use + extra if hard == resource.RLIM_INFINITY else min(in_use + extra, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 def bptrace(*args: str, cwd: Path, timeout: float = 120, **extra: str) -> subprocess.CompletedProcess[str]:
