@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bptrace.codetrace.compare import close, relative_error, scales
+from bptrace.codetrace import scale
+from bptrace.codetrace.compare import close, fit, precision, relative_error, scales, tolerance
 from bptrace.codetrace.context import CodeContext, Hit
 from bptrace.codetrace.explain import explain, explain_cause
+from bptrace.codetrace.rate import Rate, effective_gradient, read_update
 from bptrace.codetrace.structure import StepInfo, Update
 from bptrace.codetrace.truth import Truth
 from bptrace.codetrace.warn import silent_broadcast
@@ -47,6 +49,9 @@ class Matcher:
         in_layers = set(layer_nodes)
         others = sorted((n for n in step.cone if n not in in_layers), reverse=True)
         self.order = [n for n in layer_nodes + others if n in truth.grads]
+        # A layer's Z or A first, whatever the factor: Y − A2 is −m·∂L/∂Z2 before it is m·∂L/∂(−Z2), the
+        # inside of a hand-written sigmoid.
+        self.tiers = ({n for n in layer_nodes if n in truth.grads}, {n for n in others if n in truth.grads})
         self.factors = scales(truth.samples)
         self._pivots: dict[tuple[int, ...], tuple[list[int], np.ndarray, np.ndarray]] | None = None
 
@@ -76,21 +81,23 @@ class Matcher:
         nodes, at, want = pivots
         got = value.reshape(-1)[at].astype(np.float64)
         with np.errstate(all="ignore"):
-            for factor in self.factors:
-                # A necessary condition of close() at the top element, kept loose (1%) so that it stays one
-                # whatever tolerance close() applies (float32 is compared at float32 precision).
-                near = np.abs(got - factor * want) <= 1e-2 * np.abs(factor * want)
-                for k in np.flatnonzero(near):
-                    if close(value, factor * self.truth.grads[nodes[k]]):
-                        return nodes[k], factor
+            for tier in self.tiers:  # a layer's Z or A first, whatever the factor
+                for factor in self.factors:
+                    # A necessary condition of close() at the top element, kept loose (1%) so that it stays
+                    # one whatever tolerance close() applies (float32 is compared at float32 precision).
+                    near = np.abs(got - factor * want) <= 1e-2 * np.abs(factor * want)
+                    for k in np.flatnonzero(near):
+                        if nodes[k] in tier and close(value, factor * self.truth.grads[nodes[k]]):
+                            return nodes[k], factor
         return None
 
     def _match_all(self, value: np.ndarray) -> tuple[int, float] | None:
-        for factor in self.factors:
-            for node in self.order:
-                g = self.truth.grads[node]
-                if g.shape == value.shape and close(value, factor * g):
-                    return node, factor
+        for tier in self.tiers:
+            for factor in self.factors:
+                for node in (n for n in self.order if n in tier):
+                    g = self.truth.grads[node]
+                    if g.shape == value.shape and close(value, factor * g):
+                        return node, factor
         return None
 
     def nearest(self, value: np.ndarray) -> int | None:
@@ -101,26 +108,47 @@ class Matcher:
 
 
 def check_step(ctx: CodeContext, step: StepInfo, truth: Truth) -> StepCheck:
+    """Judge one training step at the precision its parameters are kept in (float32 code, float32 tolerance)."""
+    with precision(working_dtype(ctx, step)):
+        return _check_step(ctx, step, truth)
+
+
+def working_dtype(ctx: CodeContext, step: StepInfo) -> np.dtype:
+    """The narrowest floating-point type among the step's parameters: what its arithmetic rounds to."""
+    dtypes = [ctx.value(v).dtype for v in step.params.values()]
+    floats = [d for d in dtypes if d.kind == "f"]
+    return min(floats, key=lambda d: d.itemsize) if floats else np.dtype(np.float64)
+
+
+@dataclass
+class Judged:
+    """One update read algebraically: the gradient it descends along, against the true one."""
+
+    update: Update
+    name: str
+    shown: str  # "W1 (weights_input_hidden)": the canonical name and the learner's
+    g: np.ndarray
+    effective: np.ndarray  # −ΔP / learning rate: what the update descends along
+    node: int  # the learner's gradient array, or the update's step when no array holds the gradient
+    rate: Rate | None
+    direction: float  # +1: the update subtracts the learner's array (W -= lr·dW); −1: it adds it
+    factor: float | None = None  # effective ≈ factor · g (None: no single factor explains it)
+
+
+def _check_step(ctx: CodeContext, step: StepInfo, truth: Truth) -> StepCheck:
     result = StepCheck()
     matcher = Matcher(ctx, step, truth)
     explained: set[int] = set()
-    for update in sorted(step.updates, key=lambda u: (u.gradient or 0)):
-        root = ctx.structure.root.get(update.old, update.old)
-        name = ctx.structure.names.get(root, ctx.name(update.old))
-        version = step.params.get(root)
-        if update.gradient is None or version is None or version not in truth.grads:
-            continue
-        g = truth.grads[version]
-        got = np.asarray(ctx.value(update.gradient), dtype=np.float64)  # no copy: only read
-        if not (g.size == 0 or (math.isfinite(g.max()) and math.isfinite(g.min()))):  # max/min: no temporary
-            continue  # no verdict against a non-finite truth; non-finite values are their own finding
-        direction = -update.sign * (1.0 if update.learning_rate >= 0 else -1.0)
-        effective = got if direction > 0 else -got  # W -= lr·dW: the learner's own array, not a copy of it
-        result.gradients[name] = effective
-        result.true_gradients[name] = g
-        result.references[update.gradient] = g if direction > 0 else -g
-        _check_parameter(ctx, step, truth, matcher, update, name, effective, g, result, explained)
-    for finding_id in ("gradient-scale", "update-sign", "shape-broadcast", "transpose"):
+    judged = [j for u in sorted(step.updates, key=lambda u: (u.gradient or 0)) if (j := _judge(ctx, step, truth, u))]
+    for j in judged:
+        result.gradients[j.name] = j.effective
+        result.true_gradients[j.name] = j.g
+        reference = _reference(ctx, j)
+        if reference is not None:
+            result.references[j.node] = reference
+    for j in judged:
+        _check_parameter(ctx, step, truth, matcher, j, judged, result, explained)
+    for finding_id in ("gradient-scale", "update-sign", "shape-broadcast", "transpose", "bias-sum-axis"):
         _collapse(ctx, result, finding_id)
     if step.index == 0 or result.hits:  # every step of a long loop would cost more than it shows
         _reference_deltas(ctx, step, matcher, result)
@@ -130,6 +158,80 @@ def check_step(ctx: CodeContext, step: StepInfo, truth: Truth) -> StepCheck:
     result.gradients = dict(sorted(result.gradients.items(), key=_parameter_order))
     result.true_gradients = dict(sorted(result.true_gradients.items(), key=_parameter_order))
     return result
+
+
+def _judge(ctx: CodeContext, step: StepInfo, truth: Truth, update: Update) -> Judged | None:
+    root = ctx.structure.root.get(update.old, update.old)
+    name = ctx.structure.names.get(root, ctx.name(update.old))
+    version = step.params.get(root)
+    if version is None or version not in truth.grads:
+        return None
+    g = truth.grads[version]
+    if not (g.size == 0 or (math.isfinite(g.max()) and math.isfinite(g.min()))):  # max/min: no temporary
+        return None  # no verdict against a non-finite truth; non-finite values are their own finding
+    learner = ctx.sites[update.site].target
+    shown = name if learner in (None, name) else f"{name} ({learner})"
+    rate = read_update(ctx, update, step.ydep)
+    if rate is not None and rate.step is not None:
+        effective = _descended(ctx, update, rate, g, truth.samples)
+        node = rate.gradient if rate.gradient is not None else rate.step
+        direction = -(1.0 if ctx.nodes[update.node].op == "add" else -1.0) * (1.0 if rate.product >= 0 else -1.0)
+    elif update.gradient is not None:
+        got = np.asarray(ctx.value(update.gradient), dtype=np.float64)  # no copy: only read
+        direction = -update.sign * (1.0 if update.learning_rate >= 0 else -1.0)
+        effective, node, rate = (got if direction > 0 else -got), update.gradient, None
+    else:
+        return None
+    judged = Judged(update, name, shown, g, effective, node, rate, direction)
+    if effective.shape == g.shape and not close(effective, g):
+        judged.factor = _factor(effective, g, truth.samples)
+    return judged
+
+
+def _factor(effective: np.ndarray, g: np.ndarray, samples: int) -> float | None:
+    """effective ≈ factor·g: any factor for two or more entries; a single number is fitted by any factor,
+    so for it only the usual ones count (the sign, m, 1/m, 2, ½)."""
+    if g.size >= 2:
+        return fit(effective, g)
+    m = float(max(samples, 1))
+    usual = (-1.0, 2.0, 0.5, m, 1 / m, -2.0, -0.5, -m, -1 / m) if m > 1 else (-1.0, 2.0, 0.5, -2.0, -0.5)
+    return next((f for f in usual if close(effective, f * g)), None)
+
+
+def _descended(ctx: CodeContext, update: Update, rate: Rate, g: np.ndarray, samples: int) -> np.ndarray:
+    """The gradient the update descends along, reading its scalars the way that fits: all of them as the
+    learning rate (W -= lr * dW), a 1/m among them as the reduction (W += lr * del_w / n_records), or a
+    quotient as a learning rate with the 1/m folded in (w - (eta / len(batch)) * nw)."""
+    whole = effective_gradient(ctx, update, rate)
+    assert whole is not None
+    if rate.gradient is not None:
+        # An array holds the gradient: the learner's own numbers, not their round trip through lr·dW / lr.
+        sign = -(1.0 if ctx.nodes[update.node].op == "add" else -1.0) * (1.0 if rate.product >= 0 else -1.0)
+        own = np.asarray(ctx.value(rate.gradient), dtype=np.float64)  # no copy: only read
+        whole = own if sign > 0 else -own
+    options = [whole]
+    reduction = rate.reduction(samples)
+    # A 1/m is read as the reduction only beside a learning rate: `W -= 0.5 * dW` with m = 2 is lr = 0.5.
+    if reduction != 1.0 and len(rate.factors) > sum(1 for f in rate.factors if f == reduction):
+        options.insert(0, whole * abs(reduction))
+    if rate.fused and samples > 1:
+        options.append(whole / samples)
+    for option in options:
+        if option.shape == g.shape and close(option, g):
+            return option
+        if option.size == g.size and close(option.reshape(g.shape), g):
+            return option
+    return options[0]
+
+
+def _reference(ctx: CodeContext, j: Judged) -> np.ndarray | None:
+    """What the learner's gradient array should have held: ±∂L/∂P, in its own sign and scale convention."""
+    value = np.asarray(ctx.nodes[j.node].value, dtype=np.float64)
+    if value.shape != j.g.shape or j.effective.shape != j.g.shape:
+        return None
+    with np.errstate(all="ignore"):
+        c = fit(value, j.effective)
+    return None if c is None else c * j.g
 
 
 def _parameter_order(item: tuple[str, object]) -> tuple[int, str]:
@@ -163,63 +265,30 @@ def _collapse(ctx: CodeContext, result: StepCheck, finding_id: str) -> None:
 
 
 def _check_parameter(
-    ctx: CodeContext, step: StepInfo, truth: Truth, matcher: Matcher, update: Update, name: str,
-    effective: np.ndarray, g: np.ndarray, result: StepCheck, explained: set[int],
+    ctx: CodeContext, step: StepInfo, truth: Truth, matcher: Matcher, j: Judged, judged: list[Judged],
+    result: StepCheck, explained: set[int],
 ) -> None:
-    grad_node = update.gradient
-    assert grad_node is not None
+    update, name, effective, g, grad_node = j.update, j.name, j.effective, j.g, j.node
     got_site = ctx.op_site(grad_node)
-    learner = ctx.sites[update.site].target
-    shown = name if learner in (None, name) else f"{name} ({learner})"
     m = truth.samples
     if close(effective, g):
         return
-    # `W -= (eta / len(batch)) * nabla_w`, `W += lr * del_w / n_records`: the update divides the summed
-    # gradient by m itself, so the sum is m times the mean and the step is right.
-    folded = m > 1 and any(math.isclose(f * m, 1.0) for f in update.factors)
-    if folded and close(effective, m * g):
-        return
-    numbers = f"expected ∂L/∂{shown} = {array_summary(g)}, got {array_summary(effective)}"
+    numbers = f"expected ∂L/∂{j.shown} = {array_summary(g)}, got {array_summary(effective)}"
     if effective.shape != g.shape:
-        if _after_broadcast(ctx, step, grad_node):
-            pass  # reported where the broadcast happened (warn.silent_broadcast)
-        elif effective.size == g.size and close(effective.reshape(g.shape), g):
-            result.add("shape-broadcast", Hit(grad_node, got_site, f"{ctx.name(grad_node)} has shape "
-                       f"{effective.shape} but {name} has shape {g.shape}: the numbers are right, the shape makes "
-                       "the update broadcast."))
-        elif name.startswith("b") and _bias_axis(ctx, step, truth, update, effective):
-            result.add("bias-sum-axis", Hit(grad_node, got_site, f"{ctx.name(grad_node)} has shape "
-                       f"{effective.shape}, {name} has shape {g.shape}: the bias gradient must sum ∂L/∂Z over the "
-                       f"samples only ({numbers})."))
-        elif effective.T.shape == g.shape and any(close(effective.T, f * g) for f in scales(m)):
-            result.add("transpose", Hit(grad_node, got_site, f"{ctx.name(grad_node)} is the transpose of ∂L/∂{name} ({numbers})."))
-        else:
-            result.add("shape-broadcast", Hit(grad_node, got_site, f"{ctx.name(grad_node)} has shape {effective.shape} "
-                       f"but {name} has shape {g.shape}: numpy broadcast them silently ({numbers})."))
-        explained.add(grad_node)
+        _check_shape(ctx, step, truth, j, numbers, result, explained)
         return
-    if close(effective, -g) or (folded and close(effective, -m * g)):
-        # The same step taken downhill: old − (new − old). Without the update's node, the hit is the
-        # gradient, whose reference (±∂L/∂W) is already set above.
+    k = j.factor
+    if k is not None and k < 0:
+        # The update moves uphill. The same step taken downhill: old − (new − old).
         downhill = 2 * ctx.value(update.old).astype(np.float64) - ctx.value(update.node) if update.node >= 0 else None
+        size = "" if scale.same(k, -1.0) else f" (and {scale.cause(-k, m)})"
         result.add("update-sign", Hit(update.node if update.node >= 0 else grad_node, update.site,
-                   f"{name} moved up its gradient: the update adds lr·∂L/∂{name} instead of subtracting it ({numbers}).",
-                   downhill))
+                   f"{name} moved up its gradient: the update adds lr·∂L/∂{name} instead of subtracting it{size} "
+                   f"({numbers}).", downhill))
         return
-    if m > 1 and (close(effective, m * g) or close(effective, g / m)):
-        how = "m times" if close(effective, m * g) else "1/m of"
-        if how == "m times" and len(step.pairs) > 1 and update.node >= 0:
-            # Per-sample gradients summed, each right: the update is where the 1/m of the mean is missing.
-            result.add("gradient-scale", Hit(update.node, update.site, f"the update adds up {len(step.pairs)} "
-                       f"per-sample gradients of {name} and steps by their sum, m times the true ∂L/∂{shown} with "
-                       f"m = {m} samples and reduction 'mean: divide the sum by m' ({numbers})."))
-            return
-        origin = _scale_origin(ctx, step, matcher, grad_node)
-        factor = "m" if how == "m times" else "1/m"
-        where = "" if origin == grad_node else f"{ctx.name(origin)} brings in the stray factor {factor}, so "
-        result.add("gradient-scale", Hit(origin, ctx.op_site(origin), f"{where}{ctx.name(grad_node)} is {how} the "
-                   f"true ∂L/∂{name} with m = {m} samples and reduction '{_reduction_word(truth, m, effective, g)}' "
-                   f"({numbers}).", _unscaled(matcher, ctx.value(origin)) if origin != grad_node else None))
+    rates = [p.rate.learning_rate(m) for p in judged if p.rate is not None]
+    if k is not None and scale.usual(k, m, rates, tolerance(effective)[0] / 10) and \
+            _gradient_scale(ctx, step, matcher, j, judged, k, numbers, result):
         return
     if name.startswith("b") and _bias_axis(ctx, step, truth, update, effective):
         result.add("bias-sum-axis", Hit(grad_node, got_site, f"{ctx.name(grad_node)} sums ∂L/∂Z over the wrong axis ({numbers})."))
@@ -229,6 +298,7 @@ def _check_parameter(
         result.add("transpose", Hit(first, ctx.site_of(first), f"{ctx.name(first)} is the transpose of ∂L/∂{name} "
                                     f"({numbers})."))
         return
+    _uphill(ctx, j, judged, numbers, result)
     divergent = _first_divergence(ctx, step, matcher, grad_node)
     if divergent in explained:
         return
@@ -241,43 +311,80 @@ def _check_parameter(
                                    f"mistake explains it ({numbers})."))
 
 
-def _unscaled(matcher: Matcher, value: np.ndarray) -> np.ndarray | None:
-    """The true gradient an array is m or 1/m times, in the learner's sign: the array without the stray factor."""
-    matched = matcher.match(value)
-    return None if matched is None else np.sign(matched[1]) * matcher.truth.grads[matched[0]]
+def _uphill(ctx: CodeContext, j: Judged, judged: list[Judged], numbers: str, result: StepCheck) -> None:
+    """A wrong gradient can still be applied with the wrong sign, an independent mistake: the update is
+    judged against the learner's own array. The program's correct updates show its convention (arrays that
+    are gradients, subtracted; or negated gradients, added); an update that applies its array the other way
+    is ``update-sign``, whatever the array's own error (asked only once the array is known to be wrong)."""
+    conventions = {p.direction for p in judged if p is not j and p.effective.shape == p.g.shape
+                   and close(p.effective, p.g)}
+    if len(conventions) != 1 or j.direction in conventions or j.update.node < 0:
+        return
+    result.add("update-sign", Hit(j.update.node, j.update.site, f"{j.name} moves up its gradient: the update "
+               f"applies its gradient array with the opposite sign to the program's other updates ({numbers})."))
 
 
-def _reduction_word(truth: Truth, m: int, effective: np.ndarray, g: np.ndarray) -> str:
-    return "mean: divide by m" if close(effective, m * g) else "sum: do not divide by m"
+def _check_shape(ctx: CodeContext, step: StepInfo, truth: Truth, j: Judged, numbers: str, result: StepCheck,
+                 explained: set[int]) -> None:
+    update, name, effective, g, grad_node = j.update, j.name, j.effective, j.g, j.node
+    got_site = ctx.op_site(grad_node)
+    kept = update.node >= 0 and np.shape(ctx.nodes[update.node].value) == np.shape(ctx.nodes[update.old].value)
+    if _after_broadcast(ctx, step, grad_node):
+        pass  # reported where the broadcast happened (warn.silent_broadcast)
+    elif effective.size == g.size and close(effective.reshape(g.shape), g):
+        if kept:
+            return  # a (n,) gradient into a (1, n) bias, a scalar into a (1, 1) one: the update lands right
+        result.add("shape-broadcast", Hit(grad_node, got_site, f"{ctx.name(grad_node)} has shape "
+                   f"{effective.shape} but {name} has shape {g.shape}, so the update broadcast {name} to "
+                   f"{np.shape(ctx.nodes[update.node].value) if update.node >= 0 else 'another shape'}."))
+    elif name.startswith("b") and _bias_axis(ctx, step, truth, update, effective):
+        result.add("bias-sum-axis", Hit(grad_node, got_site, f"{ctx.name(grad_node)} has shape "
+                   f"{effective.shape}, {name} has shape {g.shape}: the bias gradient must sum ∂L/∂Z over the "
+                   f"samples only ({numbers})."))
+    elif effective.T.shape == g.shape and any(close(effective.T, f * g) for f in scales(truth.samples)):
+        result.add("transpose", Hit(grad_node, got_site, f"{ctx.name(grad_node)} is the transpose of ∂L/∂{name} ({numbers})."))
+    else:
+        result.add("shape-broadcast", Hit(grad_node, got_site, f"{ctx.name(grad_node)} has shape {effective.shape} "
+                   f"but {name} has shape {g.shape}: numpy broadcast them silently ({numbers})."))
+    explained.add(grad_node)
 
 
-def _first_divergence(ctx: CodeContext, step: StepInfo, matcher: Matcher, gradient: int) -> int:
-    chain = ctx.structure.derivation(step, gradient)
-    start = step.first_loss_op or 0
-    for index in sorted(chain):
-        if index < start:
-            continue  # the targets and what the code derived from them alone
-        if (index == gradient or ctx.named(index)) and matcher.match(ctx.value(index)) is None:
-            return index
-    return gradient
-
-
-def _scale_origin(ctx: CodeContext, step: StepInfo, matcher: Matcher, gradient: int) -> int:
-    """Where the stray m or 1/m was written: the first op of the derivation that turns a true gradient
-    (factor 1) into m or 1/m times one. A reduction the code ignores writes none: the gradient is named."""
+def _gradient_scale(ctx: CodeContext, step: StepInfo, matcher: Matcher, j: Judged, judged: list[Judged], k: float,
+                    numbers: str, result: StepCheck) -> bool:
+    """The update descends along k·∂L/∂P. Where was k written? A scalar op that scales a gradient by it;
+    else, for a missing or extra 1/m, where this program's other parameters put theirs (their update line,
+    or their gradient's line); else the output delta that carries k from the start. Anything else that
+    multiplies by a near-constant (σ′ ≈ ¼ where every z ≈ 0) is no scale: False, and the caller localises
+    it by derivative."""
     m = matcher.truth.samples
-    start = step.first_loss_op or 0
-    for index in sorted(ctx.structure.derivation(step, gradient)):
-        matched = matcher.match(ctx.value(index)) if index >= start else None
-        if matched is None or not (np.isclose(abs(matched[1]), m) or np.isclose(abs(matched[1]), 1 / m)):
-            continue
-        befores = [matcher.match(ctx.value(p)) for p in ctx.nodes[index].parents if isinstance(p, int) and p in step.ydep]
-        if any(b is not None and abs(b[1]) == 1.0 for b in befores):
-            return index
-        if index >= start and all(b is None for b in befores) and _from_output(ctx, step, index) and \
-                not _feeds_a_right_gradient(ctx, step, matcher, index):
-            return index  # the output delta carries the factor into every gradient: (probs - Y) without / N
-    return _first_version(ctx, step, matcher, gradient)
+    grad_node = j.node
+    origin = scale.introducer(ctx, step, matcher, grad_node, k)
+    peers = [p for p in judged if p is not j and p.effective.shape == p.g.shape and close(p.effective, p.g)]
+    if origin is None and peers and j.update.node >= 0 and any(
+            p.rate is not None and (p.rate.reduction(m) != 1.0 or p.rate.fused) for p in peers):
+        origin = j.update.node  # the others divide by m in their update line: this one does not
+    if origin is None and m > 1 and scale.same(k, m) and len(step.pairs) > 1 and j.update.node >= 0:
+        origin = j.update.node  # per-sample gradients summed, each right: the update misses the mean's 1/m
+    if origin is None and not peers and len(judged) > 1:
+        # Every parameter carries k: the output delta they share, when it carries k from the start. (With one
+        # parameter there is no telling the delta's line from the gradient's: the gradient is named.)
+        origin = scale.birth(ctx, step, matcher, grad_node, k)
+    if origin is None:
+        if not (m > 1 and (scale.same(k, m) or scale.same(k, 1.0 / m))):
+            return False
+        origin = _first_version(ctx, step, matcher, grad_node)
+    site = j.update.site if origin == j.update.node else ctx.op_site(origin)
+    where = "" if origin in (grad_node, j.update.node) or ctx.nodes[grad_node].inplace else \
+        f"{ctx.name(origin)} carries the factor, so "
+    source = scale.batch_source(ctx, origin, m)
+    if source is not None:  # the op is right, the number it was handed is not: name where it was bound
+        site, var, n = source
+        where = (f"{var} = {n} (bound here) is used as the batch size at line {ctx.sites[ctx.nodes[origin].site].line}, "
+                 f"where the batch has {m} samples, so ")
+    result.add("gradient-scale", Hit(origin, site, f"{where}{j.name} is updated along a multiple of the true "
+               f"∂L/∂{j.name}, {scale.cause(k, m)} ({numbers}).", _unscaled(matcher, ctx.value(origin), k)
+               if origin not in (grad_node, j.update.node) else None))
+    return True
 
 
 def _first_transposed(ctx: CodeContext, step: StepInfo, gradient: int, g: np.ndarray, m: int) -> int:
@@ -308,23 +415,22 @@ def _first_version(ctx: CodeContext, step: StepInfo, matcher: Matcher, gradient:
     return current
 
 
-def _feeds_a_right_gradient(ctx: CodeContext, step: StepInfo, matcher: Matcher, index: int) -> bool:
-    """Is some update's gradient computed from ``index`` right? Then the code divides later, per gradient
-    (dW = 1/m * dZ @ A.T), and a gradient missing its 1/m is missing it on its own line."""
-    for update in step.updates:
-        if update.gradient is None or index not in ctx.structure.derivation(step, update.gradient):
-            continue
-        matched = matcher.match(ctx.value(update.gradient))
-        if matched is not None and abs(matched[1]) == 1.0:
-            return True
-    return False
+def _unscaled(matcher: Matcher, value: np.ndarray, k: float) -> np.ndarray | None:
+    """The array without the stray factor k, when it then is a true gradient."""
+    with np.errstate(all="ignore"):
+        fixed = np.asarray(value, dtype=np.float64) / k
+    return fixed if matcher.match(fixed) is not None else None
 
 
-def _from_output(ctx: CodeContext, step: StepInfo, index: int) -> bool:
-    """Is the node computed from the network's output and the targets alone (an output delta)?"""
-    parents = [p for p in ctx.nodes[index].parents if isinstance(p, int)]
-    return step.output is not None and any(p == step.output or p in step.cone for p in parents) and \
-        all(p in step.cone or p not in step.ydep or p == step.target for p in parents)
+def _first_divergence(ctx: CodeContext, step: StepInfo, matcher: Matcher, gradient: int) -> int:
+    chain = ctx.structure.derivation(step, gradient)
+    start = step.first_loss_op or 0
+    for index in sorted(chain):
+        if index < start:
+            continue  # the targets and what the code derived from them alone
+        if (index == gradient or ctx.named(index)) and matcher.match(ctx.value(index)) is None:
+            return index
+    return gradient
 
 
 def _after_broadcast(ctx: CodeContext, step: StepInfo, gradient: int) -> bool:
@@ -354,4 +460,12 @@ def _bias_axis(ctx: CodeContext, step: StepInfo, truth: Truth, update: Update, e
                         float(np.abs(option).max(initial=0.0)) <= noise
                         and float(np.abs(effective).max(initial=0.0)) <= noise * abs(factor))):
                     return True  # callers ask only after the right sum (and its factors) failed
+        if effective.size == 1 and truth.grads[version].size > 1:
+            # np.sum(dZ) without an axis on a bias of several units: the total can be ≈ 0 (softmax with
+            # cross-entropy sums to zero per sample), so it is compared at the scale of what was summed.
+            rtol, _ = tolerance(effective)
+            total, spread = float(gz.sum()), float(np.abs(gz).sum())
+            got = float(np.asarray(effective, dtype=np.float64).reshape(()))
+            if any(abs(got - f * total) <= 10 * rtol * abs(f) * spread for f in scales(truth.samples)):
+                return True
     return False

@@ -102,11 +102,17 @@ def _which_activation(
     fits = {"sigmoid": 0 <= low and high <= 1, "tanh": -1 <= low and high <= 1, "relu": low >= 0,
             # Softmax over one unit is the constant 1: it fits any z, so it names no layer.
             "leaky_relu": True, "softmax": 0 <= low and high <= 1 and z.ndim > 0 and z.shape[feature_axis] > 1}
+    # float32 code rounds each op at about 1e-7: its activations match at float32 precision.
+    rtol = 1e-7 if min(_width(z), _width(a)) >= 8 else 2e-5
     with np.errstate(all="ignore"):
         for name in names:
             if not fits[name]:
                 continue  # a range the activation cannot produce: no need to compute it
             expected = ACTIVATIONS[name].forward(z.astype(np.float64), feature_axis)
-            if float(np.max(np.abs(expected - a))) <= 1e-12 + 1e-7 * max(abs(low), abs(high)):
+            if float(np.max(np.abs(expected - a))) <= 1e-12 + rtol * max(abs(low), abs(high)):
                 return name
     return None
+
+
+def _width(array: np.ndarray) -> int:
+    return array.dtype.itemsize if array.dtype.kind == "f" else 8

@@ -7,12 +7,16 @@ from collections.abc import Callable
 import numpy as np
 
 from bptrace.codetrace.context import CodeContext, Hit
-from bptrace.codetrace.structure import ELEMENTWISE_BINARY, Layer, StepInfo
+from bptrace.codetrace.rate import read_update
+from bptrace.codetrace.structure import ELEMENTWISE_BINARY, Layer, StepInfo, Update
 from bptrace.pitfalls.saturated_units import THRESHOLDS
 
 
 def implicit_learning_rate(ctx: CodeContext) -> list[Hit]:
-    raw = [u for u in ctx.structure.updates if not u.failed and u.learning_rate == 1.0 and u.gradient is not None]
+    """Updates whose statement's scalar factors multiply to 1 (none, or lr = 1): step size 1. Read
+    algebraically (rate.py), so ``W2 -= lr * A1.T @ dZ2`` and a 0-d ``lr = np.float32(0.3)`` count as
+    learning rates."""
+    raw = [u for u in ctx.structure.updates if not u.failed and u.gradient is not None and _raw_step(ctx, u)]
     if not raw:
         return []
     lines = sorted({ctx.sites[u.site].line for u in raw})
@@ -20,6 +24,11 @@ def implicit_learning_rate(ctx: CodeContext) -> list[Hit]:
     names = ", ".join(dict.fromkeys(ctx.sites[u.site].target or "?" for u in raw))
     return [Hit(first.node, first.site, f"{names} updated with the raw gradient (step size 1) on line(s) "
                 f"{', '.join(map(str, lines))}.")]
+
+
+def _raw_step(ctx: CodeContext, update: Update) -> bool:
+    rate = read_update(ctx, update, ctx.step_of(update.node).ydep) if update.node >= 0 else None
+    return update.learning_rate == 1.0 if rate is None else rate.product == 1.0
 
 
 def exp_overflow(ctx: CodeContext) -> list[Hit]:
@@ -92,21 +101,40 @@ def dead_relu(ctx: CodeContext) -> list[Hit]:
 
 
 def silent_broadcast(ctx: CodeContext) -> list[Hit]:
-    """An op of the loss or backward pass whose result outgrew both operands: (m,1) − (m,) → (m,m)."""
+    """A gradient whose shape makes numpy broadcast it where it should not, earliest first:
+
+    - an op of the loss or backward pass whose result outgrew both operands, (m,1) − (m,) → (m,m), unless
+      the result has the shape of a parameter the step updates: ``error_term * x[:, None]`` is the outer
+      product a weight gradient is, written by hand;
+    - an accumulation or update ``D += G`` whose G has fewer entries than D (but more than one): every row
+      of D receives the same numbers. A (n,) G into a (1, n) D has as many entries and lands right.
+    """
+    hits: list[Hit] = []
     for step in ctx.structure.steps:
         chains: dict[int, set[int]] = {}
+        forward = set(step.params.values())
         for index in sorted(step.ydep):
             node = ctx.nodes[index]
             parents = [p for p in node.parents if isinstance(p, int)]
             if node.op not in ELEMENTWISE_BINARY or len(parents) != 2:
                 continue
-            shapes = [np.shape(ctx.nodes[p].value) for p in parents]
+            sizes = [np.shape(ctx.nodes[p].value) for p in parents]
             out = np.shape(node.value)
-            if all(int(np.prod(s)) < int(np.prod(out)) for s in shapes) and not _outer_product(ctx, step, index, chains):
-                a, b = (ctx.name(p) for p in parents)
-                return [Hit(index, ctx.site_of(index), f"{ctx.name(index)} broadcasts {a} {shapes[0]} against {b} "
-                            f"{shapes[1]} into {out}: every element meets every other, so every gradient after this "
-                            "line is a different array.")]
+            a, b = (ctx.name(p) for p in parents)
+            if node.inplace or node.rebind:
+                # A parameter's own update is judged against its gradient (diagnose); this is for the arrays
+                # that collect gradients (del_w += …), which no forward pass reads.
+                if parents[0] not in forward and parents[1] in step.ydep and 1 < int(np.prod(sizes[1])) < int(np.prod(out)):
+                    hits.append(Hit(index, ctx.site_of(index), f"{ctx.name(index)} {sizes[0]} receives {b} "
+                                    f"{sizes[1]}: numpy broadcast the smaller gradient, so every row gets the same "
+                                    "numbers."))
+                continue
+            if all(int(np.prod(s)) < int(np.prod(out)) for s in sizes) and not _outer_product(ctx, step, index, chains):
+                hits.append(Hit(index, ctx.site_of(index), f"{ctx.name(index)} broadcasts {a} {sizes[0]} against "
+                                f"{b} {sizes[1]} into {out}: every element meets every other, so every gradient "
+                                "after this line is a different array."))
+        if hits:
+            return hits[:1]
     return []
 
 

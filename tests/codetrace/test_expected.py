@@ -68,7 +68,7 @@ PLANTED: dict[str, Of] = {
     "class:bias-sum-axis:self.bias1 -= np.sum(self.delta1, axis=1": None,
     "class:bias-sum-axis:self.bias1 -= np.sum(self.delta1)": None,
     "functions:shape-broadcast:Y = np.array([[0.7], [0.1], [0.9], [0.3]": None,
-    "functions:shape-broadcast:db2 = np.sum(dZ2, axis=1)": None,
+    "functions:shape-broadcast:db1 = np.sum(dZ1, axis=1)": None,
     "class:shape-broadcast:y = np.array([0, 1, 1, 0])": None,
     # `+ 0.1` after the right product: the nearest true gradient would be a guess at the intent.
     "functions:gradient-mismatch:dZ1 = np.dot(W2.T, dZ2) * relu_derivativ": None,

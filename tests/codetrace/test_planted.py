@@ -104,7 +104,10 @@ PLANTS: list[Plant] = [
     # -- shape-broadcast: targets that do not match the output's shape, or a bias gradient without keepdims.
     Plant("functions", "shape-broadcast", "Y = np.array([[0.7], [0.1], [0.9], [0.3]]).T",
           "Y = np.array([[0.7], [0.1], [0.9], [0.3]])", at="dZ2 = A2 - Y", also=EXCEPTION),
-    Plant("functions", "shape-broadcast", "db2 = np.sum(dZ2, axis=1, keepdims=True)", "db2 = np.sum(dZ2, axis=1)"),
+    # A (n,) bias gradient into an (n, 1) bias broadcasts the update to (n, n). (Into b2, (1, 1), the (1,)
+    # gradient lands right with the right numbers: not an error, issue 11 point 5.)
+    Plant("functions", "shape-broadcast", "db1 = np.sum(dZ1, axis=1, keepdims=True)", "db1 = np.sum(dZ1, axis=1)",
+          also=EXCEPTION),
     Plant("class", "shape-broadcast", "y = np.array([[0], [1], [1], [0]])", "y = np.array([0, 1, 1, 0])",
           at="self.error = output - y", also=EXCEPTION),
     # -- gradient-mismatch: no catalogued cause, e.g. a typo in the derivative.
