@@ -176,7 +176,7 @@ def _check_parameter(
         return
     # `W -= (eta / len(batch)) * nabla_w`, `W += lr * del_w / n_records`: the update divides the summed
     # gradient by m itself, so the sum is m times the mean and the step is right.
-    folded = m > 1 and any(math.isclose(f * m, 1.0) for f in update.factors)
+    folded = m > 1 and any(math.isclose(n, m) for n in update.divisors)
     if folded and close(effective, m * g):
         return
     numbers = f"expected ∂L/∂{shown} = {array_summary(g)}, got {array_summary(effective)}"
