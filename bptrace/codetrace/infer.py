@@ -41,6 +41,7 @@ def infer_loss(ctx: CodeContext, reduction: str | None) -> Inferred | None:
     reductions = (reduction,) if reduction else REDUCTIONS
     computed = _computed_losses(ctx, step)
     fits: list[tuple[int, int, str, str, str | None]] = []  # (errors, preference, loss, reduction, line)
+    values: dict[tuple[str, str], float] = {}
     for rank, loss in enumerate(_ORDER):
         if LOSSES[loss].needs == "softmax" and not _sums_to_one(ctx, step):
             continue
@@ -48,6 +49,7 @@ def infer_loss(ctx: CodeContext, reduction: str | None) -> Inferred | None:
             truth = step_truth(ctx, step, loss, red)
             if not isinstance(truth, Truth) or not math.isfinite(truth.loss):
                 continue
+            values[loss, red] = truth.loss
             errors = sum(len(hits) for fid, hits in check_step(ctx, step, truth).hits.items()
                          if CATALOGUE[fid].severity == "error")
             line = next((site_line for value, site_line in computed if _same(value, truth.loss, ctx)), None)
@@ -65,7 +67,14 @@ def infer_loss(ctx: CodeContext, reduction: str | None) -> Inferred | None:
         best = min(said or fits, key=lambda f: (f[4] is None, f[0], f[1]))
         how = f"your line {best[4]} computes it" if best[4] is not None else \
             "the closest fit to your gradients, which none fits exactly: pass --loss to be sure"
+    other = values.get((best[2], "mean" if best[3] == "sum" else "sum"))
+    if other is not None and reduction is None and _close(other, values[best[2], best[3]]):
+        how += "; sum and mean agree here: one sample per training step"
     return Inferred(best[2], best[3], f"Loss inferred: {best[2]}, {best[3]} ({how}).")
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-12 * max(abs(a), abs(b), 1e-300)
 
 
 def _how(line: str | None, ambiguous: bool) -> str:

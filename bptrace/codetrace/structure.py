@@ -31,6 +31,7 @@ class Update:
     sign: int  # −1 for W -= …, +1 for W += …
     failed: bool = False
     factors: tuple[float, ...] = ()  # the scalars multiplied into the gradient (`lr * del_w / n`: lr, 1/n)
+    divisors: tuple[float, ...] = ()  # the n of each `/ n` the update writes
 
 
 @dataclass
@@ -93,7 +94,7 @@ class Structure:
             assert isinstance(parents[0], int) and isinstance(parents[1], int)
             step = step_of(self.nodes, parents[1])
             updates.append(Update(index, site, parents[0], step.gradient, step.learning_rate,
-                                  -1 if op == "subtract" else 1, did_fail, step.factors))
+                                  -1 if op == "subtract" else 1, did_fail, step.factors, step.divisors))
         if not updates:
             # No update ran (the code stops after backward, or raised first): parameters are then
             # the arrays drawn at random or filled with zeros/ones, as initialisations are.

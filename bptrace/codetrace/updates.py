@@ -116,12 +116,14 @@ class Step:
     gradient: int
     learning_rate: float  # the product of the factors; 1.0 when the code has none
     factors: tuple[float, ...]  # each scalar multiplier peeled off, outermost first (`/ n` as 1/n)
+    divisors: tuple[float, ...] = ()  # the n of each `/ n` written in the update (a batch size, maybe)
 
 
 def step_of(nodes: list[NodeLike], value: int) -> Step:
     """``lr * dW`` -> (dW, lr); ``lr * del_w / n`` -> (del_w, lr/n); ``dW`` alone -> (dW, 1.0). Factors are
     peeled off the update's own expression only: an array the code named (``dW = 1/m * …``) is the gradient."""
     factors: list[float] = []
+    divisors: list[float] = []
     while True:
         node = nodes[value]
         if node.op not in ("multiply", "divide", "true_divide") or len(node.parents) != 2:
@@ -137,14 +139,16 @@ def step_of(nodes: list[NodeLike], value: int) -> Step:
         if node.op != "multiply":
             if node.parents[1] is not s or factor == 0:
                 break
+            divisors.append(factor)
             factor = 1.0 / factor
         quotient = (node.quotients or {}).get(node.parents.index(s)) if not isinstance(s, int) else None
         if node.op == "multiply" and quotient is not None and quotient[1] != 0:
             factors += [float(quotient[0]), 1.0 / float(quotient[1])]  # `(eta / len(batch)) * nw`: eta and 1/m
+            divisors.append(float(quotient[1]))
         else:
             factors.append(factor)
         value = arrays[0]
         if nodes[value].names:
             break
     rate = float(np.prod(factors)) if factors else 1.0
-    return Step(value, rate, tuple(factors))
+    return Step(value, rate, tuple(factors), tuple(divisors))

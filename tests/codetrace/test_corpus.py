@@ -203,3 +203,23 @@ def test_planted_mistake_is_named_at_its_line(plant: Plant, tmp_path: Path) -> N
     assert any((f.file, f.line) == (label, line) for f in hits), (label, line, found)
     unrelated = {f.id for f in trace.findings if f.severity == "error"} - {plant.finding} - plant.also
     assert not unrelated, found
+
+
+INFERRED = [p for p in CORPUS_DATA.programs if p.infer]
+
+
+@pytest.mark.parametrize("program", INFERRED, ids=lambda p: p.name)
+def test_the_loss_of_a_program_that_computes_it_is_inferred(program: Program, tmp_path: Path) -> None:
+    """Programs whose header says ``infer: yes`` compute their own loss value: with no --loss, bptrace infers
+    the declared one, says so, and checks clean as under the declared loss."""
+    trace = record_code(_copy(program, tmp_path))
+    said = str(trace.scenario.notes.get("loss_inferred", ""))
+    assert said.startswith(f"Loss inferred: {trace.scenario.loss}, {trace.scenario.reduction} ("), said
+    assert trace.scenario.loss == program.loss, said
+    if trace.scenario.reduction != program.reduction:  # a factor the learning rate absorbs, or m = 1: said
+        assert "pass --loss to be sure" in said or "sum and mean agree here" in said, said
+    assert not _errors(trace), _errors(trace)
+
+
+def test_some_corpus_programs_exercise_inference() -> None:
+    assert len(INFERRED) >= 5, [p.name for p in INFERRED]
