@@ -24,7 +24,7 @@ from bptrace.numbers import array_summary
 from bptrace.ops import ACTIVATIONS
 
 if TYPE_CHECKING:
-    from bptrace.codetrace.diagnose import Matcher
+    from bptrace.codetrace.matcher import Matcher
     from bptrace.codetrace.runtime import UserCall
 
 _FORMS = {"sigmoid": ("x·(1−x)", "σ(x)·(1−σ(x))"), "tanh": ("1−x²", "1−tanh(x)²")}

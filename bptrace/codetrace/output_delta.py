@@ -14,7 +14,7 @@ from bptrace.numbers import array_summary
 from bptrace.ops import ACTIVATIONS
 
 if TYPE_CHECKING:
-    from bptrace.codetrace.diagnose import Matcher
+    from bptrace.codetrace.matcher import Matcher
 
 
 def output_delta(ctx: CodeContext, step: StepInfo, matcher: Matcher, index: int) -> tuple[str, Hit]:

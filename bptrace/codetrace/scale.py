@@ -21,7 +21,7 @@ from bptrace.codetrace.runtime import Const
 from bptrace.codetrace.structure import StepInfo
 
 if TYPE_CHECKING:
-    from bptrace.codetrace.diagnose import Matcher
+    from bptrace.codetrace.matcher import Matcher
 
 
 def same(a: float, b: float) -> bool:
