@@ -67,7 +67,8 @@ def record_code(
         if inferred is None:
             if check and run.raised is None:
                 raise CannotAnalyse(str(path), _unmapped(ctx))
-            loss = "half_sse"
+            loss = "half_sse"  # nothing to judge with it; said, so the header's loss is not taken as found
+            notes.append("No loss could be inferred (no output compared with targets); half_sse is shown.")
         else:
             loss, reduction = inferred.loss, inferred.reduction
             inferred_note = inferred.note

@@ -52,7 +52,7 @@ def infer_loss(ctx: CodeContext, reduction: str | None) -> Inferred | None:
             values[loss, red] = truth.loss
             errors = sum(len(hits) for fid, hits in check_step(ctx, step, truth).hits.items()
                          if CATALOGUE[fid].severity == "error")
-            line = next((site_line for value, site_line in computed if _same(value, truth.loss, ctx)), None)
+            line = next((site_line for value, site_line in computed if _same(value, truth.loss)), None)
             fits.append((errors, rank, loss, red, line))
     if not fits:
         return None
@@ -85,7 +85,7 @@ def _how(line: str | None, ambiguous: bool) -> str:
     return "your gradients fit it"
 
 
-def _same(value: float, loss: float, ctx: CodeContext) -> bool:
+def _same(value: float, loss: float) -> bool:
     return math.isfinite(value) and abs(value - loss) <= 1e-5 * max(abs(loss), 1e-12)
 
 

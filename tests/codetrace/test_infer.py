@@ -40,3 +40,12 @@ def test_an_explicit_loss_wins_and_is_not_called_inferred() -> None:
     trace = record_code(FIXTURES / "class_rows.py", loss="bce", reduction="sum")
     assert trace.scenario.loss == "bce" and "inferred" not in trace.scenario.description
     assert trace.error_count() > 0  # judged under the loss the learner declared, not the one that fits
+
+
+def test_a_script_that_raises_before_any_output_says_no_loss_was_inferred(tmp_path: Path) -> None:
+    program = tmp_path / "raises.py"
+    program.write_text("import numpy as np\nW1 = np.ones((3, 2))\nraise ValueError('stop')\n")
+    trace = record_code(program)
+    assert [f.id for f in trace.findings] == ["exception"]
+    assert "No loss could be inferred" in trace.scenario.description
+    assert "loss_inferred" not in trace.scenario.notes  # nothing was inferred: the TUI must not say so
