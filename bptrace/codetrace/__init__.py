@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from bptrace.codetrace.bound import note
+from bptrace.codetrace.budget import Budget
 from bptrace.codetrace.build import Built, build_steps, finding
 from bptrace.codetrace.cascade import drop_consequences
 from bptrace.codetrace.context import CodeContext, Hit
@@ -35,6 +36,7 @@ from bptrace.codetrace.structure import Structure
 from bptrace.codetrace.truth import Truth, step_truth
 from bptrace.codetrace.warn import DETECTORS
 from bptrace.errors import CannotAnalyse
+from bptrace.limits import MAX_MEMORY
 from bptrace.pitfalls import CATALOGUE
 from bptrace.trace import Finding, ScenarioInfo, Trace
 
@@ -47,15 +49,18 @@ DEFAULT_STEPS = 50
 
 def record_code(
     path: Path, *, loss: str | None = None, reduction: str | None = None, seed: int = 0, name: str | None = None,
-    description: str | None = None, check: bool = True, steps: int | None = None,
+    description: str | None = None, check: bool = True, steps: int | None = None, max_memory: int | None = None,
 ) -> Trace:
     """Run the file and trace it. With ``check`` (the default), a run in which no training step could be
     checked and nothing raised cannot be analysed (``CannotAnalyse``, exit 3): an empty table and "0 errors"
     would read as a clean bill of health. ``check=False`` keeps such a recording, to see what was recorded.
     The first ``steps`` training steps (default ``DEFAULT_STEPS``) are recorded in detail, the rest of the
-    script runs unrecorded. Without ``loss``, the loss (and the reduction, unless given) is inferred."""
+    script runs unrecorded. Without ``loss``, the loss (and the reduction, unless given) is inferred.
+    Values are kept while they fit ``max_memory`` bytes (default ``MAX_MEMORY``); the steps after keep
+    their loss and gradient verdicts only (budget.py)."""
     path = Path(path)
-    run = run_file(path, seed, steps=steps or DEFAULT_STEPS)
+    budget = Budget(max_memory or MAX_MEMORY, loss, reduction, {})
+    run = run_file(path, seed, steps=steps or DEFAULT_STEPS, budget=budget)
     recorder = run.recorder
     structure = Structure(recorder.nodes, [(f.site, f.op, f.parents) for f in recorder.failed],
                           hints=read_hints(run.cells))
@@ -63,7 +68,8 @@ def record_code(
     notes: list[str] = []
     inferred_note: str | None = None
     if loss is None:
-        inferred = infer_loss(ctx, reduction)
+        # Past the budget the loss was decided on these same kept steps, and every later step judged by it.
+        inferred = budget.inferred if budget.exceeded and not budget.failed else infer_loss(ctx, reduction)
         if inferred is None:
             if check and run.raised is None:
                 raise CannotAnalyse(str(path), _unmapped(ctx))
@@ -84,7 +90,8 @@ def record_code(
         truths[step.index] = truth
         checks[step.index] = check_step(ctx, step, truth)
     if run.interrupted:  # the learner pressed Ctrl-C: report what was recorded, and say so
-        notes.insert(0, f"Interrupted (Ctrl-C): the trace holds the {len(structure.steps)} training step(s) "
+        held = len(structure.steps) + (len(budget.judged) if budget.exceeded else 0)
+        notes.insert(0, f"Interrupted (Ctrl-C): the trace holds the {held} training step(s) "
                         "recorded until then.")
     if check and not truths and run.raised is None and not run.interrupted:
         raise CannotAnalyse(str(path), _unmapped(ctx, notes[0] if notes else None))
@@ -97,17 +104,27 @@ def record_code(
             per_step.setdefault(f.step, []).append(f.id)
     recorded = [replace(s, findings=tuple(dict.fromkeys(per_step[s.index]))) if s.index in per_step else s
                 for s in recorded]
+    judged = budget.judged if budget.exceeded else []
     # Say so when the script ran on unrecorded: "0 errors" holds for the recorded steps only.
-    bounded = [note(len(structure.steps), run.total_steps)] if run.total_steps is not None else []
+    bounded = [note(len(structure.steps) + len(judged), run.total_steps)] if run.total_steps is not None else []
+    kept: dict[str, object] = {}
+    if budget.exceeded:
+        bounded.append(budget.note(len(structure.steps) + len(judged)))
+        kept = {"values_for_train_steps": list(range(len(structure.steps))), "memory_budget": budget.limit}
+    past = [{} for _ in judged]
+    info = _info(path, run, structure, ctx, loss, reduction, name, description, [*bounded, *notes], inferred_note)
     return Trace(
-        scenario=_info(path, run, structure, ctx, loss, reduction, name, description, [*bounded, *notes],
-                       inferred_note),
+        scenario=replace(info, notes={**info.notes, **kept}),
         steps=tuple(recorded),
-        losses=tuple(truths[s.index].loss if s.index in truths else float("nan") for s in structure.steps),
-        gradients=tuple(checks[s.index].gradients if s.index in checks else {} for s in structure.steps),
-        parameters=_final_parameters(ctx),
+        losses=tuple(truths[s.index].loss if s.index in truths else float("nan") for s in structure.steps)
+        + tuple(j.loss if j is not None else float("nan") for j in judged),
+        gradients=(*(checks[s.index].gradients if s.index in checks else {} for s in structure.steps), *past),
+        parameters={**_final_parameters(ctx), **budget.final} if judged else _final_parameters(ctx),
         findings=tuple(findings),
-        reference_gradients=tuple(checks[s.index].true_gradients if s.index in checks else {} for s in structure.steps),
+        reference_gradients=(*(checks[s.index].true_gradients if s.index in checks else {}
+                               for s in structure.steps), *past),
+        verdicts=(*({} for _ in structure.steps), *(j.verdicts if j is not None else {} for j in judged))
+        if judged else (),
     )
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from bptrace.codetrace.updates import Lineages, is_candidate
 
 if TYPE_CHECKING:
+    from bptrace.codetrace.budget import Budget
     from bptrace.codetrace.runtime import Recorder
 
 
@@ -33,6 +34,9 @@ class StepLimit:
         self.step_sites: list[int] = []  # the sites of the current step's updates, in order
         self.done = 0  # complete training steps recorded
         self.cut = (0, 0, 0)  # len of nodes, calls, failed just after the latest update
+        self.cut_bytes = 0  # what the recording held then (runtime.Recorder.kept)
+        self.step_start = (0, 0, 0)  # the cut at the end of the previous training step
+        self.budget: Budget | None = None  # the memory budget (budget.py), told of every complete step
         self.per_step = 1  # how often the counted site ran in a recorded step (a `for k in params` loop: 4)
 
     def update(self, index: int) -> None:
@@ -46,14 +50,40 @@ class StepLimit:
             return
         if root in self.seen:  # a parameter updated again: training step `done` is complete
             self.done += 1
+            if self.budget is not None:
+                self.budget.step_done(recorder, self.lineages.root, self.done, self.step_start, self.cut,
+                                      self.cut_bytes)
+            self.step_start = self.cut
             if self.done == self.limit:
                 self.per_step = self.step_sites.count(node.site) or 1
-                recorder.stop(*self.cut, tally_site=node.site)
+                kept = self.cut
+                if self.budget is not None and self.budget.exceeded:
+                    self.budget.capture(recorder, self.lineages.root)
+                    kept = self.budget.kept
+                recorder.stop(*kept, tally_site=node.site)  # type: ignore[misc]
                 return
             self.seen, self.step_sites = set(), []
         self.seen.add(root)
         self.step_sites.append(node.site)
         self.cut = (index + 1, len(recorder.calls), len(recorder.failed))
+        self.cut_bytes = recorder.kept
+
+    def finish(self) -> None:
+        """The script ended (or raised) while recording: past the budget, its last training step is judged
+        like the others and only the kept steps stay recorded."""
+        budget, recorder = self.budget, self.recorder
+        if budget is None or not budget.exceeded or not recorder.enabled:
+            return
+        if self.seen:  # the last step made its updates (else it was cut short before any)
+            self.done += 1
+            budget.judge(recorder, self.lineages.root, self.step_start[0], len(recorder.nodes), self.step_start[1])
+        assert budget.kept is not None
+        budget.capture(recorder, self.lineages.root)
+        recorder.truncate(*budget.kept)
+
+    def recorded(self) -> int:
+        """Training steps recorded, in detail or past the budget."""
+        return self.done
 
     def total(self) -> int | None:
         """Training steps the script ran in all, once recording stopped (None: it never did)."""

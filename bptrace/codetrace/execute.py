@@ -13,15 +13,19 @@ import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import numpy as np
 
 from bptrace.codetrace.bound import StepLimit
+from bptrace.codetrace.hints import read_hints
 from bptrace.codetrace.imports import local_modules
 from bptrace.codetrace.loader import Cell, load_cells
 from bptrace.codetrace.rewrite import Site, rewrite
 from bptrace.codetrace.runtime import Recorder
+
+if TYPE_CHECKING:
+    from bptrace.codetrace.budget import Budget
 
 
 @dataclass
@@ -76,16 +80,21 @@ def _ctrl_c() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def run_file(path: Path, seed: int, stdout: object | None = None, steps: int | None = None) -> Run:
+def run_file(path: Path, seed: int, stdout: object | None = None, steps: int | None = None,
+             budget: Budget | None = None) -> Run:
     """Execute the file's cells in order; user output goes to ``stdout`` (default: stderr).
 
-    With ``steps``, only the first that many training steps are recorded; the rest runs unrecorded."""
+    With ``steps``, only the first that many training steps are recorded; the rest runs unrecorded.
+    With a ``budget`` (and ``steps``), steps past the memory budget keep their verdicts, not their values."""
     cells = load_cells(path)
     sites: list[Site] = []
     codes = [compile(rewrite(cell.tree, cell.label, sites), cell.label, "exec") for cell in cells]
     recorder = Recorder(sites)
     if steps is not None:
         recorder.limit = StepLimit(recorder, steps)
+        if budget is not None:
+            budget.hints = read_hints(cells)
+            recorder.limit.budget = budget
     namespace: dict[str, object] = {"__name__": "__main__", "__file__": str(path), "__builtins__": builtins}
     namespace.update(recorder.hooks())
     labels = {cell.label for cell in cells}
@@ -115,6 +124,8 @@ def run_file(path: Path, seed: int, stdout: object | None = None, steps: int | N
     finally:
         sys.argv, sys.path[:] = saved_argv, saved_path
         warnings.showwarning = shown
+    if recorder.limit is not None:
+        recorder.limit.finish()
     total = recorder.limit.total() if recorder.limit is not None else None
     recorder.tally_site = -1  # probes call the learner's functions later: no more counting
     return Run(cells, sites, recorder, raised, namespace, total, interrupted)

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import operator
 import os
+import sys
 import types
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
 
+from bptrace.codetrace.pool import SnapshotPool
 from bptrace.codetrace.pylists import ListData, binary_converts, data_positions
 from bptrace.codetrace.rewrite import Site
 
@@ -26,6 +28,8 @@ class UpdateWatcher(Protocol):
     def update(self, index: int) -> None: ...
 
 ARRAY_TYPES = (np.ndarray, np.generic)
+# What a released node holds instead of its value (never read: released nodes are cut before analysis).
+_RELEASED = np.empty(0)
 
 _BIN = {
     "add": operator.add, "subtract": operator.sub, "multiply": operator.mul, "divide": operator.truediv,
@@ -114,6 +118,12 @@ class Recorder:
         self.quotients: dict[int, tuple[float, float]] = {}  # divide site -> its latest scalar operands
         self.read: set[int] = set()  # nodes some later op took as an operand
         self.updating = False  # an update-like `W -= …` / `W = W - …` was recorded: training has begun
+        # Bytes of array memory the recorded nodes hold: each array that owns its memory counted once
+        # (a view costs nothing, the data read by every step is one node), plus the snapshots taken
+        # before in-place changes. The memory budget (budget.py) reads it at step boundaries.
+        self.kept = 0
+        self.pool = SnapshotPool()
+        self.released: set[int] = set()  # nodes past the budget whose values were let go (budget.py)
 
     def hooks(self) -> dict[str, Any]:
         return {
@@ -139,16 +149,25 @@ class Recorder:
         node = Node(index, site, op, parents, value, kwargs)
         self.nodes.append(node)
         self.by_id[id(value)] = index
-        if isinstance(value, np.ndarray) and value.base is not None:
-            self.views.setdefault(id(_owner(value)), []).append(index)
+        if isinstance(value, np.ndarray):
+            if value.base is not None:
+                self.views.setdefault(id(_owner(value)), []).append(index)
+            else:
+                self.kept += value.nbytes
         return index
+
+    def snapshot(self, array: np.ndarray) -> np.ndarray:
+        """A kept copy of ``array``'s current numbers, from the pool (no fresh pages per copy)."""
+        self.kept += array.nbytes
+        return self.pool.copy(array)
 
     def _freeze_views(self, array: np.ndarray) -> None:
         """Before ``array`` changes in place, recorded views of its memory keep their current numbers."""
         owner = id(_owner(array))
         self.mutated.add(owner)
         for index in self.views.pop(owner, []):
-            self.nodes[index].value = np.array(self.nodes[index].value)
+            if index not in self.released:
+                self.nodes[index].value = self.snapshot(self.nodes[index].value)
 
     def stop(self, nodes: int, calls: int, failed: int, tally_site: int) -> None:
         """Stop recording; keep only what came before the cut (the end of a complete training step).
@@ -160,13 +179,36 @@ class Recorder:
         self.tally_site, self.tally = tally_site, 1
         for node in self.nodes[:nodes]:
             if isinstance(node.value, np.ndarray) and id(_owner(node.value)) in self.mutated:
-                node.value = node.value.copy()
+                node.value = self.snapshot(node.value)
+        self.truncate(nodes, calls, failed)
+        self.views.clear()
+        self.lists.clear()
+
+    def truncate(self, nodes: int, calls: int, failed: int) -> None:
+        """Forget everything recorded from node ``nodes`` on (and the calls and failures after the cut)."""
         for node in self.nodes[nodes:]:
             if self.by_id.get(id(node.value)) == node.index:
                 del self.by_id[id(node.value)]
         del self.nodes[nodes:], self.calls[calls:], self.failed[failed:]
-        self.views.clear()
-        self.lists.clear()
+        self.released = {i for i in self.released if i < nodes}
+
+    def release(self, start: int, end: int) -> None:
+        """Past the memory budget: let go of the values of nodes ``start``..``end`` that the script no
+        longer holds. An array the script still holds (the current W, a list's element) keeps its node,
+        so its next update is still known as an update of that parameter; its id stays taken while it
+        lives, so the id map stays exact."""
+        for index in range(start, end):
+            if index in self.released:
+                continue
+            node = self.nodes[index]
+            # Three references are ours: the node's, getrefcount's argument and ``value`` here.
+            value = node.value
+            if isinstance(value, np.ndarray) and sys.getrefcount(value) <= 3:
+                if self.by_id.get(id(value)) == index:
+                    del self.by_id[id(value)]
+                node.value = _RELEASED
+                self.released.add(index)
+            del value
 
     def _list_leaf(self, array: np.ndarray, name: str | None, depth: int) -> int:
         """A list the learner's code uses as data, converted (pylists.py): a leaf named like the list."""
@@ -238,7 +280,7 @@ class Recorder:
         if out is not None:  # np.maximum(Z, 0, out=Z): a new version of Z, like Z[...] = …
             old = self.ref(out)
             assert isinstance(old, int)
-            snapshot = out.copy()
+            snapshot = self.snapshot(out)
             self._freeze_views(out)
         result = func(*args, **kwargs)
         if user:
@@ -289,7 +331,7 @@ class Recorder:
         old = self.ref(current)
         assert isinstance(old, int)
         parents = (old, self.ref(value))
-        snapshot = current.copy()
+        snapshot = self.snapshot(current)
         self._freeze_views(current)
         try:
             result = _INPLACE[op](current, value)
@@ -317,7 +359,7 @@ class Recorder:
         old = self.ref(obj)
         assert isinstance(old, int)
         parents = (old, Const(index), self.ref(value))
-        snapshot = None if unseen else obj.copy()
+        snapshot = None if unseen else self.snapshot(obj)
         self._freeze_views(obj)
         obj[index] = value
         if snapshot is not None:

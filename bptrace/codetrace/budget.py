@@ -1,0 +1,124 @@
+"""The memory budget of a recording (``--max-memory``): full detail while it fits, verdicts after.
+
+The recorder counts the bytes its nodes hold (runtime.Recorder.kept). At the end of each training
+step (StepLimit sees it, bound.py) the budget looks at what the steps so far keep. Once they no
+longer fit, detail stops growing: the steps that fit are kept as they are (at least the first, so
+there is always something to step through), and every later step is judged on its own as soon as
+it is complete (window.py): its loss and its gradients' verdicts are kept, its values let go.
+
+The loss is decided once, on the kept steps, when the budget is first exceeded (as record_code would
+have decided it), so every step is judged under the same loss; record_code reuses that decision.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from bptrace.codetrace.context import CodeContext
+from bptrace.codetrace.infer import Inferred, infer_loss
+from bptrace.codetrace.structure import Structure
+from bptrace.codetrace.window import Judged, judge_step
+from bptrace.limits import size_text
+
+if TYPE_CHECKING:
+    from bptrace.codetrace.runtime import Recorder
+
+Cut = tuple[int, int, int]  # len of nodes, calls, failed at the end of a training step
+
+
+class Budget:
+    def __init__(self, limit: int, loss: str | None, reduction: str | None, hints: dict[str, str]) -> None:
+        self.limit = limit
+        self.loss, self.reduction = loss, reduction
+        self.hints = hints
+        self.inferred: Inferred | None = None  # the loss inferred on the kept steps, when none was given
+        self.kept: Cut | None = None  # once exceeded: the end of the last training step kept in detail
+        self.kept_steps = 0
+        self.judged: list[Judged | None] = []  # per training step past the budget, in order
+        self.names: dict[int, str] = {}  # parameter lineage root -> its name in the kept steps
+        self.failed = False  # the kept steps gave no loss to judge later ones with
+        self.final: dict[str, np.ndarray] = {}  # parameters after the last judged step (capture)
+
+    @property
+    def exceeded(self) -> bool:
+        return self.kept is not None
+
+    def step_done(self, recorder: Recorder, lineage: dict[int, int], done: int, start: Cut, end: Cut,
+                  end_bytes: int) -> None:
+        """Training step ``done - 1`` (recorded between the cuts ``start`` and ``end``) is complete;
+        ``end_bytes`` is what the recording held at ``end``."""
+        if self.kept is None:
+            if end_bytes <= self.limit or done == 1:
+                return
+            self._exceed(recorder, start, done - 1)
+        self.judge(recorder, lineage, start[0], end[0], start[1])
+        recorder.release(self.kept[0], end[0])  # type: ignore[index]
+        for call in recorder.calls[self.kept[1]:end[1]]:  # type: ignore[index]
+            call.args = ()  # a call's arguments would keep its arrays alive
+
+    def _exceed(self, recorder: Recorder, kept: Cut, steps: int) -> None:
+        """The steps before ``kept`` are all that keeps values; fix the loss and the names on them now."""
+        self.kept, self.kept_steps = kept, steps
+        recorder.pool.enabled = False  # what is kept from now on is let go soon: no pooled copies
+        nodes = recorder.nodes[: kept[0]]
+        failed = [(f.site, f.op, f.parents) for f in recorder.failed[: kept[2]]]
+        structure = Structure(nodes, failed, hints=self.hints)
+        self.names = dict(structure.names)
+        if self.loss is None:
+            was = recorder.enabled
+            recorder.enabled = False  # inference may call the learner's helpers: not part of the run
+            try:
+                ctx = CodeContext(nodes, recorder.sites, recorder.calls[: kept[1]], structure, recorder)
+                self.inferred = infer_loss(ctx, self.reduction)
+            finally:
+                recorder.enabled = was
+            if self.inferred is None:
+                self.failed = True
+                return
+            self.loss, self.reduction = self.inferred.loss, self.inferred.reduction
+        self.reduction = self.reduction or "mean"
+
+    def judge(self, recorder: Recorder, lineage: dict[int, int], start: int, end: int, calls: int) -> None:
+        """Judge the training step in nodes ``start``..``end`` (calls from ``calls`` on), and keep the verdict."""
+        if self.failed or self.loss is None:
+            self.judged.append(None)
+            return
+        was = recorder.enabled
+        recorder.enabled = False
+        try:
+            judged = judge_step(recorder.nodes, recorder.calls[calls:], recorder.sites, start, end, self.loss,
+                                self.reduction or "mean", self.hints, self.names, lineage)
+        except Exception:  # a step the one-step analysis cannot read is a step without a verdict, not a crash
+            judged = None
+        finally:
+            recorder.enabled = was
+        self.judged.append(judged)
+
+    def capture(self, recorder: Recorder, lineage: dict[int, int]) -> None:
+        """The parameters as the last judged step left them (the trace's ``parameters``), before the
+        nodes past the kept steps are cut."""
+        latest: dict[int, int] = {}
+        for version, root in lineage.items():
+            if version >= 0 and root in self.names:
+                latest[root] = max(latest.get(root, root), version)
+        for root, version in latest.items():
+            value = recorder.nodes[version].value if version < len(recorder.nodes) else None
+            if isinstance(value, np.ndarray) and version not in recorder.released:
+                self.final[self.names[root]] = np.array(value, dtype=np.float64)
+
+    def note(self, total: int) -> str:
+        """"values kept for training steps 0–7 (memory budget 1 GB); verdicts for all 50"."""
+        kept = "training step 0" if self.kept_steps == 1 else f"training steps 0–{self.kept_steps - 1}"
+        judged = self.kept_steps + sum(1 for j in self.judged if j is not None)
+        verdicts = f"verdicts for all {total}" if judged == total else f"verdicts for {judged} of {total}"
+        return f"Values kept for {kept} (memory budget {budget_text(self.limit)}); {verdicts}."
+
+
+def budget_text(n_bytes: int) -> str:
+    """1 GB, 512 MB: as the learner wrote it on the command line, when it is a round number."""
+    for unit, size in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
+        if n_bytes >= size and n_bytes % size == 0:
+            return f"{n_bytes // size} {unit}"
+    return size_text(n_bytes)
