@@ -41,6 +41,9 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--reduction", help="sum | mean (over samples)")
         p.add_argument("--steps", type=int, metavar="N", help="training steps to record")
         p.add_argument("--seed", type=int, help="seed for NumPy's global RNG in code mode (default 0)")
+        p.add_argument("--max-memory", metavar="SIZE",
+                       help="code mode: keep step values while they fit, e.g. 512M or 2G (default 1G); "
+                       "later steps keep their loss and gradient verdicts")
         p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
 
     run = sub.add_parser("run", help="record headless; print the gradient check, the findings and the loss")
@@ -97,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _record(args: argparse.Namespace) -> Trace:
-    from bptrace.limits import MAX_STEPS
+    from bptrace.limits import MAX_STEPS, parse_size
     from bptrace.sources import trace_from_source
 
     # The same bound as a scenario's train.steps: the command line is no back door around it.
@@ -106,8 +109,10 @@ def _record(args: argparse.Namespace) -> Trace:
     # NumPy's legacy seeding takes 0 to 2**32 - 1; anything else was a ValueError traceback from inside the run.
     if args.seed is not None and not 0 <= args.seed < 2**32:
         raise BadInput(None, "--seed", f"expected a seed from 0 to {2**32 - 1}, found {args.seed}")
+    max_memory = parse_size(args.max_memory, "--max-memory") if args.max_memory is not None else None
     return trace_from_source(
-        args.source, code=args.code, loss=args.loss, reduction=args.reduction, steps=args.steps, seed=args.seed
+        args.source, code=args.code, loss=args.loss, reduction=args.reduction, steps=args.steps, seed=args.seed,
+        max_memory=max_memory,
     )
 
 

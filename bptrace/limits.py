@@ -7,8 +7,12 @@ starts, so refusing costs nothing, and the refusal says what the input asked for
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Iterable
 from typing import Any
+
+from bptrace.errors import BadInput
 
 # Deeper than any real scenario or trace (a trace's arrays nest 2, its meta a few levels); the
 # parsers and readers recurse, so a 100,000-deep document would otherwise end in a RecursionError.
@@ -16,7 +20,49 @@ MAX_DEPTH = 64
 # Recording keeps every intermediate value; the same budget code mode keeps (DESIGN.md: --max-memory).
 MAX_MEMORY = 1 << 30
 MAX_STEPS = 100_000
+# --max-memory below this keeps hardly a step; above it is no budget on any machine this runs on.
+MIN_BUDGET = 1 << 20
+MAX_BUDGET = 1 << 50
+_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?", re.IGNORECASE)
 FLOAT_BYTES = 8
+
+
+def parse_size(text: str, option: str) -> int:
+    """``512M``, ``1G``, ``1.5GB``, ``2048MiB`` or a number of bytes, in bytes (K, M, G, T are powers of 1024)."""
+    match = _SIZE.fullmatch(text.strip())
+    size = float(match.group(1)) * _UNITS[match.group(2).upper()] if match else math.nan
+    if not math.isfinite(size):
+        raise BadInput(None, option, f'expected a size such as 512M or 2G, found "{text}"')
+    if not MIN_BUDGET <= size <= MAX_BUDGET:
+        raise BadInput(None, option, f'expected a size from 1M to 1024T, found "{text}"')
+    return int(size)
+
+
+def budget_text(n_bytes: int) -> str:
+    """1 GB, 512 MB: as the learner wrote it on the command line when it is a round number, else 1.5 GiB."""
+    for unit, size in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
+        if n_bytes >= size and n_bytes % size == 0:
+            return f"{n_bytes // size} {unit}"
+    return size_text(n_bytes)
+
+
+def step_ranges(steps: Iterable[int]) -> str:
+    """0–7, 12, 49: sorted step numbers with runs shown as ranges."""
+    parts: list[str] = []
+    run: list[int] = []
+    for step in sorted(set(steps)):
+        if run and step != run[-1] + 1:
+            parts.append(_run(run))
+            run = []
+        run.append(step)
+    if run:
+        parts.append(_run(run))
+    return ", ".join(parts)
+
+
+def _run(run: list[int]) -> str:
+    return str(run[0]) if len(run) == 1 else f"{run[0]}–{run[-1]}"
 
 
 def nesting_depth(doc: Any, limit: int = MAX_DEPTH) -> int:

@@ -18,6 +18,8 @@ CONTEXT_BEFORE = 3  # steps shown before a finding's own
 NARROW = 80  # below this width the step table leaves out the phase column
 # Code mode's note when only the first training steps were recorded (bptrace/codetrace/bound.py writes it).
 _BOUNDED = re.compile(r"Recorded in detail: [^()]*\(\d+ of \d+\)[^.]*\.")
+# budget.py's sentence: past the memory budget, steps keep their loss and verdicts, not their values.
+_BUDGET = re.compile(r"Values kept for [^()]*\(memory budget [^()]*\); verdicts for [^.]*\.")
 
 
 def step_table(trace: Trace, indices: range, title: str, width: int | None = None) -> Table:
@@ -117,6 +119,9 @@ def _header(trace: Trace, console: Console) -> None:
     bounded = _BOUNDED.search(info.description) if info.mode == "code" else None
     if bounded:  # the findings below hold for the recorded steps only
         console.print(Text(bounded.group(0), style="yellow"))
+    budget = _BUDGET.search(info.description) if info.mode == "code" else None
+    if budget:  # findings need values: they are looked for in the kept steps
+        console.print(Text(budget.group(0), style="yellow"))
 
 
 def _around(trace: Trace, index: int) -> range:

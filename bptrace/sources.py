@@ -24,8 +24,10 @@ def trace_from_source(
     reduction: str | None = None,
     steps: int | None = None,
     seed: int | None = None,
+    max_memory: int | None = None,
 ) -> Trace:
-    """Record (or, for a trace JSON, load) the trace the user asked for."""
+    """Record (or, for a trace JSON, load) the trace the user asked for. ``max_memory``: code mode's
+    memory budget in bytes (default limits.MAX_MEMORY)."""
     check_choice("--loss", loss, tuple(LOSSES))
     check_choice("--reduction", reduction, REDUCTIONS)
     path = Path(source) if source is not None else None
@@ -39,7 +41,7 @@ def trace_from_source(
         if code is None:
             raise BadInput(None, None, "nothing to run: give a scenario .toml, or --code FILE")
         # No --loss: code mode infers it (and the reduction) from what the script computes.
-        return _record_code(Path(code), loss, reduction, steps, seed or 0)
+        return _record_code(Path(code), loss, reduction, steps, seed or 0, max_memory)
 
     if path.suffix.lower() != ".toml":
         raise BadInput(str(path), None, "expected a scenario .toml, a code file (.py, .ipynb) or a trace .json")
@@ -55,6 +57,7 @@ def trace_from_source(
             reduction or (spec.reduction if spec else scenario.reduction),
             steps,
             seed if seed is not None else (spec.seed if spec else 0),
+            max_memory,
             name=scenario.name,
             description=scenario.description,
         )
@@ -71,11 +74,12 @@ def trace_from_source(
     return record(scenario, steps)
 
 
-def _record_code(path: Path, loss: str | None, reduction: str | None, steps: int | None, seed: int, **names: str) -> Trace:
+def _record_code(path: Path, loss: str | None, reduction: str | None, steps: int | None, seed: int,
+                 max_memory: int | None, **names: str) -> Trace:
     if not path.exists():
         raise BadInput(str(path), None, "no such file")
     if path.suffix.lower() not in CODE_SUFFIXES:
         raise BadInput(str(path), None, "expected a .py or .ipynb code file")
     from bptrace.codetrace import record_code
 
-    return record_code(path, loss=loss, reduction=reduction, seed=seed, steps=steps, **names)
+    return record_code(path, loss=loss, reduction=reduction, seed=seed, steps=steps, max_memory=max_memory, **names)

@@ -20,7 +20,7 @@ from bptrace.codetrace.context import CodeContext
 from bptrace.codetrace.infer import Inferred, infer_loss
 from bptrace.codetrace.structure import Structure
 from bptrace.codetrace.window import Judged, judge_step
-from bptrace.limits import size_text
+from bptrace.limits import budget_text
 
 if TYPE_CHECKING:
     from bptrace.codetrace.runtime import Recorder
@@ -115,10 +115,3 @@ class Budget:
         verdicts = f"verdicts for all {total}" if judged == total else f"verdicts for {judged} of {total}"
         return f"Values kept for {kept} (memory budget {budget_text(self.limit)}); {verdicts}."
 
-
-def budget_text(n_bytes: int) -> str:
-    """1 GB, 512 MB: as the learner wrote it on the command line, when it is a round number."""
-    for unit, size in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
-        if n_bytes >= size and n_bytes % size == 0:
-            return f"{n_bytes // size} {unit}"
-    return size_text(n_bytes)

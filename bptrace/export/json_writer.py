@@ -103,6 +103,9 @@ def kept_train_steps(trace: Trace, detail: str | None) -> set[int]:
     kept = set(detail_steps(detail, trace.train_steps))
     kept.update(trace.steps[f.step].train_step for f in trace.findings
                 if f.step is not None and 0 <= f.step < len(trace.steps))
+    held = trace.scenario.notes.get("values_for_train_steps")
+    if isinstance(held, list):  # recorded past a memory budget (or re-exported): only these have values
+        kept &= set(held)
     return kept
 
 

@@ -50,7 +50,11 @@ class NotePrinter(Printer):
     def begin(self, trace: Trace) -> tuple[int, ...]:
         """Start printing ``trace``; return the training steps to write out (checked before any output)."""
         self.trace = trace
-        return detail_steps(self.detail, train_step_count(trace))
+        chosen = detail_steps(self.detail, train_step_count(trace))
+        held = trace.scenario.notes.get("values_for_train_steps")
+        if isinstance(held, list):  # recorded past a memory budget: the other steps have no values to write
+            chosen = tuple(step for step in chosen if step in set(held))
+        return chosen
 
 
 # ---------------------------------------------------------------- which steps in full

@@ -25,6 +25,7 @@ from textual.worker import get_current_worker
 
 from bptrace.errors import BadInput
 from bptrace.inert import visible
+from bptrace.limits import budget_text, step_ranges
 from bptrace.trace import Trace
 from bptrace.tui.dialogs import ExportDialog, GoToDialog
 from bptrace.tui.findings_pane import FindingsPane
@@ -125,7 +126,9 @@ class DebuggerScreen(Screen[None]):
         info = self.trace.scenario
         kept = info.notes.get("values_for_train_steps")
         # A JSON export keeps step values for some training steps only: say so, or the timeline's gap puzzles.
-        partial = (f"  ·  values for training steps {', '.join(map(str, kept))} of {self.trace.train_steps}"
+        budget = info.notes.get("memory_budget")
+        partial = (f"  ·  values for training steps {step_ranges(kept)} of {self.trace.train_steps}"
+                   + (f" (memory budget {budget_text(budget)})" if isinstance(budget, int) else "")
                    if isinstance(kept, list) else "")
         inferred = ", inferred" if info.notes.get("loss_inferred") else ""  # no --loss given: the run said why
         self.query_one("#status", Static).update(
