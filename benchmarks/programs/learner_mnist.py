@@ -2,7 +2,7 @@
 """A learner's MNIST-size classifier, written the way a course exercise asks for it.
 
 Random stand-in data with a fixed seed (784 pixel inputs, 10 classes), one ReLU hidden
-layer, a softmax output with cross-entropy, full-batch gradient descent for 50 steps.
+layer of 16 units, a softmax output with cross-entropy, full-batch gradient descent for 50 steps.
 The sample count is ``BPTRACE_BENCH_SAMPLES`` (default 40000), so tests can run it small.
 """
 
@@ -14,7 +14,7 @@ np.random.seed(1)
 samples = int(os.environ.get("BPTRACE_BENCH_SAMPLES", "40000"))
 
 # "Load" the data: pixel values 0..255 and integer labels, one image per row.
-images = np.random.randint(0, 256, size=(samples, 784)).astype(np.float64)
+images = np.random.randint(0, 256, size=(samples, 784), dtype=np.uint8)
 labels = np.random.randint(0, 10, size=samples)
 X = images / 255.0
 Y = np.zeros((samples, 10))
@@ -30,7 +30,7 @@ def softmax(z):
     return shifted / shifted.sum(axis=1, keepdims=True)
 
 
-hidden = 64
+hidden = 16
 W1 = np.random.randn(784, hidden) * np.sqrt(2.0 / 784)
 b1 = np.zeros((1, hidden))
 W2 = np.random.randn(hidden, 10) * np.sqrt(2.0 / hidden)

@@ -38,6 +38,7 @@ class Budget:
         self.kept_steps = 0
         self.judged: list[Judged | None] = []  # per training step past the budget, in order
         self.names: dict[int, str] = {}  # parameter lineage root -> its name in the kept steps
+        self.layer_sites: list[tuple[int, int, str]] = []  # the kept steps' layers, by line (structure.py)
         self.failed = False  # the kept steps gave no loss to judge later ones with
         self.final: dict[str, np.ndarray] = {}  # parameters after the last judged step (capture)
 
@@ -66,6 +67,8 @@ class Budget:
         failed = [(f.site, f.op, f.parents) for f in recorder.failed[: kept[2]]]
         structure = Structure(nodes, failed, hints=self.hints)
         self.names = dict(structure.names)
+        first = structure.steps[0].layers if structure.steps else []
+        self.layer_sites = [(nodes[la.z].site, nodes[la.a].site, la.activation) for la in first]
         if self.loss is None:
             was = recorder.enabled
             recorder.enabled = False  # inference may call the learner's helpers: not part of the run
@@ -89,7 +92,8 @@ class Budget:
         recorder.enabled = False
         try:
             judged = judge_step(recorder.nodes, recorder.calls[calls:], recorder.sites, start, end, self.loss,
-                                self.reduction or "mean", self.hints, self.names, lineage)
+                                self.reduction or "mean", self.hints, self.names, lineage,
+                                self.layer_sites)
         except Exception:  # a step the one-step analysis cannot read is a step without a verdict, not a crash
             judged = None
         finally:

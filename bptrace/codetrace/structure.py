@@ -56,7 +56,10 @@ class StepInfo:
 
 class Structure:
     def __init__(self, nodes: list[Node], failed: list[tuple[int, str, tuple[int | Const, ...]]],
-                 hints: dict[str, str] | None = None) -> None:
+                 hints: dict[str, str] | None = None, layer_sites: list[tuple[int, int, str]] | None = None) -> None:
+        """``layer_sites``: (z site, activation site, activation) of the layers found in an earlier
+        recording of the same code (a step judged on its own past the memory budget, window.py): its first
+        step checks those first, as later steps check step 0's, instead of searching afresh."""
         self.nodes = nodes
         self.hints = hints or {}
         self._lineages = Lineages(nodes)  # type: ignore[arg-type]
@@ -73,8 +76,9 @@ class Structure:
         self.names = self._canonical_names()
         for step in self.steps:
             params = set(step.params.values())
-            step.layers = layers_like(self.nodes, step.cone, params, self.steps[0].layers, self.columns) \
-                if step.index else find_layers(self.nodes, step.cone, params, self.columns)
+            first = self.steps[0].layers if step.index else _at_sites(self.nodes, step, layer_sites or [])
+            step.layers = layers_like(self.nodes, step.cone, params, first, self.columns) \
+                if step.index or first else find_layers(self.nodes, step.cone, params, self.columns)
 
     # ------------------------------------------------------------ parameters and updates
 
@@ -371,3 +375,13 @@ class Structure:
                 stack.extend(p for p in node_parents(self.nodes[current]) if p in step.ydep)
         return chain
 
+
+
+def _at_sites(nodes: list[Node], step: StepInfo, sites: list[tuple[int, int, str]]) -> list[Layer]:
+    """Layers at the given sites, as a template for ``layers_like`` (which checks each against the numbers)."""
+    first: dict[int, int] = {}
+    for index in sorted(step.cone):
+        first.setdefault(nodes[index].site, index)
+    if not all(z in first and a in first for z, a, _act in sites):
+        return []
+    return [Layer(first[z], first[a], activation) for z, a, activation in sites]

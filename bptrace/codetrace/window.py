@@ -60,14 +60,15 @@ def step_nodes(nodes: list[Node], calls: list[UserCall], start: int, end: int
 
 def judge_step(nodes: list[Node], calls: list[UserCall], sites: list[Site], start: int, end: int,
                loss: str, reduction: str, hints: dict[str, str], names: dict[int, str],
-               lineage: dict[int, int]) -> Judged | None:
+               lineage: dict[int, int], layer_sites: list[tuple[int, int, str]]) -> Judged | None:
     """The loss and verdicts of the training step recorded in nodes ``start``..``end``; None when the
     step cannot be judged on its own (no update, no output found). ``names`` maps a parameter's lineage
-    root (an original node index) to its name in the kept steps, ``lineage`` a version to its root."""
+    root (an original node index) to its name in the kept steps, ``lineage`` a version to its root;
+    ``layer_sites`` are the kept steps' layers, checked first."""
     own, made, where = step_nodes(nodes, calls, start, end)
     if any(n.value is None for n in own):
         return None
-    structure = Structure(own, [], hints=hints)
+    structure = Structure(own, [], hints=hints, layer_sites=layer_sites)
     steps = [s for s in structure.steps if s.updates]
     if len(steps) != 1:
         return None
