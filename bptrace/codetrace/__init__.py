@@ -30,6 +30,7 @@ from bptrace.codetrace.cascade import drop_consequences
 from bptrace.codetrace.context import CodeContext, Hit
 from bptrace.codetrace.diagnose import StepCheck, check_step
 from bptrace.codetrace.execute import Run, run_file
+from bptrace.codetrace.heap import keep_freed_pages
 from bptrace.codetrace.hints import read_hints
 from bptrace.codetrace.infer import infer_loss
 from bptrace.codetrace.structure import Structure
@@ -59,6 +60,7 @@ def record_code(
     Values are kept while they fit ``max_memory`` bytes (default ``MAX_MEMORY``); the steps after keep
     their loss and gradient verdicts only (budget.py)."""
     path = Path(path)
+    keep_freed_pages()
     budget = Budget(max_memory or MAX_MEMORY, loss, reduction, {})
     run = run_file(path, seed, steps=steps or DEFAULT_STEPS, budget=budget)
     recorder = run.recorder

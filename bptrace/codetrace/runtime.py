@@ -276,6 +276,9 @@ class Recorder:
             self.calls.append(record)
         else:
             args = self._list_operands(func, args)
+        changed = _changed_in_place(func, args)
+        if changed is not None:
+            return self._mutate(site, func, changed, args, kwargs)
         out = _out_array(kwargs.get("out"))
         if out is not None:  # np.maximum(Z, 0, out=Z): a new version of Z, like Z[...] = …
             old = self.ref(out)
@@ -307,6 +310,22 @@ class Recorder:
             self.updating = True  # as for `W -= …` (iop)
             if self.limit is not None:
                 self.limit.update(index)
+        return result
+
+    def _mutate(self, site: int, func: Any, array: np.ndarray, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """np.random.shuffle(X), X.sort(), np.copyto(X, …): the array changes in place, as with X[...] = …,
+        so the steps that read it before keep the numbers they read (data shared by identity stays exact)."""
+        old = self.ref(array)
+        assert isinstance(old, int)
+        snapshot = self.snapshot(array)
+        self._freeze_views(array)
+        result = func(*args, **kwargs)
+        if not self.enabled:  # recording stopped inside the call
+            return result
+        self.nodes[old].value = snapshot
+        others = tuple(self.ref(a) for a in args if isinstance(a, ARRAY_TYPES) and a is not array)
+        new = self.add(site, _op_of(func, args)[0], (old, *others), array)
+        self.nodes[new].inplace = True
         return result
 
     def _list_operands(self, func: Any, args: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -404,6 +423,25 @@ def _out_array(out: Any) -> np.ndarray | None:
     if isinstance(out, tuple) and len(out) == 1:
         out = out[0]
     return out if isinstance(out, np.ndarray) else None
+
+
+# NumPy calls that change an array argument in place (besides out=): methods of the array, and
+# functions whose first argument is written.
+_MUTATING_METHODS = frozenset({"sort", "fill", "partition", "put", "itemset", "resize", "setfield"})
+_MUTATING_FUNCTIONS = frozenset({"shuffle", "copyto", "put", "place", "putmask", "fill_diagonal", "put_along_axis"})
+
+
+def _changed_in_place(func: Any, args: tuple[Any, ...]) -> np.ndarray | None:
+    """The array a NumPy call writes into, for the calls that write into one of their arguments."""
+    name = getattr(func, "__name__", "")
+    owner = getattr(func, "__self__", None)
+    if isinstance(owner, np.ndarray):
+        return owner if name in _MUTATING_METHODS else None
+    if name not in _MUTATING_FUNCTIONS or not args or not isinstance(args[0], np.ndarray):
+        return None
+    # np.random.shuffle, a RandomState's or a Generator's shuffle, np.copyto: NumPy's own, not a learner's.
+    module = getattr(func, "__module__", None) or (type(owner).__module__ if owner is not None else None)
+    return args[0] if isinstance(module, str) and module.split(".")[0] == "numpy" else None
 
 
 def _is_user_function(func: Any, modules: set[str]) -> bool:
