@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-BLOCK = 32 << 20  # a few huge pages; a block is only started when a copy needs room
+FIRST_BLOCK = 4 << 20  # two huge pages; NumPy asks for huge pages from 4 MiB on
+BLOCK = 32 << 20  # blocks double up to this, so a small recording does not reserve much
 _ALIGN = 64  # each copy starts on a cache line, as NumPy's own allocations do
 _SMALL = 4096  # below a page a copy comes from the allocator's own free lists: no fault to save
 
@@ -23,6 +24,7 @@ _SMALL = 4096  # below a page a copy comes from the allocator's own free lists: 
 class SnapshotPool:
     def __init__(self, block: int = BLOCK) -> None:
         self.block_size = block
+        self.next_size = min(FIRST_BLOCK, block)
         self.enabled = True
         self._block: np.ndarray | None = None
         self._used = 0
@@ -30,11 +32,12 @@ class SnapshotPool:
     def copy(self, array: np.ndarray) -> np.ndarray:
         """A C-contiguous copy of ``array`` (same dtype and shape), exact."""
         size = array.nbytes
-        if not self.enabled or size < _SMALL or size > self.block_size // 4 or array.dtype.hasobject:
+        if not self.enabled or size < _SMALL or size > self.next_size // 4 or array.dtype.hasobject:
             return array.copy()
         start = -(-self._used // _ALIGN) * _ALIGN
         if self._block is None or start + size > self._block.nbytes:
-            self._block = np.empty(self.block_size, dtype=np.uint8)
+            self._block = np.empty(self.next_size, dtype=np.uint8)
+            self.next_size = min(2 * self.next_size, self.block_size)
             start = 0
         self._used = start + size
         out = self._block[start : start + size].view(array.dtype).reshape(array.shape)

@@ -144,7 +144,9 @@ class Recorder:
             return index
         return Const(value)
 
-    def add(self, site: int, op: str, parents: tuple[int | Const, ...], value: Any, **kwargs: Any) -> int:
+    def add(self, site: int, op: str, parents: tuple[int | Const, ...], value: Any, fresh: bool = True,
+            **kwargs: Any) -> int:
+        """Record a node; ``fresh=False`` for an array changed in place (its memory is already counted)."""
         index = len(self.nodes)
         node = Node(index, site, op, parents, value, kwargs)
         self.nodes.append(node)
@@ -152,7 +154,7 @@ class Recorder:
         if isinstance(value, np.ndarray):
             if value.base is not None:
                 self.views.setdefault(id(_owner(value)), []).append(index)
-            else:
+            elif fresh:
                 self.kept += value.nbytes
         return index
 
@@ -304,7 +306,8 @@ class Recorder:
         inplace = out is not None and bool(operands) and operands[0] is out
         if out is not None and not inplace and op in _COMMUTATIVE and len(operands) == 2 and operands[1] is out:
             parents, inplace = parents[::-1], True
-        index = self.add(site, op, parents, result, **{k: v for k, v in kwargs.items() if k != "out"})
+        index = self.add(site, op, parents, result, result is not out,
+                         **{k: v for k, v in kwargs.items() if k != "out"})
         if inplace:
             self.nodes[index].inplace = True
             self.updating = True  # as for `W -= …` (iop)
@@ -324,7 +327,7 @@ class Recorder:
             return result
         self.nodes[old].value = snapshot
         others = tuple(self.ref(a) for a in args if isinstance(a, ARRAY_TYPES) and a is not array)
-        new = self.add(site, _op_of(func, args)[0], (old, *others), array)
+        new = self.add(site, _op_of(func, args)[0], (old, *others), array, fresh=False)
         self.nodes[new].inplace = True
         return result
 
@@ -358,7 +361,7 @@ class Recorder:
             self.failed.append(Failed(site, op, parents))
             raise
         self.nodes[old].value = snapshot  # the version before keeps its numbers
-        index = self.add(site, op, parents, result)
+        index = self.add(site, op, parents, result, fresh=result is not current)
         self.nodes[index].inplace = True
         self.updating = True
         if self.limit is not None:
@@ -383,7 +386,7 @@ class Recorder:
         obj[index] = value
         if snapshot is not None:
             self.nodes[old].value = snapshot
-        new = self.add(site, "setitem", parents, obj)
+        new = self.add(site, "setitem", parents, obj, fresh=False)
         self.nodes[new].inplace = True
 
     def bind(self, site: int, value: Any) -> Any:
