@@ -89,8 +89,10 @@ def record_code(
             if truth not in notes and (step.updates or step.index == 0):
                 notes.append(truth)
             continue
-        truths[step.index] = truth
         checks[step.index] = check_step(ctx, step, truth)
+        # Only the loss is read from here on: the adjoints of every forward node (as large as the step's
+        # own arrays) would otherwise be held for every step at once, doubling the peak.
+        truths[step.index] = Truth(truth.loss, truth.samples)
     if run.interrupted:  # the learner pressed Ctrl-C: report what was recorded, and say so
         held = len(structure.steps) + (len(budget.judged) if budget.exceeded else 0)
         notes.insert(0, f"Interrupted (Ctrl-C): the trace holds the {held} training step(s) "
