@@ -100,7 +100,9 @@ def record_code(
     if check and not truths and run.raised is None and not run.interrupted:
         raise CannotAnalyse(str(path), _unmapped(ctx, notes[0] if notes else None))
     built = build_steps(ctx, truths, checks, loss, reduction)
-    findings = _findings(ctx, built, checks, run)
+    # Past the memory budget, a script that raised did so after the steps whose values were kept.
+    judged_steps = len(budget.judged) if budget.exceeded else 0
+    findings = _findings(ctx, built, checks, run, (len(structure.steps), judged_steps) if judged_steps else None)
     recorded = list(built.steps)
     per_step: dict[int, list[str]] = {}
     for f in findings:
@@ -132,7 +134,8 @@ def record_code(
     )
 
 
-def _findings(ctx: CodeContext, built: Built, checks: dict[int, StepCheck], run: Run) -> list[Finding]:
+def _findings(ctx: CodeContext, built: Built, checks: dict[int, StepCheck], run: Run,
+              budgeted: tuple[int, int] | None = None) -> list[Finding]:
     hits: list[tuple[str, Hit]] = []
     for index in sorted(checks):
         for finding_id, found in checks[index].hits.items():
@@ -152,7 +155,9 @@ def _findings(ctx: CodeContext, built: Built, checks: dict[int, StepCheck], run:
         last = len(built.steps) - 1 if built.steps else None
         pitfall = CATALOGUE["exception"]
         # Raised after recording stopped: the recorded steps end earlier than the raising line.
-        where = "The trace stops here" if run.total_steps is None else \
+        where = "The trace stops here" if run.total_steps is None and budgeted is None else \
+            f"It raised after training step {sum(budgeted) - 1}; values were kept for the first {budgeted[0]} " \
+            "(--max-memory keeps more)" if run.total_steps is None and budgeted is not None else \
             f"It raised in training step {run.total_steps - 1}, after the recorded steps (--steps N records more)"
         findings.append(Finding("exception", "error", last, f"{run.raised.kind}: {run.raised.message}. {where}. "
                                 f"Fix: {pitfall.fix}", run.raised.file, run.raised.line))
