@@ -62,7 +62,6 @@ class Budget:
     def _exceed(self, recorder: Recorder, kept: Cut, steps: int) -> None:
         """The steps before ``kept`` are all that keeps values; fix the loss and the names on them now."""
         self.kept, self.kept_steps = kept, steps
-        recorder.pool.enabled = False  # what is kept from now on is let go soon: no pooled copies
         nodes = recorder.nodes[: kept[0]]
         failed = [(f.site, f.op, f.parents) for f in recorder.failed[: kept[2]]]
         structure = Structure(nodes, failed, hints=self.hints)

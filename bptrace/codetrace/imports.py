@@ -53,8 +53,11 @@ class LocalModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 def local_modules(folder: Path, recorder: Recorder, sites: list[Site], labels: set[str]) -> Iterator[None]:
     finder = LocalModules(folder, recorder, sites, labels)
     # A module of that folder imported before (by an earlier run) must be imported again, rewritten.
-    stale = {name: m for name, m in sys.modules.items()
-             if getattr(m, "__file__", None) and Path(m.__file__).parent == folder}  # type: ignore[arg-type]
+    # The string test first: a Path per loaded module (about a thousand) cost ~10 ms a run.
+    prefix = str(folder)
+    stale = {name: m for name, m in list(sys.modules.items())
+             if isinstance(file := getattr(m, "__file__", None), str) and file.startswith(prefix)
+             and Path(file).parent == folder}
     for name in stale:
         del sys.modules[name]
     sys.meta_path.insert(0, finder)

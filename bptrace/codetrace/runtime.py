@@ -17,7 +17,6 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from bptrace.codetrace.pool import SnapshotPool
 from bptrace.codetrace.pylists import ListData, binary_converts, data_positions
 from bptrace.codetrace.rewrite import Site
 
@@ -122,7 +121,6 @@ class Recorder:
         # (a view costs nothing, the data read by every step is one node), plus the snapshots taken
         # before in-place changes. The memory budget (budget.py) reads it at step boundaries.
         self.kept = 0
-        self.pool = SnapshotPool()
         self.released: set[int] = set()  # nodes past the budget whose values were let go (budget.py)
 
     def hooks(self) -> dict[str, Any]:
@@ -159,9 +157,10 @@ class Recorder:
         return index
 
     def snapshot(self, array: np.ndarray) -> np.ndarray:
-        """A kept copy of ``array``'s current numbers, from the pool (no fresh pages per copy)."""
+        """A kept copy of ``array``'s current numbers (counted against the memory budget). Its memory
+        comes from the heap that heap.py keeps, not from fresh pages."""
         self.kept += array.nbytes
-        return self.pool.copy(array)
+        return array.copy()
 
     def _freeze_views(self, array: np.ndarray) -> None:
         """Before ``array`` changes in place, recorded views of its memory keep their current numbers."""
