@@ -12,6 +12,7 @@ the median ratio. Budget (DESIGN.md): within 5×. Also timed once each as whole 
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import subprocess
 import sys
@@ -80,21 +81,30 @@ def plain_run(path: Path) -> None:
     exec(code, {"__name__": "__main__"})  # the benchmark's own script
 
 
-def side_by_side(path: Path, loss: str, reduction: str, rounds: int) -> tuple[float, float, float, int, int]:
-    """Median plain time, median traced time, median ratio (A B A B …), steps and training steps recorded."""
+def _faults() -> int:
+    """Minor page faults of this process so far: fresh memory touched (what kept copies cost)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
+def side_by_side(path: Path, loss: str, reduction: str, rounds: int) -> tuple[float, float, float, int, int, float]:
+    """Median plain time, median traced time, median ratio (A B A B …), steps and training steps recorded,
+    and the median page faults of a traced run."""
     trace = record_code(path, loss=loss, reduction=reduction)
     assert trace.error_count() == 0, [f.id for f in trace.findings]
     plain_run(path)
-    plain, traced = [], []
+    plain, traced, faults = [], [], []
     for _ in range(rounds):
         start = time.perf_counter()
         plain_run(path)
         plain.append(time.perf_counter() - start)
+        before = _faults()
         start = time.perf_counter()
         record_code(path, loss=loss, reduction=reduction)
         traced.append(time.perf_counter() - start)
+        faults.append(_faults() - before)
     ratio = statistics.median(t / p for t, p in zip(traced, plain, strict=True))
-    return statistics.median(plain), statistics.median(traced), ratio, len(trace.steps), trace.train_steps
+    return (statistics.median(plain), statistics.median(traced), ratio, len(trace.steps), trace.train_steps,
+            statistics.median(faults))
 
 
 def main() -> int:
@@ -112,10 +122,11 @@ def main() -> int:
         for name, text, loss, reduction, title, note in cases:
             path = Path(tmp) / name
             path.write_text(text)
-            plain, traced, ratio, recorded, detail = side_by_side(path, loss, reduction, rounds)
+            plain, traced, ratio, recorded, detail, faults = side_by_side(path, loss, reduction, rounds)
             print(f"code mode, {title}, {recorded} steps recorded ({detail} training steps in detail)")
             print(f"  in process: plain {plain * 1e3:.1f} ms, traced {traced * 1e3:.1f} ms -> median ratio "
-                  f"{ratio:.2f}x (budget 5x) {'OK' if ratio <= 5 else 'OVER BUDGET'}{note}")
+                  f"{ratio:.2f}x (budget 5x) {'OK' if ratio <= 5 else 'OVER BUDGET'}{note}; "
+                  f"{faults:.0f} page faults per traced run")
             whole(path, loss, reduction)
     return 0
 
