@@ -55,12 +55,29 @@ def write_array(out: TextIO, value: np.ndarray) -> None:
         out.write(_scalar(listed if np.isfinite(array).all() else _nested(listed)))
         return
     dtype = np.dtype(name).newbyteorder("<")
-    flat = np.ascontiguousarray(array, dtype=dtype).reshape(-1)  # a copy only if not already so
     out.write(f'{{"dtype":"{name}","shape":{_scalar(list(array.shape))},"base64":"')
-    per_chunk = CHUNK // dtype.itemsize
-    for start in range(0, flat.size, per_chunk):
-        out.write(base64.b64encode(flat[start:start + per_chunk].tobytes()).decode("ascii"))
-    out.write('"}')
+    carry = b""  # base64 pieces concatenate only in multiples of 3 bytes: the rest waits for the next piece
+    for piece in _pieces(array, dtype):
+        data = carry + piece
+        cut = len(data) - len(data) % 3
+        out.write(base64.b64encode(data[:cut]).decode("ascii"))
+        carry = data[cut:]
+    out.write(base64.b64encode(carry).decode("ascii") + '"}')
+
+
+def _pieces(array: np.ndarray, dtype: np.dtype) -> Iterable[bytes]:
+    """The array's bytes in C order, about ``CHUNK`` at a time. An array that is not already contiguous
+    in ``dtype`` (the data as uint8 pixels, X.T as a view) is converted a block of rows at a time, so
+    a 250 MB data matrix never gets a whole converted copy beside it."""
+    if array.ndim == 0 or (array.dtype == dtype and array.flags.c_contiguous):
+        flat = np.ascontiguousarray(array, dtype=dtype).reshape(-1)  # no copy
+        per_chunk = max(1, CHUNK // dtype.itemsize)
+        for start in range(0, flat.size, per_chunk):
+            yield flat[start:start + per_chunk].tobytes()
+        return
+    rows = max(1, CHUNK // max(1, dtype.itemsize * (array.size // max(1, array.shape[0]))))
+    for start in range(0, array.shape[0], rows):
+        yield np.ascontiguousarray(array[start:start + rows], dtype=dtype).tobytes()
 
 
 def emit(out: TextIO, value: Any) -> None:
