@@ -28,7 +28,7 @@ class UpdateWatcher(Protocol):
 
 ARRAY_TYPES = (np.ndarray, np.generic)
 # What a released node holds instead of its value (never read: released nodes are cut before analysis).
-_RELEASED = np.empty(0)
+RELEASED = np.empty(0)
 
 _BIN = {
     "add": operator.add, "subtract": operator.sub, "multiply": operator.mul, "divide": operator.truediv,
@@ -207,7 +207,7 @@ class Recorder:
             if isinstance(value, np.ndarray) and sys.getrefcount(value) <= 3:
                 if self.by_id.get(id(value)) == index:
                     del self.by_id[id(value)]
-                node.value = _RELEASED
+                node.value = RELEASED
                 self.released.add(index)
             del value
 

@@ -16,7 +16,7 @@ from bptrace.codetrace.compare import close
 from bptrace.codetrace.context import CodeContext
 from bptrace.codetrace.diagnose import check_step
 from bptrace.codetrace.rewrite import Site
-from bptrace.codetrace.runtime import Const, Node, UserCall
+from bptrace.codetrace.runtime import RELEASED, Const, Node, UserCall
 from bptrace.codetrace.structure import Structure
 from bptrace.codetrace.truth import Truth, step_truth
 from bptrace.trace import Verdict
@@ -66,7 +66,7 @@ def judge_step(nodes: list[Node], calls: list[UserCall], sites: list[Site], star
     root (an original node index) to its name in the kept steps, ``lineage`` a version to its root;
     ``layer_sites`` are the kept steps' layers, checked first."""
     own, made, where = step_nodes(nodes, calls, start, end)
-    if any(n.value is None for n in own):
+    if any(n.value is RELEASED for n in own):  # read a value already let go: no honest verdict
         return None
     structure = Structure(own, [], hints=hints, layer_sites=layer_sites)
     steps = [s for s in structure.steps if s.updates]
