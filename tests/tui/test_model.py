@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from bptrace.bundled import SCENARIO_DIR
 from bptrace.numbers import buckets
 from bptrace.recorder import record
 from bptrace.scenario import load_scenario
-from bptrace.scenarios import SCENARIO_DIR
 from bptrace.trace import Trace
 from bptrace.tui.debugger import export_name, fits, move_element
 from bptrace.tui.dialogs import parse_goto
@@ -50,9 +50,9 @@ def test_findings_stops_and_breakpoints(coded: Trace) -> None:
 
 
 def test_breakpoint_on_an_op_hits_every_training_step() -> None:
+    from bptrace.bundled import SCENARIO_DIR
     from bptrace.recorder import record
     from bptrace.scenario import load_scenario
-    from bptrace.scenarios import SCENARIO_DIR
 
     trace = record(load_scenario(SCENARIO_DIR / "vanishing_sigmoid.toml"))
     index = TraceIndex(trace)
