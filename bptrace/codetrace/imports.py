@@ -15,15 +15,17 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from types import ModuleType
+from types import CodeType, ModuleType
 
 from bptrace.codetrace.rewrite import Site, rewrite
 from bptrace.codetrace.runtime import Recorder
 
 
 class LocalModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    def __init__(self, folder: Path, recorder: Recorder, sites: list[Site], labels: set[str]) -> None:
+    def __init__(self, folder: Path, recorder: Recorder, sites: list[Site], labels: set[str],
+                 compiled: list[tuple[str, str, CodeType]]) -> None:
         self.folder, self.recorder, self.sites, self.labels = folder, recorder, sites, labels
+        self.compiled = compiled  # (label, source, rewritten code) of each module run
         self.loaded: list[str] = []
 
     def find_spec(self, fullname: str, path: object = None, target: object = None) -> importlib.machinery.ModuleSpec | None:
@@ -46,12 +48,14 @@ class LocalModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         self.labels.add(path.name)
         self.recorder.user_modules.add(module.__name__)
         self.loaded.append(module.__name__)
+        self.compiled.append((path.name, text, code))
         exec(code, module.__dict__)  # the learner's module, as `import` would run it
 
 
 @contextmanager
-def local_modules(folder: Path, recorder: Recorder, sites: list[Site], labels: set[str]) -> Iterator[None]:
-    finder = LocalModules(folder, recorder, sites, labels)
+def local_modules(folder: Path, recorder: Recorder, sites: list[Site], labels: set[str],
+                  compiled: list[tuple[str, str, CodeType]] | None = None) -> Iterator[None]:
+    finder = LocalModules(folder, recorder, sites, labels, [] if compiled is None else compiled)
     # A module of that folder imported before (by an earlier run) must be imported again, rewritten.
     stale = {name: m for name, m in sys.modules.items()
              if getattr(m, "__file__", None) and Path(m.__file__).parent == folder}  # type: ignore[arg-type]

@@ -1,0 +1,86 @@
+"""Take the instrumentation out of a namespace that outlives the run (a notebook's, ``record_source``).
+
+A script traced by ``record_code`` runs in a namespace nobody keeps. A notebook cell runs in the
+kernel's own: afterwards the learner goes on using what the cell defined. What the cell computed is
+plain already (the recorder records NumPy's own arrays, it wraps none), but the rewrite leaves three
+things behind, each taken out here:
+
+- the hooks (``__bp_bin__`` …, bound to the Recorder, which holds every recorded array) and the
+  rewrite's temporaries (``__bp_t1__``), in the namespace and in the learner's modules run rewritten;
+- functions and classes defined by the traced code: their code calls the hooks. Each such function
+  gets the code the learner wrote, compiled from the same text under the same name, in place
+  (``__code__`` is assignable), so every reference to it (a name, a method, a list, a closure) is
+  the plain function from then on.
+"""
+
+from __future__ import annotations
+
+import gc
+import re
+from collections.abc import Iterator
+from types import CodeType, FunctionType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bptrace.codetrace.runtime import Recorder
+
+_HOOK_NAME = re.compile(r"__bp_\w+__\Z")
+
+
+def _codes(code: CodeType) -> Iterator[CodeType]:
+    """``code`` and every code object nested in it (functions, lambdas, classes, comprehensions)."""
+    yield code
+    for const in code.co_consts:
+        if isinstance(const, CodeType):
+            yield from _codes(const)
+
+
+def _plain_codes(rewritten: CodeType, plain: CodeType) -> dict[int, CodeType]:
+    """id of each rewritten code object -> the one the plain compile made for the same source.
+
+    Matched by qualified name, first line, and order among equals (two lambdas on one line)."""
+    by_place: dict[tuple[str, int], list[CodeType]] = {}
+    for code in _codes(plain):
+        by_place.setdefault((code.co_qualname, code.co_firstlineno), []).append(code)
+    seen: dict[tuple[str, int], int] = {}
+    mapping: dict[int, CodeType] = {}
+    for code in _codes(rewritten):
+        place = (code.co_qualname, code.co_firstlineno)
+        k = seen.get(place, 0)
+        seen[place] = k + 1
+        candidates = by_place.get(place, [])
+        if k < len(candidates):
+            mapping[id(code)] = candidates[k]
+    return mapping
+
+
+def uninstrument(rewritten: list[tuple[str, str, CodeType]], recorder: Recorder) -> int:
+    """Give every live function compiled from ``rewritten`` ((label, source, rewritten code) as
+    ``Run.rewritten`` lists them) its plain code, and drop the ``recorder``'s hooks and the rewrite's
+    temporaries from every namespace they were put in. Returns how many functions
+    kept their rewritten code (a closure whose free variables differ: none expected); the hooks are
+    gone from their globals all the same."""
+    mapping: dict[int, CodeType] = {}
+    for label, text, code in rewritten:
+        plain = compile(text, label, "exec", dont_inherit=True)
+        mapping.update(_plain_codes(code, plain))
+    marker = next(iter(recorder.hooks()))
+    kept = 0
+    namespaces: list[dict[str, Any]] = []
+    # One pass over the objects the collector tracks: functions and dicts are tracked; what the
+    # traced code made is found wherever it is referenced from.
+    for obj in gc.get_objects():
+        if type(obj) is FunctionType:
+            plain = mapping.get(id(obj.__code__))
+            if plain is None:
+                continue
+            if plain.co_freevars == obj.__code__.co_freevars:
+                obj.__code__ = plain
+            else:
+                kept += 1
+        elif type(obj) is dict and marker in obj and getattr(obj[marker], "__self__", None) is recorder:
+            namespaces.append(obj)
+    for namespace in namespaces:
+        for name in [n for n in namespace if _HOOK_NAME.match(n)]:
+            del namespace[name]
+    return kept
