@@ -41,7 +41,7 @@ class BptraceMagics(Magics):
         label = f"In [{count}]" if isinstance(count, int) else "cell"
         try:
             trace = notebook.trace_cell(body, shell.user_ns, label=label, first_line=f"%%bptrace {line}".rstrip(),
-                                        options=options, folder=Path(os.getcwd()))
+                                        options=options, folder=Path(os.getcwd()), earlier=_cells(shell))
         except BadInput as error:
             _say(f"error: {error}")
             return
@@ -68,6 +68,15 @@ def _python(shell: object, cell: str) -> str:
     transformed = shell.transform_cell(cell)  # type: ignore[attr-defined]
     same = transformed.rstrip("\n").count("\n") == cell.rstrip("\n").count("\n")
     return transformed if same else cell
+
+
+def _cells(shell: object) -> dict[str, str]:
+    """The kernel's earlier cells, file name -> "In [n]": IPython's compiler keeps that map (and the cells'
+    text in linecache) for its own tracebacks. Without it, functions of earlier cells run untraced."""
+    numbers = getattr(getattr(shell, "compile", None), "_filename_map", None)
+    if not isinstance(numbers, dict):
+        return {}
+    return {name: f"In [{n}]" for name, n in numbers.items() if isinstance(name, str) and isinstance(n, int)}
 
 
 def load_ipython_extension(shell: object) -> None:

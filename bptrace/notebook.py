@@ -58,16 +58,18 @@ def parse_options(line: str) -> Options:
 
 
 def trace_cell(body: str, namespace: dict[str, object], *, label: str, first_line: str, options: Options,
-               folder: Path) -> Trace:
+               folder: Path, earlier: dict[str, str] | None = None) -> Trace:
     """Run the cell's ``body`` (the lines under ``first_line``, the ``%%bptrace …`` line) traced in
     ``namespace``; findings name lines as the cell numbers them, the magic's line being line 1.
+    The functions of the earlier cells named in ``earlier`` (file -> "In [n]") are traced too.
     The trace (formulas filled in) becomes the last trace. Raises BadInput or CannotAnalyse."""
     from bptrace import symbolic
     from bptrace.codetrace import record_source
 
     global _last
     trace = record_source("\n" + body, namespace, label, folder=folder, loss=options.loss,
-                          reduction=options.reduction, steps=options.steps, shown=f"{first_line}\n{body}")
+                          reduction=options.reduction, steps=options.steps, shown=f"{first_line}\n{body}",
+                          earlier=earlier)
     _last = symbolic.with_formulas(trace)
     return _last
 

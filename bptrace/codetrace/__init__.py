@@ -29,6 +29,7 @@ from bptrace.codetrace.build import Built, build_steps, finding
 from bptrace.codetrace.cascade import drop_consequences
 from bptrace.codetrace.context import CodeContext, Hit
 from bptrace.codetrace.diagnose import StepCheck, check_step
+from bptrace.codetrace.earlier import give_back
 from bptrace.codetrace.execute import Run, run_file, run_source
 from bptrace.codetrace.hints import read_hints
 from bptrace.codetrace.infer import infer_loss
@@ -64,17 +65,20 @@ def record_code(
 def record_source(
     text: str, namespace: dict[str, object], label: str, *, folder: Path, loss: str | None = None,
     reduction: str | None = None, steps: int | None = None, shown: str | None = None,
+    earlier: dict[str, str] | None = None,
 ) -> Trace:
     """Trace source text run in ``namespace`` itself (a notebook cell in the kernel's namespace), named
     ``label`` in findings; ``shown`` is the text the trace shows (the cell as written, same line count).
     The namespace is left as running the text would leave it (every assignment made before an
     exception included), with no trace of bptrace in it (restore.py), however the analysis ends.
+    ``earlier`` names earlier notebook cells (file -> label) whose functions are traced too.
     Raises BadInput (does not parse) or CannotAnalyse as ``record_code`` does."""
-    run = run_source(text, namespace, label, folder, steps=steps or DEFAULT_STEPS)
+    run = run_source(text, namespace, label, folder, steps=steps or DEFAULT_STEPS, earlier=earlier)
     try:
         # The analysis probes the learner's functions: they keep their hooks until it is done.
         return analyse(run, label, loss=loss, reduction=reduction, source_text=shown)
     finally:
+        give_back(run.borrowed)
         uninstrument(run.rewritten, run.recorder)
 
 

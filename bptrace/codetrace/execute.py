@@ -19,6 +19,7 @@ from typing import TextIO
 import numpy as np
 
 from bptrace.codetrace.bound import StepLimit
+from bptrace.codetrace.earlier import Borrowed, lend
 from bptrace.codetrace.imports import local_modules
 from bptrace.codetrace.loader import Cell, load_cells, parse_cell
 from bptrace.codetrace.rewrite import Site, rewrite
@@ -46,6 +47,7 @@ class Run:
     interrupted: bool = False  # the learner pressed Ctrl-C: the script was stopped, what it recorded is kept
     # (label, source, rewritten code) of each cell and of each of the learner's modules that ran rewritten
     rewritten: list[tuple[str, str, CodeType]] = field(default_factory=list)
+    borrowed: Borrowed = field(default_factory=list)  # earlier cells' functions traced for the run (earlier.py)
 
 
 class Interrupted(KeyboardInterrupt):
@@ -95,18 +97,21 @@ def run_file(path: Path, seed: int, stdout: object | None = None, steps: int | N
         sys.argv = saved_argv
 
 
-def run_source(text: str, namespace: dict[str, object], label: str, folder: Path, steps: int | None = None) -> Run:
+def run_source(text: str, namespace: dict[str, object], label: str, folder: Path, steps: int | None = None,
+               earlier: dict[str, str] | None = None) -> Run:
     """Execute ``text`` in ``namespace`` itself, as a notebook runs a cell: no fresh module, no seeding,
     no ``sys.argv``, output to the current ``sys.stdout``; the learner's modules are looked for in
     ``folder``. Line numbers are ``text``'s own, under ``label``. A KeyboardInterrupt (a kernel's
-    interrupt) stops the code like the CLI's first Ctrl-C: what was recorded is kept. The hooks are
-    put into ``namespace`` and stay there: ``Run.rewritten`` says what to clean up (notebook.py does)."""
+    interrupt) stops the code like the CLI's first Ctrl-C: what was recorded is kept. ``earlier`` names
+    the notebook's earlier cells (file -> label): their functions in ``namespace`` are traced too
+    (earlier.py). The hooks are put into ``namespace`` and stay there, the earlier functions stay
+    traced: ``Run.rewritten`` and ``Run.borrowed`` say what to clean up (``record_source`` does)."""
     cells = [parse_cell(label, text)]
-    return _execute(cells, namespace, folder, sys.stdout, steps, interrupts=KeyboardInterrupt)
+    return _execute(cells, namespace, folder, sys.stdout, steps, interrupts=KeyboardInterrupt, earlier=earlier)
 
 
 def _execute(cells: list[Cell], namespace: dict[str, object], folder: Path, stdout: object, steps: int | None,
-             interrupts: type[KeyboardInterrupt] = Interrupted) -> Run:
+             interrupts: type[KeyboardInterrupt] = Interrupted, earlier: dict[str, str] | None = None) -> Run:
     sites: list[Site] = []
     rewritten = [(cell.label, cell.text, compile(rewrite(cell.tree, cell.label, sites), cell.label, "exec"))
                  for cell in cells]
@@ -115,6 +120,8 @@ def _execute(cells: list[Cell], namespace: dict[str, object], folder: Path, stdo
         recorder.limit = StepLimit(recorder, steps)
     namespace.update(recorder.hooks())
     labels = {cell.label for cell in cells}
+    borrowed, lent = lend(namespace, earlier, sites) if earlier else ([], set())
+    labels |= lent
     raised: Raised | None = None
     saved_path = list(sys.path)
     sys.path.insert(0, str(folder))
@@ -141,7 +148,7 @@ def _execute(cells: list[Cell], namespace: dict[str, object], folder: Path, stdo
         warnings.showwarning = shown
     total = recorder.limit.total() if recorder.limit is not None else None
     recorder.tally_site = -1  # probes call the learner's functions later: no more counting
-    return Run(cells, sites, recorder, raised, namespace, total, interrupted, [*rewritten, *modules])
+    return Run(cells, sites, recorder, raised, namespace, total, interrupted, [*rewritten, *modules], borrowed)
 
 
 def _at_user_line(show: Callable[..., None], labels: set[str]) -> Callable[..., None]:

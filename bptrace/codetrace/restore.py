@@ -11,6 +11,11 @@ things behind, each taken out here:
   gets the code the learner wrote, compiled from the same text under the same name, in place
   (``__code__`` is assignable), so every reference to it (a name, a method, a list, a closure) is
   the plain function from then on.
+
+One thing cannot get its plain code back: a generator the traced code started and left suspended
+(``batches = (X[i:i + 8] for i in …)``, one ``next`` taken). Its frame runs the rewritten code and
+would raise NameError on the next ``next``. While such a generator lives, the namespaces it needs get
+idle hooks instead: a Recorder that records nothing (``enabled`` off), holding only the sites' text.
 """
 
 from __future__ import annotations
@@ -18,11 +23,10 @@ from __future__ import annotations
 import gc
 import re
 from collections.abc import Iterator
-from types import CodeType, FunctionType
-from typing import TYPE_CHECKING, Any
+from types import AsyncGeneratorType, CodeType, CoroutineType, FunctionType, GeneratorType
+from typing import Any
 
-if TYPE_CHECKING:
-    from bptrace.codetrace.runtime import Recorder
+from bptrace.codetrace.runtime import Recorder
 
 _HOOK_NAME = re.compile(r"__bp_\w+__\Z")
 
@@ -57,9 +61,9 @@ def _plain_codes(rewritten: CodeType, plain: CodeType) -> dict[int, CodeType]:
 def uninstrument(rewritten: list[tuple[str, str, CodeType]], recorder: Recorder) -> int:
     """Give every live function compiled from ``rewritten`` ((label, source, rewritten code) as
     ``Run.rewritten`` lists them) its plain code, and drop the ``recorder``'s hooks and the rewrite's
-    temporaries from every namespace they were put in. Returns how many functions
-    kept their rewritten code (a closure whose free variables differ: none expected); the hooks are
-    gone from their globals all the same."""
+    temporaries from every namespace they were put in. Returns how many functions kept their
+    rewritten code (a closure whose free variables differ: none expected); the hooks are gone from
+    their globals all the same (idle ones left where a suspended generator needs them)."""
     mapping: dict[int, CodeType] = {}
     for label, text, code in rewritten:
         plain = compile(text, label, "exec", dont_inherit=True)
@@ -67,6 +71,7 @@ def uninstrument(rewritten: list[tuple[str, str, CodeType]], recorder: Recorder)
     marker = next(iter(recorder.hooks()))
     kept = 0
     namespaces: list[dict[str, Any]] = []
+    suspended = False
     # One pass over the objects the collector tracks: functions and dicts are tracked; what the
     # traced code made is found wherever it is referenced from.
     for obj in gc.get_objects():
@@ -80,7 +85,24 @@ def uninstrument(rewritten: list[tuple[str, str, CodeType]], recorder: Recorder)
                 kept += 1
         elif type(obj) is dict and marker in obj and getattr(obj[marker], "__self__", None) is recorder:
             namespaces.append(obj)
+        elif type(obj) in _SUSPENDABLE and id(_code_of(obj)) in mapping and _frame_of(obj) is not None:
+            suspended = True
+    idle = Recorder(recorder.sites)
+    idle.enabled = False
     for namespace in namespaces:
         for name in [n for n in namespace if _HOOK_NAME.match(n)]:
             del namespace[name]
+        if suspended:
+            namespace.update(idle.hooks())
     return kept
+
+
+_SUSPENDABLE = (GeneratorType, CoroutineType, AsyncGeneratorType)
+
+
+def _code_of(obj: Any) -> CodeType:
+    return obj.ag_code if type(obj) is AsyncGeneratorType else obj.cr_code if type(obj) is CoroutineType else obj.gi_code
+
+
+def _frame_of(obj: Any) -> Any:
+    return obj.ag_frame if type(obj) is AsyncGeneratorType else obj.cr_frame if type(obj) is CoroutineType else obj.gi_frame

@@ -62,3 +62,30 @@ ratio = 1 / 0
 after = "never"
 """
 RAISING_LINE = 6
+
+# Helpers in a cell of their own, run plainly; the training loop in a %%bptrace cell after it.
+HELPERS = """\
+def act(z):
+    return 1 / (1 + np.exp(-z))
+
+def act_prime(a):
+    return a * (1 - a)
+"""
+
+USES_HELPERS = """\
+%%bptrace
+rng2 = np.random.default_rng(5)
+V1 = rng2.normal(size=(2, 4)) * 0.5
+V2 = rng2.normal(size=(4, 1)) * 0.5
+for epoch in range(6):
+    H = act(X @ V1)
+    Z = X @ V1
+    out = act(H @ V2)
+    loss2 = 0.5 * np.sum((out - Y) ** 2)
+    d_out = (out - Y) * act_prime(out)
+    dV2 = H.T @ d_out
+    dH = (d_out @ V2.T) * act_prime(Z)
+    V2 -= 0.5 * dV2
+    V1 -= 0.5 * (X.T @ dH)
+"""
+USES_HELPERS_LINE = 12

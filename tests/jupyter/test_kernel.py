@@ -18,7 +18,17 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from tests.jupyter.programs import BUGGY_LINE, DATA, FIXED, RAISES, RAISING_LINE, TRAIN
+from tests.jupyter.programs import (
+    BUGGY_LINE,
+    DATA,
+    FIXED,
+    HELPERS,
+    RAISES,
+    RAISING_LINE,
+    TRAIN,
+    USES_HELPERS,
+    USES_HELPERS_LINE,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -61,6 +71,14 @@ state = {
     "source_file": trace.scenario.source_file,
 }
 print("STATE " + json.dumps(state))
+"""
+
+HELPERS_AFTER = """\
+print("HELPERS " + json.dumps({"findings": [[f.id, f.file, f.line] for f in bptrace.last_trace().findings],
+                               "label": bptrace.last_trace().scenario.source_file,
+                               "plain": not instrumented(act) and not instrumented(act_prime),
+                               "own_file": act_prime.__code__.co_filename != bptrace.last_trace().scenario.source_file,
+                               "hook_names": sorted(k for k in globals() if k.startswith("__bp_"))}))
 """
 
 AFTER_RAISE = """\
@@ -108,6 +126,9 @@ def buggy(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "train": TRAIN,
         "sources": f"DATA_SOURCE = {DATA!r}\nTRAIN_SOURCE = {_body(TRAIN)!r}\nRAISES_SOURCE = {_body(RAISES)!r}",
         "state": STATE,
+        "helpers": HELPERS,
+        "uses_helpers": USES_HELPERS,
+        "helpers_after": HELPERS_AFTER,
         "bad_loss": "%%bptrace --loss msee\nx = 1",
         "bad_steps": "%%bptrace --steps 0\nx = 1",
         "bad_word": "%%bptrace --lr 3\nx = 1",
@@ -237,3 +258,11 @@ def test_bptrace_last_reopens_the_last_trace(buggy: dict[str, Any]) -> None:
     again = _html(buggy["last"])
     assert again == _html(buggy["raises"])  # the raising cell ran last: its verdict and viewer, again
     assert unescape(_frame(again[1])["srcdoc"] or "").count("ratio = 1 / 0") >= 1
+
+
+def test_helpers_from_an_earlier_cell_are_traced_and_given_back(buggy: dict[str, Any]) -> None:
+    state = _printed(buggy["helpers_after"], "HELPERS")
+    # Found through the helper the earlier cell defined, named where Z was handed to it.
+    assert ["derivative-on-preactivation", state["label"], USES_HELPERS_LINE] in state["findings"]
+    assert state["plain"] is True and state["own_file"] is True and state["hook_names"] == []
+    assert "act_prime(Z)" in _html(buggy["uses_helpers"])[0]
