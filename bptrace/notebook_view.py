@@ -45,7 +45,7 @@ _STYLE = """<style>
 .bptrace-verdict pre.quote .ln { opacity: 0.6; margin-right: 1em; user-select: none; }
 .bptrace-verdict code { font-size: 0.92em; }
 .bptrace-verdict .summary { font-weight: 700; margin-top: 0.6em; }
-.bptrace-verdict svg.sparkline { max-width: 100%; height: 48px; }
+.bptrace-verdict svg.sparkline { max-width: 100%; height: 48px; color: #8250df; }
 </style>"""
 
 

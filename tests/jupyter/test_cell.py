@@ -213,3 +213,15 @@ def test_a_generator_left_suspended_goes_on_without_recording(tmp_path: Path) ->
     assert np.array_equal(second, namespace["X"][1] * 2)  # type: ignore[index]
     idle = namespace["__bp_bin__"].__self__  # type: ignore[attr-defined]
     assert idle.enabled is False and idle.nodes == [] and not _hooked(namespace["sigmoid"])
+
+
+def test_ipython_is_imported_by_the_magic_only() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, bptrace, bptrace.notebook, bptrace.notebook_view; assert bptrace.last_trace() is None; "
+            "assert 'IPython' not in sys.modules, 'IPython imported'; import bptrace.jupyter; "
+            "assert 'IPython' in sys.modules")
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
