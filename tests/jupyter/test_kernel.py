@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
@@ -16,6 +17,8 @@ from typing import Any
 
 import nbformat
 import pytest
+from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 
 from tests.jupyter.programs import (
@@ -106,10 +109,21 @@ def _notebook(*sources: str) -> Any:
     return nb
 
 
+def _kernel(folder: Path) -> KernelManager:
+    """A kernel of this very interpreter: an installed "python3" spec may name whichever ``python``
+    comes first on PATH, which need not be the one with bptrace's dependencies."""
+    spec = folder / "kernels" / "bptrace-test"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "bptrace test", "language": "python"}))
+    return KernelManager(kernel_name="bptrace-test", kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(spec.parent)]))
+
+
 def _execute(nb: Any, folder: Path) -> Any:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    client = NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(folder)}})
+    client = NotebookClient(nb, km=_kernel(folder), timeout=300, resources={"metadata": {"path": str(folder)}})
     client.execute(env=env)
     nbformat.write(nb, folder / "executed.ipynb")
     return nb
@@ -120,7 +134,8 @@ def buggy(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     folder = tmp_path_factory.mktemp("buggy")
     cells = {
         "load": "%load_ext bptrace",
-        "none_yet": "import bptrace\nprint('LAST', repr(bptrace.last_trace()))",
+        "none_yet": "import sys, bptrace\nprint('LAST', repr(bptrace.last_trace()))\nprint('EXE', sys.executable)\n"
+                    "print('FROM', bptrace.__file__)",
         "last_none": "%bptrace_last",
         "data": DATA,
         "train": TRAIN,
@@ -249,7 +264,10 @@ def test_bad_options_say_one_line_and_run_nothing(buggy: dict[str, Any]) -> None
 
 
 def test_last_trace_is_none_before_the_first_cell_and_bptrace_last_says_so(buggy: dict[str, Any]) -> None:
-    assert "LAST None" in _stream(buggy["none_yet"], "stdout")
+    printed = _stream(buggy["none_yet"], "stdout")
+    assert "LAST None" in printed
+    # the kernel is this interpreter, and bptrace is this checkout's
+    assert f"EXE {sys.executable}\n" in printed and f"FROM {ROOT / 'bptrace' / '__init__.py'}\n" in printed
     said = _stream(buggy["last_none"], "stderr")
     assert said == "bptrace: no trace yet: run a cell that starts with %%bptrace first\n"
 
