@@ -89,3 +89,18 @@ for epoch in range(6):
     V1 -= 0.5 * (X.T @ dH)
 """
 USES_HELPERS_LINE = 12
+
+# IPython's own syntax inside a traced cell runs as IPython runs it: %time assigns in the cell's namespace,
+# !echo expands {name} from it.
+MAGICS_INSIDE = """\
+%%bptrace
+shout = "from-the-shell"
+%time z = 3
+!echo {shout}
+W = np.zeros((2, 1))
+for i in range(4):
+    A = X @ W
+    dW = X.T @ (A - Y)
+    W -= 0.05 * dW
+print("Z", z)
+"""

@@ -26,6 +26,7 @@ from tests.jupyter.programs import (
     DATA,
     FIXED,
     HELPERS,
+    MAGICS_INSIDE,
     RAISES,
     RAISING_LINE,
     TRAIN,
@@ -144,6 +145,7 @@ def buggy(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "helpers": HELPERS,
         "uses_helpers": USES_HELPERS,
         "helpers_after": HELPERS_AFTER,
+        "magics_inside": MAGICS_INSIDE,
         "bad_loss": "%%bptrace --loss msee\nx = 1",
         "bad_steps": "%%bptrace --steps 0\nx = 1",
         "bad_word": "%%bptrace --lr 3\nx = 1",
@@ -284,3 +286,11 @@ def test_helpers_from_an_earlier_cell_are_traced_and_given_back(buggy: dict[str,
     assert ["derivative-on-preactivation", state["label"], USES_HELPERS_LINE] in state["findings"]
     assert state["plain"] is True and state["own_file"] is True and state["hook_names"] == []
     assert "act_prime(Z)" in _html(buggy["uses_helpers"])[0]
+
+
+def test_ipython_syntax_in_a_traced_cell_runs_as_ipython_runs_it(buggy: dict[str, Any]) -> None:
+    cell = buggy["magics_inside"]
+    out = _stream(cell, "stdout")
+    assert "from-the-shell" in out.splitlines() and "Z 3" in out.splitlines()
+    verdict = _html(cell)[0]
+    assert "0 error(s), 0 warning(s)" in verdict and "exception" not in verdict
