@@ -182,6 +182,6 @@ class Viewer:
         self.trace = trace
 
     def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, str]:
-        text = (f"(the trace viewer: {len(self.trace.steps)} steps; bptrace.last_trace() returns the trace, "
-                "bptrace export writes it as HTML)")
+        text = (f"(the trace viewer, {len(self.trace.steps)} steps, shows in a notebook; here, bptrace.last_trace() "
+                "returns the trace and bptrace.export.export_trace(trace, path) writes it as HTML)")
         return {"text/html": viewer_html(self.trace), "text/plain": text}

@@ -65,17 +65,20 @@ def uninstrument(rewritten: list[tuple[str, str, CodeType]], recorder: Recorder)
     rewritten code (a closure whose free variables differ: none expected); the hooks are gone from
     their globals all the same (idle ones left where a suspended generator needs them)."""
     mapping: dict[int, CodeType] = {}
+    codes: list[CodeType] = []
     for label, text, code in rewritten:
         plain = compile(text, label, "exec", dont_inherit=True)
         mapping.update(_plain_codes(code, plain))
-    marker = next(iter(recorder.hooks()))
+        codes.extend(_codes(code))
+    marker = recorder.hooks()["__bp_call__"]  # the one object every namespace given the hooks holds
     kept = 0
     namespaces: list[dict[str, Any]] = []
     suspended = False
-    # One pass over the objects the collector tracks: functions and dicts are tracked; what the
-    # traced code made is found wherever it is referenced from.
-    for obj in gc.get_objects():
-        if type(obj) is FunctionType:
+    # What refers to a rewritten code object (functions, generators) or to the hooks (namespaces),
+    # wherever it is referenced from: one scan of the collector's objects, in C.
+    for obj in gc.get_referrers(marker, *codes):
+        kind = type(obj)
+        if kind is FunctionType:
             plain = mapping.get(id(obj.__code__))
             if plain is None:
                 continue
@@ -83,9 +86,9 @@ def uninstrument(rewritten: list[tuple[str, str, CodeType]], recorder: Recorder)
                 obj.__code__ = plain
             else:
                 kept += 1
-        elif type(obj) is dict and marker in obj and getattr(obj[marker], "__self__", None) is recorder:
+        elif kind is dict and obj.get("__bp_call__") is marker:
             namespaces.append(obj)
-        elif type(obj) in _SUSPENDABLE and id(_code_of(obj)) in mapping and _frame_of(obj) is not None:
+        elif kind in _SUSPENDABLE and id(_code_of(obj)) in mapping and _frame_of(obj) is not None:
             suspended = True
     idle = Recorder(recorder.sites)
     idle.enabled = False
