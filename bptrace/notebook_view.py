@@ -18,7 +18,9 @@ from bptrace.gradcheck import ParameterCheck, check
 from bptrace.numbers import number
 from bptrace.trace import Finding, Trace
 
-VIEWER_HEIGHT = 640  # px; the export's timeline is sticky at 100vh, so it scrolls on its own beside the steps
+# px; the export's timeline is sticky at 100vh, so it scrolls on its own beside the steps. A sandboxed
+# frame runs no script to measure its page, so the height is fixed; the frame's corner resizes it.
+VIEWER_HEIGHT = 640
 _MARKS = {"error": "✗", "warning": "⚠", "info": "i"}
 # A srcdoc document resolves links against the notebook page's address: without this base, the
 # timeline's "#step-12" would load the notebook page itself inside the frame instead of scrolling.
@@ -161,7 +163,7 @@ def viewer_html(trace: Trace, height: int = VIEWER_HEIGHT) -> str:
 
     page = render(trace).replace("<head>\n", f"<head>\n{_BASE}\n", 1)
     return (f'<iframe sandbox="" srcdoc="{escape(page, quote=True)}" title="bptrace trace viewer: {_e(trace.scenario.name)}" '
-            f'style="box-sizing: border-box; width: 100%; height: {int(height)}px; border: 1px solid rgba(127,127,127,0.4); border-radius: 4px;">'
+            f'style="box-sizing: border-box; width: 100%; height: {int(height)}px; resize: vertical; overflow: auto; border: 1px solid rgba(127,127,127,0.4); border-radius: 4px;">'
             "</iframe>")
 
 
