@@ -20,7 +20,7 @@ import numpy as np
 
 from bptrace.codetrace.bound import StepLimit
 from bptrace.codetrace.earlier import Borrowed, lend
-from bptrace.codetrace.imports import local_modules
+from bptrace.codetrace.imports import loaded_from, local_modules
 from bptrace.codetrace.loader import Cell, load_cells, parse_cell
 from bptrace.codetrace.rewrite import Site, rewrite
 from bptrace.codetrace.runtime import Recorder
@@ -101,13 +101,14 @@ def run_source(text: str, namespace: dict[str, object], label: str, folder: Path
                earlier: dict[str, str] | None = None) -> Run:
     """Execute ``text`` in ``namespace`` itself, as a notebook runs a cell: no fresh module, no seeding,
     no ``sys.argv``, output to the current ``sys.stdout``; the learner's modules are looked for in
-    ``folder``. Line numbers are ``text``'s own, under ``label``. A KeyboardInterrupt (a kernel's
-    interrupt) stops the code like the CLI's first Ctrl-C: what was recorded is kept. ``earlier`` names
-    the notebook's earlier cells (file -> label): their functions in ``namespace`` are traced too
+    ``folder``, and one imported before is not imported again. Line numbers are ``text``'s own, under
+    ``label``. A KeyboardInterrupt (a kernel's interrupt) stops the code like the CLI's first Ctrl-C:
+    what was recorded is kept. ``earlier`` names the notebook's earlier cells (file -> label): their
+    functions in ``namespace``, and those of the folder's modules imported before, are traced too
     (earlier.py). The hooks are put into ``namespace`` and stay there, the earlier functions stay
     traced: ``Run.rewritten`` and ``Run.borrowed`` say what to clean up (``record_source`` does)."""
     cells = [parse_cell(label, text)]
-    return _execute(cells, namespace, folder, sys.stdout, steps, interrupts=KeyboardInterrupt, earlier=earlier)
+    return _execute(cells, namespace, folder, sys.stdout, steps, interrupts=KeyboardInterrupt, earlier=earlier or {})
 
 
 def _execute(cells: list[Cell], namespace: dict[str, object], folder: Path, stdout: object, steps: int | None,
@@ -120,8 +121,12 @@ def _execute(cells: list[Cell], namespace: dict[str, object], folder: Path, stdo
         recorder.limit = StepLimit(recorder, steps)
     namespace.update(recorder.hooks())
     labels = {cell.label for cell in cells}
-    borrowed, lent = lend(namespace, earlier, sites) if earlier else ([], set())
-    labels |= lent
+    borrowed: Borrowed = []
+    if earlier is not None:  # a notebook: what earlier cells defined or imported is traced for the run
+        imported = loaded_from(folder)
+        recorder.user_modules.update(imported)
+        borrowed, lent = lend(namespace, earlier, imported, sites, recorder.hooks())
+        labels |= lent
     raised: Raised | None = None
     saved_path = list(sys.path)
     sys.path.insert(0, str(folder))
@@ -131,7 +136,7 @@ def _execute(cells: list[Cell], namespace: dict[str, object], folder: Path, stdo
     modules: list[tuple[str, str, CodeType]] = []
     try:
         with (contextlib.redirect_stdout(stdout),  # type: ignore[type-var]
-              local_modules(folder, recorder, sites, labels, modules)):
+              local_modules(folder, recorder, sites, labels, modules, keep=earlier is not None)):
             for _, _, code in rewritten:
                 exec(code, namespace)  # running the learner's file is what code mode is for
     except SystemExit as stop:

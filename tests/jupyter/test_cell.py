@@ -7,7 +7,9 @@ What the namespace holds afterwards is compared with the same code run plainly; 
 from __future__ import annotations
 
 import builtins
+import importlib
 import linecache
+import sys
 import types
 from dataclasses import replace
 from html.parser import HTMLParser
@@ -114,18 +116,67 @@ def test_an_interrupt_keeps_what_was_recorded(tmp_path: Path) -> None:
     assert [k for k in namespace if k.startswith("__bp_")] == []
 
 
-def test_the_learners_module_beside_the_notebook_is_plain_afterwards(tmp_path: Path) -> None:
-    (tmp_path / "nn_helpers.py").write_text("import numpy as np\n\ndef sigmoid(z):\n    return 1 / (1 + np.exp(-z))\n\n"
-                                            "def sigmoid_derivative(a):\n    return a * (1 - a)\n")
+HELPER_MODULE = ("import numpy as np\nLOADS.append(1) if 'LOADS' in globals() else None\n\n"
+                 "def sigmoid(z):\n    return 1 / (1 + np.exp(-z))\n\n"
+                 "def sigmoid_derivative(a):\n    return a * (1 - a)\n")
+
+
+@pytest.fixture
+def helper_module(tmp_path: Path, request: pytest.FixtureRequest):
+    """A module beside the notebook, under a name of its own (a notebook keeps what it imported)."""
+    name = f"nn_helpers_{request.node.name[-40:].replace('[', '_').replace(']', '_')}"
+    (tmp_path / f"{name}.py").write_text(HELPER_MODULE)
+    yield name
+    sys.modules.pop(name, None)
+
+
+def test_a_module_the_cell_imports_is_plain_afterwards_and_stays_imported(tmp_path: Path, helper_module: str) -> None:
     body = TRAIN.split("\n", 1)[1].split("class Layer")[1]
-    body = "from nn_helpers import sigmoid, sigmoid_derivative\nimport nn_helpers\nclass Layer" + body
+    body = f"from {helper_module} import sigmoid, sigmoid_derivative\nimport {helper_module} as helpers_mod\nclass Layer" + body
     namespace = _fresh()
     trace = _trace(body, namespace, tmp_path)
     assert "derivative-on-preactivation" in [f.id for f in trace.findings]
-    module = namespace["nn_helpers"]
-    assert isinstance(module, types.ModuleType)
+    module = namespace["helpers_mod"]
+    assert isinstance(module, types.ModuleType) and sys.modules[helper_module] is module  # as `import` leaves it
     assert [k for k in vars(module) if k.startswith("__bp_")] == []
     assert not _hooked(namespace["sigmoid_derivative"]) and namespace["sigmoid"] is module.sigmoid
+
+
+def test_a_module_imported_before_is_traced_not_imported_again(tmp_path: Path, helper_module: str) -> None:
+    sys.path.insert(0, str(tmp_path))
+    try:
+        module = importlib.import_module(helper_module)
+    finally:
+        sys.path.remove(str(tmp_path))
+    module.LOADS = []  # type: ignore[attr-defined]
+    original = module.sigmoid_derivative.__code__
+    namespace = _fresh()
+    exec(f"from {helper_module} import sigmoid, sigmoid_derivative", namespace)
+    body = "class Layer" + TRAIN.split("\n", 1)[1].split("class Layer")[1]
+    trace = _trace(body, namespace, tmp_path)
+    assert module.LOADS == []  # running the cell would not import it again: neither does tracing it
+    assert "derivative-on-preactivation" in [f.id for f in trace.findings]
+    assert f"{helper_module}.py" in {s.source.file for s in trace.steps if s.source}  # its ops were recorded
+    assert module.sigmoid_derivative.__code__ is original and sys.modules[helper_module] is module
+
+
+def test_a_module_edited_since_its_import_runs_as_imported_untraced(tmp_path: Path, helper_module: str) -> None:
+    sys.path.insert(0, str(tmp_path))
+    try:
+        module = importlib.import_module(helper_module)
+    finally:
+        sys.path.remove(str(tmp_path))
+    # The file now reads otherwise; the kernel still runs what it imported. Tracing the new text would
+    # trace code that does not run.
+    (tmp_path / f"{helper_module}.py").write_text(HELPER_MODULE.replace("a * (1 - a)", "a * (1 - a) * 1.0"))
+    linecache.checkcache()
+    namespace = _fresh()
+    exec(f"from {helper_module} import sigmoid, sigmoid_derivative", namespace)
+    body = "class Layer" + TRAIN.split("\n", 1)[1].split("class Layer")[1]
+    trace = _trace(body, namespace, tmp_path)
+    lines = {s.source.line for s in trace.steps if s.source and s.source.file == f"{helper_module}.py"}
+    assert 5 in lines and 8 not in lines  # sigmoid (unchanged) traced; sigmoid_derivative (edited) not
+    assert module.sigmoid_derivative(np.array([0.5]))[0] == 0.25
 
 
 def test_functions_of_earlier_cells_are_traced_for_the_run_and_given_back(tmp_path: Path) -> None:
