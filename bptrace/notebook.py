@@ -6,7 +6,8 @@ What a traced cell leaves in the namespace is what running the cell leaves: ever
 code made, up to the line that raised if one did (an exception is a finding, not a traceback).
 bptrace adds nothing: the recorder's hooks and temporaries are taken out, and the functions and
 classes the cell defined run the learner's own, uninstrumented code afterwards
-(``bptrace.codetrace.restore``). Two differences from running the cell, both said in the README: the
+(``bptrace.codetrace.restore``); functions of earlier cells and of modules imported before are
+traced for the run only (``bptrace.codetrace.earlier``). Two differences from running the cell, both said in the README: the
 global NumPy RNG is not reseeded (the CLI seeds 0; a notebook keeps its own state), and a bare
 expression on the cell's last line is not echoed as ``Out[n]``.
 """
