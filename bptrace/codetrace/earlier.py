@@ -47,11 +47,6 @@ def _lend_one(function: FunctionType, name: str, label: str, lines: list[str], w
     code = function.__code__
     if code.co_freevars or code.co_name != name or not 0 < code.co_firstlineno <= len(lines):
         return False
-    # The whole text compiled the way it was (a def compiled alone can differ: `np.exp` of an imported
-    # module), so that an edit since the text ran shows as different code.
-    plain = written.get((name, code.co_firstlineno))
-    if plain is None or plain.co_code != code.co_code or plain.co_consts != code.co_consts:
-        return False  # the text is not what runs
     start = code.co_firstlineno - 1
     try:
         tree = ast.parse("".join(inspect.getblock(lines[start:])))
@@ -60,6 +55,13 @@ def _lend_one(function: FunctionType, name: str, label: str, lines: list[str], w
     if len(tree.body) != 1 or not isinstance(tree.body[0], ast.FunctionDef) or tree.body[0].decorator_list:
         return False
     ast.increment_lineno(tree, start)
+    # Only if the text is what runs (not edited since): the def compiled as Python compiles a file (the
+    # whole text: `np.exp` of a module imported there compiles otherwise) or as IPython compiles a cell
+    # (each statement alone) must be the running code.
+    alone = _def_code(tree, code.co_filename, name)
+    if not any(plain is not None and plain.co_code == code.co_code and plain.co_consts == code.co_consts
+               for plain in (written.get((name, code.co_firstlineno)), alone)):
+        return False
     new = _def_code(rewrite(tree, label, sites), label, name)
     if new is None or new.co_freevars:
         return False

@@ -63,8 +63,12 @@ after = "never"
 """
 RAISING_LINE = 6
 
-# Helpers in a cell of their own, run plainly; the training loop in a %%bptrace cell after it.
+# Helpers in a cell of their own, run plainly; the training loop in a %%bptrace cell after it. The import
+# in the same cell matters: IPython compiles a cell statement by statement, so `np.exp` compiles as it
+# does under no import (a file compiled whole compiles it otherwise), and the helper must still be found.
 HELPERS = """\
+import numpy as np
+
 def act(z):
     return 1 / (1 + np.exp(-z))
 
