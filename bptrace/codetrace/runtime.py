@@ -114,13 +114,18 @@ class Recorder:
         self.quotients: dict[int, tuple[float, float]] = {}  # divide site -> its latest scalar operands
         self.read: set[int] = set()  # nodes some later op took as an operand
         self.updating = False  # an update-like `W -= …` / `W = W - …` was recorded: training has begun
+        self._hooks: dict[str, Any] | None = None
 
     def hooks(self) -> dict[str, Any]:
-        return {
-            "__bp_bin__": self.bin, "__bp_un__": self.un, "__bp_cmp__": self.bin, "__bp_call__": self.call,
-            "__bp_T__": self.transpose, "__bp_sub__": self.getitem, "__bp_iop__": self.iop,
-            "__bp_setitem__": self.setitem, "__bp_bind__": self.bind,
-        }
+        """The names the rewritten code calls. The same objects every time: a namespace that holds
+        them is found by them afterwards (restore.py)."""
+        if self._hooks is None:
+            self._hooks = {
+                "__bp_bin__": self.bin, "__bp_un__": self.un, "__bp_cmp__": self.bin, "__bp_call__": self.call,
+                "__bp_T__": self.transpose, "__bp_sub__": self.getitem, "__bp_iop__": self.iop,
+                "__bp_setitem__": self.setitem, "__bp_bind__": self.bind,
+            }
+        return self._hooks
 
     # ------------------------------------------------------------ nodes
 

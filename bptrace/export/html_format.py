@@ -167,7 +167,7 @@ class HtmlPrinter(notes.NotePrinter):
         for start in range(0, len(losses), width):
             cells = "".join(f"<td>{e(number(x))}</td>" for x in losses[start:start + width])
             body.append(f"<tr><th>{start}</th>{cells}</tr>")
-        return (f'<section id="losses"><h2>Losses</h2>{_sparkline(losses)}'
+        return (f'<section id="losses"><h2>Losses</h2>{loss_sparkline(losses)}'
                 "<p class=\"hint\">Loss before each training step's update; row <i>n</i>, column <i>+k</i> is step "
                 f'<i>n + k</i>.</p><table class="losses"><thead>{head}</thead><tbody>{"".join(body)}</tbody></table></section>')
 
@@ -269,7 +269,7 @@ def _worst(findings: list[Finding]) -> str:
     return next((s for s in ("error", "warning", "info") if s in severities), "info")
 
 
-def _sparkline(losses: tuple[float, ...], width: int = 480, height: int = 80) -> str:
+def loss_sparkline(losses: tuple[float, ...], width: int = 480, height: int = 80) -> str:
     """The losses as an inline SVG line (finite ones; no script, no file)."""
     points = [(i, x) for i, x in enumerate(losses) if np.isfinite(x)]
     if len(points) < 2:
