@@ -1,14 +1,19 @@
 """Bundled scenarios are found by name from any folder; a wrong name is bad input with the names to pick from."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+import bptrace
 from bptrace.bundled import SCENARIO_DIR, bundled, find, gallery, names
 
 
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bptrace", *args], capture_output=True, text=True, timeout=120, cwd=cwd)
+    # This checkout's bptrace, whatever is installed, run from a folder that is not the checkout.
+    env = {**os.environ, "PYTHONPATH": str(Path(bptrace.__file__).resolve().parents[1])}
+    return subprocess.run([sys.executable, "-m", "bptrace", *args], capture_output=True, text=True, timeout=120,
+                          cwd=cwd, env=env)
 
 
 def test_names_cover_the_scenarios_and_the_gallery() -> None:
