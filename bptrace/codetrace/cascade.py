@@ -26,7 +26,39 @@ _NOT_A_CAUSE = frozenset({"non-finite", "exception"})
 
 
 def drop_consequences(ctx: CodeContext, hits: list[tuple[str, Hit]]) -> list[tuple[str, Hit]]:
-    return _later_steps(ctx, _mismatches(ctx, hits))
+    return _later_steps(ctx, _accumulated(ctx, _mismatches(ctx, hits)))
+
+
+# Ops that carry an array on unchanged in kind: a sum of per-sample gradients (``nb + dnb``), a copy.
+_CARRY = frozenset({"add", "copy", "array", "asarray"})
+
+
+def _accumulated(ctx: CodeContext, hits: list[tuple[str, Hit]]) -> list[tuple[str, Hit]]:
+    """A finding about an array that only adds up arrays another finding of the same id names (Nielsen's
+    ``nabla_b = [nb + dnb …]`` summing the wrong per-sample delta) is that finding again, not a new one."""
+    dropped: set[int] = set()
+    named: dict[str, set[int]] = {}
+    for k in sorted(range(len(hits)), key=lambda k: hits[k][1].node):  # the arrays in the order they were made
+        finding_id, hit = hits[k]
+        earlier = named.setdefault(finding_id, set())
+        if earlier and _sums_of(ctx, hit.node, earlier):
+            dropped.add(k)
+        else:
+            earlier.add(hit.node)
+    return [h for k, h in enumerate(hits) if k not in dropped]
+
+
+def _sums_of(ctx: CodeContext, index: int, sources: set[int]) -> bool:
+    stack, seen = [index], set()
+    while stack:
+        current = stack.pop()
+        if current in sources:
+            return True
+        if current in seen or current < min(sources) or ctx.nodes[current].op not in _CARRY:
+            continue
+        seen.add(current)
+        stack.extend(p for p in ctx.nodes[current].parents if isinstance(p, int))
+    return False
 
 
 def _mismatches(ctx: CodeContext, hits: list[tuple[str, Hit]]) -> list[tuple[str, Hit]]:
