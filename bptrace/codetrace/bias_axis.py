@@ -67,10 +67,7 @@ def _reduce_to(gz: np.ndarray, shape: tuple[int, ...]) -> np.ndarray | None:
 def wrong_axis(ctx: CodeContext, step: StepInfo, truth: Truth, update: Update, effective: np.ndarray) -> bool:
     """Does the learner's bias gradient equal ∂L/∂Z unsummed, or summed over another axis?"""
     version = step.params.get(ctx.structure.root.get(update.old, update.old))
-    for index in step.cone:
-        node = ctx.nodes[index]
-        if node.op != "add" or version not in node.parents or index not in truth.grads:
-            continue
+    for index in _bias_adds(ctx, step, truth, update):
         gz = truth.grads[index]
         options = [gz] + [gz.sum(axis=a, keepdims=k) for a in range(gz.ndim) for k in (True, False)]
         options += [gz.sum()]

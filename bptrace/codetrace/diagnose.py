@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bptrace.codetrace import scale
-from bptrace.codetrace.bias_axis import summed_in_pass
-from bptrace.codetrace.bias_axis import wrong_axis as _bias_axis
+from bptrace.codetrace.bias_axis import summed_in_pass, wrong_axis
 from bptrace.codetrace.compare import close, fit, precision, scales, tolerance
 from bptrace.codetrace.context import CodeContext, Hit
 from bptrace.codetrace.explain import explain, explain_cause
@@ -226,7 +225,7 @@ def _check_parameter(
     if k is not None and scale.usual(k, m, rates, tolerance(effective)[0] / 10) and \
             _gradient_scale(ctx, step, matcher, j, judged, k, numbers, result):
         return
-    if name.startswith("b") and _bias_axis(ctx, step, truth, update, effective):
+    if name.startswith("b") and wrong_axis(ctx, step, truth, update, effective):
         result.add("bias-sum-axis", Hit(grad_node, got_site, f"{ctx.name(grad_node)} sums ∂L/∂Z over the wrong axis ({numbers})."))
         return
     inside = summed_in_pass(ctx, step, truth, update, grad_node) if name.startswith("b") else None
@@ -278,7 +277,7 @@ def _check_shape(ctx: CodeContext, step: StepInfo, truth: Truth, j: Judged, numb
         result.add("shape-broadcast", Hit(grad_node, got_site, f"{ctx.name(grad_node)} has shape "
                    f"{effective.shape} but {name} has shape {g.shape}, so the update broadcast {name} to "
                    f"{np.shape(ctx.nodes[update.node].value) if update.node >= 0 else 'another shape'}."))
-    elif name.startswith("b") and _bias_axis(ctx, step, truth, update, effective):
+    elif name.startswith("b") and wrong_axis(ctx, step, truth, update, effective):
         result.add("bias-sum-axis", Hit(grad_node, got_site, f"{ctx.name(grad_node)} has shape "
                    f"{effective.shape}, {name} has shape {g.shape}: the bias gradient must sum ∂L/∂Z over the "
                    f"samples only ({numbers})."))
