@@ -16,7 +16,7 @@ from bptrace.ops import ACTIVATIONS
 
 # Reference mode's ops that name their kind; "sgd" was the update.
 _NAMED_KINDS = ("affine", "loss_grad", "activation_grad", "weight_grad", "bias_grad", "input_grad")
-# What the old timeline took for a name (and not an unnamed intermediate's source text).
+# What the old gradient check took for a name an update assigns to (W1, self.w, params['W1']).
 _NAME = re.compile(r"[A-Za-z_][\w.]*(\[[^\]\s]+\])?")
 _BOUNDED = re.compile(r"\s*Recorded in detail: [^()]*\((\d+) of (\d+)\)[^.]*\.")
 FIX = " Fix: "
@@ -37,8 +37,10 @@ def step_semantics(raw: dict[str, Any], mode: str) -> dict[str, Any]:
     parameter = meta.get("parameter") if isinstance(meta.get("parameter"), str) else None
     kind = "loss" if phase == "loss" and meta.get("derived_by") == "bptrace" else \
         "update" if phase == "update" and parameter else "op"
-    return {"kind": kind, "layer": None, "of": None, "parameter": parameter,
-            "learner_name": target if _NAME.fullmatch(target) else None}
+    # A name the learner bound (meta.names), or the parameter an update assigns to; else source text.
+    names = meta.get("names") if isinstance(meta.get("names"), list) else []
+    named = target in names or (kind == "update" and _NAME.fullmatch(target) is not None)
+    return {"kind": kind, "layer": None, "of": None, "parameter": parameter, "learner_name": target if named else None}
 
 
 def split_fix(message: str) -> tuple[str, str | None]:
