@@ -97,6 +97,13 @@ ACTIVATIONS: dict[str, Activation] = {
             symbolic_derivative=lambda sp, _z, a: 1 - a**2,
         ),
         Activation(
+            "softplus",
+            forward=lambda z, _axis: np.logaddexp(0.0, z),  # log(1 + eᶻ) without overflow for large z
+            derivative=lambda z, _a: _sigmoid(z),
+            symbolic=lambda sp, z: sp.log(1 + sp.exp(z)),
+            symbolic_derivative=lambda sp, z, _a: 1 / (1 + sp.exp(-z)),
+        ),
+        Activation(
             "linear",
             forward=lambda z, _axis: z.copy(),
             derivative=lambda z, _a: np.ones_like(z),
