@@ -142,6 +142,9 @@ def write_trace(trace: Trace, out: TextIO, detail: str | None = None) -> None:
 
 
 def _step(step: Step, index: int, findings: list[str]) -> dict[str, Any]:
+    # What the step is: kind always (its presence marks a trace that has these keys), the rest when known.
+    typed = {"kind": step.kind, "layer": step.layer, "of": step.of, "parameter": step.parameter,
+             "learner_name": step.learner_name}
     return {
         "index": index,
         "train_step": step.train_step,
@@ -158,11 +161,7 @@ def _step(step: Step, index: int, findings: list[str]) -> dict[str, Any]:
         "source": {"file": step.source.file, "line": step.source.line} if step.source else None,
         "findings": findings,
         "meta": _plain(step.meta),
-        "kind": step.kind,
-        "layer": step.layer,
-        "of": step.of,
-        "parameter": step.parameter,
-        "learner_name": step.learner_name,
+        **{key: value for key, value in typed.items() if value is not None},
     }
 
 
