@@ -27,6 +27,8 @@ class Affine(KindBase):
         )
 
     def label(self, step: Step) -> str:
+        if len(step.inputs) != 3:  # a hand-made trace's affine step: say what it holds
+            return f"{step.target} = affine({', '.join(step.inputs)})"
         weight, activation, bias = step.inputs  # Z = W·A + b, in the layout's order
         product = f"{activation}·{weight}" if step.meta.get("layout") == "rows" else f"{weight}·{activation}"
         return f"{step.target} = {product} + {bias}"

@@ -29,3 +29,13 @@ def test_reference_mode_records_every_kind_but_code_modes_raw_op() -> None:
     assert "weight gradient → ∂L/∂W1" in titles and "through the activation → ∂L/∂Z1" in titles
     assert "through the weights → ∂L/∂A1" in titles and "loss gradient → ∂L/∂A2" in titles
     assert step_label(by_target["W2"]) == "W2 −= η·∂L/∂W2"
+
+
+def test_a_hand_made_affine_step_with_other_inputs_still_has_a_label() -> None:
+    """A trace from elsewhere may say "affine" with four inputs (the trace fuzzer found one): name it, don't crash."""
+    import numpy as np
+
+    from bptrace.trace import Step
+
+    step = Step(0, 0, "forward", "affine", "Z1", ("dZ1", "X", "A1", "A1"), np.zeros((1, 1)), kind="affine")
+    assert step_label(step) == "Z1 = affine(dZ1, X, A1, A1)" and step_title(step) == step_label(step)
