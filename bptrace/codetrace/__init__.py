@@ -24,7 +24,6 @@ from pathlib import Path
 
 import numpy as np
 
-from bptrace.codetrace.bound import note
 from bptrace.codetrace.build import Built, build_steps, finding
 from bptrace.codetrace.cascade import drop_consequences
 from bptrace.codetrace.context import CodeContext, Hit
@@ -121,19 +120,12 @@ def analyse(
         raise CannotAnalyse(file, _unmapped(ctx, notes[0] if notes else None))
     built = build_steps(ctx, truths, checks, loss, reduction)
     findings = _findings(ctx, built, checks, run)
-    recorded = list(built.steps)
-    per_step: dict[int, list[str]] = {}
-    for f in findings:
-        if f.step is not None:
-            per_step.setdefault(f.step, []).append(f.id)
-    recorded = [replace(s, findings=tuple(dict.fromkeys(per_step[s.index]))) if s.index in per_step else s
-                for s in recorded]
-    # Say so when the script ran on unrecorded: "0 errors" holds for the recorded steps only.
-    bounded = [note(len(structure.steps), run.total_steps)] if run.total_steps is not None else []
+    info = _info(file, run, structure, ctx, loss, reduction, name, description, notes, inferred_note, source_text)
+    if run.total_steps is not None:  # the script ran on unrecorded: "0 errors" holds for the recorded steps only
+        info = replace(info, notes={**info.notes, "recorded_train_steps": [len(structure.steps), run.total_steps]})
     return Trace(
-        scenario=_info(file, run, structure, ctx, loss, reduction, name, description, [*bounded, *notes],
-                       inferred_note, source_text),
-        steps=tuple(recorded),
+        scenario=info,
+        steps=tuple(built.steps),
         losses=tuple(truths[s.index].loss if s.index in truths else float("nan") for s in structure.steps),
         gradients=tuple(checks[s.index].gradients if s.index in checks else {} for s in structure.steps),
         parameters=_final_parameters(ctx),
@@ -164,8 +156,8 @@ def _findings(ctx: CodeContext, built: Built, checks: dict[int, StepCheck], run:
         # Raised after recording stopped: the recorded steps end earlier than the raising line.
         where = "The trace stops here" if run.total_steps is None else \
             f"It raised in training step {run.total_steps - 1}, after the recorded steps (--steps N records more)"
-        findings.append(Finding("exception", "error", last, f"{run.raised.kind}: {run.raised.message}. {where}. "
-                                f"Fix: {pitfall.fix}", run.raised.file, run.raised.line))
+        findings.append(Finding("exception", "error", last, f"{run.raised.kind}: {run.raised.message}. {where}.",
+                                run.raised.file, run.raised.line, fix=pitfall.fix, explanation=pitfall.explanation))
     findings.sort(key=lambda f: (f.step if f.step is not None else 1 << 30))
     return findings
 

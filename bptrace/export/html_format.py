@@ -23,7 +23,7 @@ import numpy as np
 from bptrace.export import notes
 from bptrace.export.mathml import latex_to_mathml
 from bptrace.numbers import matrix_rows, number
-from bptrace.trace import Finding, Formula, Step, Trace
+from bptrace.trace import Finding, Formula, Step, Trace, recorded_train_steps
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 LOSS_COLUMNS = 10
@@ -114,6 +114,8 @@ class HtmlPrinter(notes.NotePrinter):
         facts.append(("Findings", f'<a href="#findings">{len(trace.findings)}</a>' if trace.findings else "none")
                      if not errors else ("Findings", f'<a href="#findings">{len(trace.findings)}</a>'
                                          f' <span class="badge severity-error">{errors} error{"s" * (errors != 1)}</span>'))
+        if (recorded := recorded_train_steps(info)) is not None:
+            facts.append(("Recorded", t(recorded)))
         rows = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts)
         description = f'<p class="description">{t(info.description)}</p>' if info.description else ""
         return f'<header id="top"><p class="kicker">bptrace trace</p><h1>{t(info.name)}</h1>{description}<dl class="facts">{rows}</dl></header>'
