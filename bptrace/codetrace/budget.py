@@ -20,7 +20,6 @@ from bptrace.codetrace.context import CodeContext
 from bptrace.codetrace.infer import Inferred, infer_loss
 from bptrace.codetrace.structure import Structure
 from bptrace.codetrace.window import Judged, judge_step
-from bptrace.limits import budget_text
 
 if TYPE_CHECKING:
     from bptrace.codetrace.runtime import Recorder
@@ -110,11 +109,3 @@ class Budget:
             value = recorder.nodes[version].value if version < len(recorder.nodes) else None
             if isinstance(value, np.ndarray) and version not in recorder.released:
                 self.final[self.names[root]] = np.array(value, dtype=np.float64)
-
-    def note(self, total: int) -> str:
-        """"values kept for training steps 0–7 (memory budget 1 GB); verdicts for all 50"."""
-        kept = "training step 0" if self.kept_steps == 1 else f"training steps 0–{self.kept_steps - 1}"
-        judged = self.kept_steps + sum(1 for j in self.judged if j is not None)
-        verdicts = f"verdicts for all {total}" if judged == total else f"verdicts for {judged} of {total}"
-        return f"Values kept for {kept} (memory budget {budget_text(self.limit)}); {verdicts}."
-

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bptrace.codetrace import scale
+from bptrace.codetrace.bias_axis import summed_in_pass, wrong_axis
 from bptrace.codetrace.compare import close, fit, precision, scales, tolerance
 from bptrace.codetrace.context import CodeContext, Hit
 from bptrace.codetrace.explain import explain, explain_cause
@@ -224,8 +225,13 @@ def _check_parameter(
     if k is not None and scale.usual(k, m, rates, tolerance(effective)[0] / 10) and \
             _gradient_scale(ctx, step, matcher, j, judged, k, numbers, result):
         return
-    if name.startswith("b") and _bias_axis(ctx, step, truth, update, effective):
+    if name.startswith("b") and wrong_axis(ctx, step, truth, update, effective):
         result.add("bias-sum-axis", Hit(grad_node, got_site, f"{ctx.name(grad_node)} sums ∂L/∂Z over the wrong axis ({numbers})."))
+        return
+    inside = summed_in_pass(ctx, step, truth, update, grad_node) if name.startswith("b") else None
+    if inside is not None:  # one sample's bias gradient, summed wrongly before the samples' are added up
+        result.add("bias-sum-axis", Hit(inside, ctx.op_site(inside), f"{ctx.name(inside)} sums one sample's ∂L/∂Z "
+                   f"over the wrong axis, and {ctx.name(grad_node)} adds these up ({numbers})."))
         return
     if effective.ndim == 2 and any(close(effective.T, f * g) for f in scales(m)):
         first = _first_transposed(ctx, step, grad_node, g, m)  # dW = dZ.T @ X, not a later dW += reg * W
@@ -271,7 +277,7 @@ def _check_shape(ctx: CodeContext, step: StepInfo, truth: Truth, j: Judged, numb
         result.add("shape-broadcast", Hit(grad_node, got_site, f"{ctx.name(grad_node)} has shape "
                    f"{effective.shape} but {name} has shape {g.shape}, so the update broadcast {name} to "
                    f"{np.shape(ctx.nodes[update.node].value) if update.node >= 0 else 'another shape'}."))
-    elif name.startswith("b") and _bias_axis(ctx, step, truth, update, effective):
+    elif name.startswith("b") and wrong_axis(ctx, step, truth, update, effective):
         result.add("bias-sum-axis", Hit(grad_node, got_site, f"{ctx.name(grad_node)} has shape "
                    f"{effective.shape}, {name} has shape {g.shape}: the bias gradient must sum ∂L/∂Z over the "
                    f"samples only ({numbers})."))
@@ -372,34 +378,3 @@ def _after_broadcast(ctx: CodeContext, step: StepInfo, gradient: int) -> bool:
     if not hits:
         return False
     return hits[0].node in ctx.structure.derivation(step, gradient)
-
-
-def _bias_axis(ctx: CodeContext, step: StepInfo, truth: Truth, update: Update, effective: np.ndarray) -> bool:
-    """Does the learner's bias gradient equal ∂L/∂Z unsummed, or summed over another axis?"""
-    version = step.params.get(ctx.structure.root.get(update.old, update.old))
-    for index in step.cone:
-        node = ctx.nodes[index]
-        if node.op != "add" or version not in node.parents or index not in truth.grads:
-            continue
-        gz = truth.grads[index]
-        options = [gz] + [gz.sum(axis=a, keepdims=k) for a in range(gz.ndim) for k in (True, False)]
-        options += [gz.sum()]
-        # A sum that cancels (softmax deltas sum to 0 over the classes) is rounding noise on both sides:
-        # judged against the size of the summed terms, not against the noise itself.
-        noise = 1e-9 * float(np.abs(gz).max(initial=0.0)) * max(gz.size, 1)
-        for option in options:
-            option = np.asarray(option)
-            for factor in scales(truth.samples):
-                if option.shape == effective.shape and (close(effective, factor * option) or (
-                        float(np.abs(option).max(initial=0.0)) <= noise
-                        and float(np.abs(effective).max(initial=0.0)) <= noise * abs(factor))):
-                    return True  # callers ask only after the right sum (and its factors) failed
-        if effective.size == 1 and truth.grads[version].size > 1:
-            # np.sum(dZ) without an axis on a bias of several units: the total can be ≈ 0 (softmax with
-            # cross-entropy sums to zero per sample), so it is compared at the scale of what was summed.
-            rtol, _ = tolerance(effective)
-            total, spread = float(gz.sum()), float(np.abs(gz).sum())
-            got = float(np.asarray(effective, dtype=np.float64).reshape(()))
-            if any(abs(got - f * total) <= 10 * rtol * abs(f) * spread for f in scales(truth.samples)):
-                return True
-    return False

@@ -16,7 +16,7 @@ from bptrace.codetrace.arguments import passed_at
 from bptrace.codetrace.compare import close
 from bptrace.codetrace.context import CodeContext, Hit
 from bptrace.codetrace.output_delta import declared, layer_of, output_delta, raw_output_gradient
-from bptrace.codetrace.places import argument_site, diverging_call, handed_in, local_site
+from bptrace.codetrace.places import argument_site, diverging_call, handed_in, local_site, read_elsewhere
 from bptrace.codetrace.probe import probe_helper
 from bptrace.codetrace.structure import MATMUL, StepInfo
 from bptrace.codetrace.targets import label_delta
@@ -190,7 +190,10 @@ def _handed(ctx: CodeContext, x: int, value: np.ndarray, node: int, locals_: lis
     the product's own line when it was computed inline."""
     uses = [i for i in locals_ if i < node] or [node]  # the helper that computed the local derivative
     holder = x if _computed_from(ctx, locals_, x) else value  # else a copy: `nonlin(np.dot(l0, syn0))`
-    return argument_site(ctx, holder, uses) or ctx.op_site(node)
+    site = argument_site(ctx, holder, uses)
+    if site is not None and isinstance(holder, int) and read_elsewhere(ctx, site, holder, uses, node):
+        return ctx.op_site(node)
+    return site or ctx.op_site(node)
 
 
 def _computed_from(ctx: CodeContext, locals_: list[int], x: int) -> bool:

@@ -122,13 +122,18 @@ class Recorder:
         # before in-place changes. The memory budget (budget.py) reads it at step boundaries.
         self.kept = 0
         self.released: set[int] = set()  # nodes past the budget whose values were let go (budget.py)
+        self._hooks: dict[str, Any] | None = None
 
     def hooks(self) -> dict[str, Any]:
-        return {
-            "__bp_bin__": self.bin, "__bp_un__": self.un, "__bp_cmp__": self.bin, "__bp_call__": self.call,
-            "__bp_T__": self.transpose, "__bp_sub__": self.getitem, "__bp_iop__": self.iop,
-            "__bp_setitem__": self.setitem, "__bp_bind__": self.bind,
-        }
+        """The names the rewritten code calls. The same objects every time: a namespace that holds
+        them is found by them afterwards (restore.py)."""
+        if self._hooks is None:
+            self._hooks = {
+                "__bp_bin__": self.bin, "__bp_un__": self.un, "__bp_cmp__": self.bin, "__bp_call__": self.call,
+                "__bp_T__": self.transpose, "__bp_sub__": self.getitem, "__bp_iop__": self.iop,
+                "__bp_setitem__": self.setitem, "__bp_bind__": self.bind,
+            }
+        return self._hooks
 
     # ------------------------------------------------------------ nodes
 

@@ -183,6 +183,8 @@ def _step(c: _Check, step: dict[str, Any], where: str, position: int, previous: 
     source = step.get("source")
     if isinstance(source, dict):
         c.integer(source.get("line"), f"{where}.source.line", 1, 10**9)
+    if step.get("layer") is not None:
+        c.integer(step["layer"], f"{where}.layer", 0, max(layers, MAX_UNITS))
     meta = step.get("meta") or {}
     if isinstance(meta, dict):
         _meta(c, meta, f"{where}.meta", layers)
@@ -217,8 +219,8 @@ def _rebuilt(c: _Check, step: dict[str, Any], where: str, shape: tuple[int, ...]
         raise c.fail(f"{where}.inputs", f'a "{op}" step with no formula needs {needed} input(s), found {len(inputs)}')
     if op == "input_grad" and len(inputs) != 2:
         raise c.fail(f"{where}.inputs", f'an "input_grad" step needs 2 inputs (W, ∂L/∂Z), found {len(inputs)}')
-    if op in LAYER_OPS and "layer" not in meta:
-        raise c.fail(f"{where}.meta.layer", f'a "{op}" step with no formula needs its layer')
+    if op in LAYER_OPS and "layer" not in meta and step.get("layer") is None:
+        raise c.fail(f"{where}.layer", f'a "{op}" step with no formula needs its layer')
     if op == "activation_grad" and len(shape) != 2:
         raise c.fail(f"{where}.value", f"an activation gradient is a matrix; found {_shape_text(shape)}")
     if op in ("weight_grad", "input_grad") and not (isinstance(step.get("target"), str) and len(step["target"]) > 1):

@@ -43,17 +43,14 @@ SEVERITIES = {pitfall_id: pitfall.severity for pitfall_id, pitfall in CATALOGUE.
 __all__ = ["CATALOGUE", "SEVERITIES", "Pitfall", "detect_reference"]
 
 
-def detect_reference(
-    steps: Sequence[Step], info: ScenarioInfo
-) -> tuple[list[Finding], dict[int, tuple[str, ...]]]:
-    """Run every reference-mode detector; return the findings and the ids per step index."""
+def detect_reference(steps: Sequence[Step], info: ScenarioInfo) -> list[Finding]:
+    """Run every reference-mode detector; return the findings, by step."""
     findings: list[Finding] = []
-    per_step: dict[int, tuple[str, ...]] = {}
     for pitfall in CATALOGUE.values():
         if pitfall.detect_reference is None:
             continue
         for index, message in pitfall.detect_reference(steps, info):
-            findings.append(Finding(pitfall.id, pitfall.severity, index, f"{message} Fix: {pitfall.fix}"))
-            per_step[index] = (*per_step.get(index, ()), pitfall.id)
+            findings.append(Finding(pitfall.id, pitfall.severity, index, message, fix=pitfall.fix,
+                                    explanation=pitfall.explanation))
     findings.sort(key=lambda f: (f.step if f.step is not None else -1))
-    return findings, per_step
+    return findings

@@ -17,7 +17,7 @@ def _detect(steps: Sequence[Step], info: ScenarioInfo) -> list[tuple[int, str]]:
     sample_axis = 1 if info.layout == "columns" else 0
     pre: dict[str, np.ndarray] = {}
     for step in steps:
-        if step.phase == "forward" and step.op == "affine":
+        if step.kind == "affine":
             pre[step.target] = step.value
         if step.phase != "forward" or step.op not in THRESHOLDS or step.target in seen:
             continue

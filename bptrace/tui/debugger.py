@@ -127,8 +127,9 @@ class DebuggerScreen(Screen[None]):
         kept = info.notes.get("values_for_train_steps")
         # A JSON export keeps step values for some training steps only: say so, or the timeline's gap puzzles.
         budget = info.notes.get("memory_budget")
+        size = budget.get("bytes") if isinstance(budget, dict) else None
         partial = (f"  ·  values for training steps {step_ranges(kept)} of {self.trace.train_steps}"
-                   + (f" (memory budget {budget_text(budget)})" if isinstance(budget, int) else "")
+                   + (f" (memory budget {budget_text(size)})" if isinstance(size, int) else "")
                    if isinstance(kept, list) else "")
         inferred = ", inferred" if info.notes.get("loss_inferred") else ""  # no --loss given: the run said why
         self.query_one("#status", Static).update(

@@ -26,10 +26,12 @@ def finding_content(finding: Finding) -> Content:
     ]
     if finding.message:
         parts.append(Content(f"  {finding.message}"))
-    if pitfall is not None:
-        parts.append(Content.assemble(("  Why: ", "bold"), pitfall.explanation))
-        if pitfall.fix and pitfall.fix not in finding.message:
-            parts.append(Content.assemble(("  Fix: ", "bold $success"), pitfall.fix))
+    explanation = finding.explanation or (pitfall.explanation if pitfall else None)
+    fix = finding.fix or (pitfall.fix if pitfall else None)  # the finding's own advice, else the catalogue's
+    if explanation:
+        parts.append(Content.assemble(("  Why: ", "bold"), explanation))
+    if fix:
+        parts.append(Content.assemble(("  Fix: ", "bold $success"), fix))
     return Content("\n").join(parts)
 
 

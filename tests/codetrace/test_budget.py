@@ -72,6 +72,7 @@ CHILD = textwrap.dedent('''
     resource.setrlimit(resource.RLIMIT_AS, ({space}, {space}))
     from bptrace.codetrace import record_code
     from bptrace.gradcheck import step_verdicts
+    from bptrace.trace import budget_note
 
     def held(trace):
         """Bytes of memory the trace's arrays reach, each byte once (views and pooled copies included)."""
@@ -100,7 +101,7 @@ CHILD = textwrap.dedent('''
         return {{"peak": peak, "held": held(trace), "losses": trace.losses, "verdicts": verdicts,
                 "notes": {{k: v for k, v in trace.scenario.notes.items() if k != "loss_inferred"}},
                 "train_steps": sorted({{s.train_step for s in trace.steps}}),
-                "gradients": [bool(g) for g in trace.gradients], "description": trace.scenario.description,
+                "gradients": [bool(g) for g in trace.gradients], "note": budget_note(trace.scenario, trace.train_steps),
                 "parameters": {{k: v.tolist() for k, v in trace.parameters.items()}}}}
 
     budgeted = record({budget})
@@ -125,7 +126,7 @@ def test_the_budget_bounds_what_is_kept_and_keeps_every_verdict(tmp_path: Path) 
     # Recorded in full, the program keeps several times the budget: the budget is what bounds it.
     assert full["held"] > 5 * BUDGET and full["peak"] > 5 * BUDGET
     kept = budgeted["notes"]["values_for_train_steps"]
-    assert budgeted["notes"]["memory_budget"] == BUDGET
+    assert budgeted["notes"]["memory_budget"] == {"bytes": BUDGET, "kept": len(kept), "verdicts": 50}
     assert 1 <= len(kept) < 50 and kept == list(range(len(kept)))
     # What the trace holds fits the budget (a pooled block's unused tail is not counted: bytes reached);
     # the peak while recording adds one step being judged and the analysis' temporaries, not more steps.
@@ -140,8 +141,9 @@ def test_the_budget_bounds_what_is_kept_and_keeps_every_verdict(tmp_path: Path) 
     # The same numbers as the full recording: losses bit for bit, the final parameters too.
     assert budgeted["losses"] == full["losses"]
     assert budgeted["parameters"] == full["parameters"]
-    assert f"Values kept for training steps 0–{len(kept) - 1} (memory budget 20 MB); verdicts for all 50." \
-        in budgeted["description"]
+    assert budgeted["note"] == \
+        f"Values kept for training steps 0–{len(kept) - 1} (memory budget 20 MB); verdicts for all 50."
+    assert full["note"] is None
 
 
 def test_a_wrong_gradient_is_caught_past_the_budget_too(tmp_path: Path) -> None:
@@ -244,7 +246,7 @@ def test_the_command_line_takes_the_budget_and_says_it(tmp_path: Path, capsys: p
     assert main(["export", str(script), "--max-memory", "1M", "-o", str(out_json)]) == 0
     doc = json.loads(out_json.read_text())
     kept = doc["scenario"]["notes"]["values_for_train_steps"]
-    assert doc["scenario"]["notes"]["memory_budget"] == 1 << 20
+    assert doc["scenario"]["notes"]["memory_budget"]["bytes"] == 1 << 20
     assert len(doc["losses"]) == 20 and all(doc["verdicts"][i] for i in range(20))
     assert {s["train_step"] for s in doc["steps"]} == set(kept) and max(kept) < 19
     out_md = tmp_path / "t.md"

@@ -43,11 +43,11 @@ async def test_stepping_formats_only_the_visible_entries(monkeypatch: pytest.Mon
 
 
 async def test_a_trace_with_values_for_some_training_steps_says_so(tmp_path) -> None:
+    from bptrace.bundled import SCENARIO_DIR
     from bptrace.export import export_trace
     from bptrace.export.json_format import load_trace
     from bptrace.recorder import record
     from bptrace.scenario import load_scenario
-    from bptrace.scenarios import SCENARIO_DIR
 
     out = tmp_path / "t.json"
     export_trace(record(load_scenario(SCENARIO_DIR / "seed1_relu_sigmoid.toml"), steps=6), out)
@@ -63,8 +63,8 @@ async def test_a_trace_with_values_for_some_training_steps_says_so(tmp_path) -> 
 
 
 async def test_an_inferred_loss_is_said_in_the_status_line() -> None:
+    from bptrace.bundled import SCENARIO_DIR
     from bptrace.codetrace import record_code
-    from bptrace.scenarios import SCENARIO_DIR
 
     inferred = record_code(SCENARIO_DIR / "gallery" / "inferred_loss.py")
     declared = record_code(SCENARIO_DIR / "gallery" / "inferred_loss.py", loss="bce", reduction="mean")
