@@ -19,6 +19,7 @@ import numpy as np
 
 from bptrace import TRACE_FORMAT
 from bptrace.errors import BadInput
+from bptrace.export.json_reader import read_document
 from bptrace.export.json_writer import write_trace
 from bptrace.pitfalls import SEVERITIES
 from bptrace.trace import PHASES, Finding, Formula, ScenarioInfo, SourceRef, Step, Term, Trace, Verdict
@@ -86,10 +87,12 @@ class _Loader:
         shape = self.get(value, "shape", where, list)
         if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape):
             raise self.fail(f"{where}.shape", f"expected a list of sizes, found {shape}")
-        try:
-            data = base64.b64decode(self.get(value, "base64", where, str), validate=True)
-        except (binascii.Error, ValueError):
-            raise self.fail(f"{where}.base64", "not valid base64") from None
+        data = self.get(value, "base64", where, (str, bytes, bytearray))
+        if isinstance(data, str):  # a document from json.loads; read_document decodes as it reads
+            try:
+                data = base64.b64decode(data, validate=True)
+            except (binascii.Error, ValueError):
+                raise self.fail(f"{where}.base64", "not valid base64") from None
         dtype = _DTYPES[name]
         if len(data) != math.prod(shape) * dtype.itemsize:
             raise self.fail(f"{where}.base64", f"holds {len(data)} bytes; shape {shape} of {name} needs "
@@ -130,14 +133,24 @@ def _decode_nested(value: Any) -> Any:
     return value
 
 
+def _as_json(value: Any) -> Any:
+    """Free-form JSON (meta, notes) as ``json.loads`` gives it: an array object's bytes back to base64 text."""
+    if isinstance(value, dict):
+        return {k: _as_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_json(v) for v in value]
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(value).decode("ascii")
+    return value
+
+
 def load_trace(path: str | Path) -> Trace:
     path = Path(path)
     file = str(path)
     if not path.exists():
         raise BadInput(file, None, "no such file")
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-        doc = json.loads(text)
+        doc = read_document(path)
     except RecursionError:  # json recurses once per level of [[[ or {{{
         raise BadInput(file, None, "nested too deeply; expected a bptrace trace JSON") from None
     except UnicodeDecodeError:
@@ -178,7 +191,7 @@ def trace_from_dict(doc: Any, file: str) -> Trace:
         layers=layers,
         source_file=r.get(s, "source_file", "scenario", str, optional=True),
         source_text=r.get(s, "source_text", "scenario", str, optional=True),
-        notes=r.get(s, "notes", "scenario", dict, optional=True) or {},
+        notes=_as_json(r.get(s, "notes", "scenario", dict, optional=True) or {}),
     )
     steps = tuple(_step_from_dict(r, raw, f"steps[{i}]") for i, raw in enumerate(r.get(doc, "steps", "", list)))
     findings = []
@@ -274,7 +287,7 @@ def _step_from_dict(r: _Loader, raw: Any, where: str) -> Step:
         reference=None if reference_raw is None else r.array(reference_raw, f"{where}.reference"),
         source=source,
         findings=tuple(str(x) for x in r.get(raw, "findings", where, list)),
-        meta=r.get(raw, "meta", where, dict, optional=True) or {},
+        meta=_as_json(r.get(raw, "meta", where, dict, optional=True) or {}),
     )
 
 
