@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from bptrace.pitfalls import SEVERITIES
 from bptrace.trace import Finding, Step, Trace
 
 RowKind = Literal["train", "phase", "step"]
@@ -115,6 +114,8 @@ def _findings_by_step(trace: Trace) -> dict[int, list[Finding]]:
         known = {f.id for f in by_step.get(step.index, [])}
         for finding_id in step.findings:
             if finding_id not in known:
+                from bptrace.pitfalls import SEVERITIES
+
                 severity = SEVERITIES.get(finding_id, "error")
                 by_step.setdefault(step.index, []).append(Finding(finding_id, severity, step.index, ""))
     return by_step
