@@ -132,7 +132,8 @@ def report(results: dict[str, list[Measure]], sizes: dict[str, int], samples: st
             verdict = (f"≤ {TIME_BUDGET:.0f}× and ≤ +1 GB: {'OK' if ok else 'OVER BUDGET'}")
         elif "first frame" in name:
             verdict = "(first frame, recording or loading included)"
-        exit_note = f"  (exit {status})" if status else ""  # 1: bptrace found an error in the learner's code
+        # 1: bptrace found an error in the learner's code (a finding, not a failure); anything else is a failure
+        exit_note = "  [exit 1: errors found]" if status == 1 else f"  (exit {status})" if status else ""
         print(f"  {name:<28}{seconds:>8.2f}s{seconds / plain_time:>8.2f}×{peak / 2**20:>10.0f} MB"
               f"{(peak - plain_peak) / 2**20:>+11.0f} MB  {verdict}{exit_note}")
     print(f"  JSON size {sizes['JSON'] / 10**6:.1f} MB (budget < {JSON_BUDGET / 10**6:.0f} MB: "
