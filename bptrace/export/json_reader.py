@@ -138,11 +138,19 @@ def read_document(path: Path) -> Any:
     and ``OSError``; line numbers in errors are the file's (a placeholder spans no line break).
     """
     with path.open("rb") as file:
-        size = file.seek(0, 2)
-        if size == 0:
-            return json.loads("")  # json's own error for an empty document
-        with mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as buffer:
-            scan = _Scan(buffer)
-            start = len(_BOM) if buffer[:len(_BOM)] == _BOM else 0
-            text = scan.document(start).decode("utf-8")
-            return json.loads(text, object_hook=scan.hook)
+        try:
+            buffer: bytes | mmap.mmap = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError):  # empty, or not a regular file (a pipe: `replay <(…)`): read it
+            buffer = file.read()
+        try:
+            return _parse(buffer)
+        finally:
+            if isinstance(buffer, mmap.mmap):
+                buffer.close()
+
+
+def _parse(buffer: bytes | mmap.mmap) -> Any:
+    scan = _Scan(buffer)
+    start = len(_BOM) if buffer[:len(_BOM)] == _BOM else 0
+    text = scan.document(start).decode("utf-8")
+    return json.loads(text, object_hook=scan.hook)

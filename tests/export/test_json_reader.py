@@ -131,3 +131,26 @@ def test_loading_holds_little_beyond_the_arrays(seed_trace: Trace, tmp_path: Pat
         tracemalloc.stop()
     assert bits(loaded.steps[3].value) == bits(arrays[3])
     assert peak < 1.3 * size + 8 * 2**20, f"peak {peak / 2**20:.0f} MB for {size / 2**20:.0f} MB of arrays"
+
+
+def test_a_trace_from_a_pipe_still_loads(seed_trace: Trace, tmp_path: Path) -> None:
+    """``bptrace replay <(…)`` hands over a pipe, which cannot be memory-mapped."""
+    import os
+    import threading
+
+    trace = with_big_values(seed_trace)
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    text = dumps(trace).encode("utf-8")
+
+    def feed() -> None:
+        with fifo.open("wb") as out:
+            out.write(text)
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    try:
+        loaded = load_trace(fifo)
+    finally:
+        writer.join(timeout=10)
+    assert_same_trace(trace, loaded)
