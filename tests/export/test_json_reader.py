@@ -154,3 +154,22 @@ def test_a_trace_from_a_pipe_still_loads(seed_trace: Trace, tmp_path: Path) -> N
     finally:
         writer.join(timeout=10)
     assert_same_trace(trace, loaded)
+
+
+def test_a_string_of_escapes_is_scanned_in_bounded_memory(seed_trace: Trace, tmp_path: Path) -> None:
+    """Input is hostile: 2 million escapes in a description cost what json.loads costs, not a regex's stack."""
+    text = dumps(seed_trace)
+    description = json.loads(text)["scenario"]["description"]
+    bomb = "\\n" * 2_000_000 + '\\"'
+    path = tmp_path / "t.json"
+    written = json.dumps(description, ensure_ascii=False)
+    assert written in text
+    path.write_text(text.replace(written, f'"{bomb}"', 1), encoding="utf-8")
+    tracemalloc.start()
+    try:
+        loaded = load_trace(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert loaded.scenario.description == "\n" * 2_000_000 + '"'
+    assert peak < 40 * 2**20, f"peak {peak / 2**20:.0f} MB for a 4 MB file"
