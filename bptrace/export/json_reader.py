@@ -3,7 +3,7 @@
 A version 2 trace is mostly base64 (``{"dtype", "shape", "base64"}`` arrays). ``json.loads`` of
 the whole file would hold the file, its text, every base64 string and the decoded arrays at once
 (about 4× the file). Here the file is memory-mapped and scanned once, string by string: the value
-of each ``"base64"`` key is decoded as it is met (a C call per array) and its text is replaced, in
+of each ``"base64"`` key is decoded as it is met (binascii, 4 MB at a time) and its text is replaced, in
 a copy of the rest of the document, by a placeholder that names it. That copy is small; the stdlib
 ``json`` parses it, and the placeholders of array objects come back as the decoded bytes. Pages
 already read are released as the scan goes, so peak memory is the decoded arrays plus the small
