@@ -11,7 +11,7 @@ import numpy as np
 
 from bptrace.codetrace.compare import close, scales, tolerance
 from bptrace.codetrace.context import CodeContext
-from bptrace.codetrace.structure import StepInfo, Update
+from bptrace.codetrace.flow import StepInfo, Update
 from bptrace.codetrace.truth import Truth
 
 

@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bptrace.codetrace.flow import StepInfo
 from bptrace.codetrace.rewrite import Site
 from bptrace.codetrace.runtime import Node, Recorder, UserCall
-from bptrace.codetrace.structure import StepInfo, Structure
+from bptrace.codetrace.structure import Structure
 
 
 @dataclass(frozen=True)

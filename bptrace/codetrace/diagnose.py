@@ -19,9 +19,9 @@ from bptrace.codetrace.bias_axis import summed_in_pass, wrong_axis
 from bptrace.codetrace.compare import close, fit, precision, scales, tolerance
 from bptrace.codetrace.context import CodeContext, Hit
 from bptrace.codetrace.explain import explain, explain_cause
+from bptrace.codetrace.flow import StepInfo, Update
 from bptrace.codetrace.matcher import Matcher
 from bptrace.codetrace.rate import Rate, effective_gradient, read_update
-from bptrace.codetrace.structure import StepInfo, Update
 from bptrace.codetrace.truth import Truth
 from bptrace.codetrace.warn import silent_broadcast
 from bptrace.numbers import array_summary

@@ -15,11 +15,11 @@ import numpy as np
 from bptrace.codetrace.arguments import passed_at
 from bptrace.codetrace.compare import close
 from bptrace.codetrace.context import CodeContext, Hit
+from bptrace.codetrace.flow import MATMUL, StepInfo
+from bptrace.codetrace.label_delta import label_delta
 from bptrace.codetrace.output_delta import declared, layer_of, output_delta, raw_output_gradient
 from bptrace.codetrace.places import argument_site, diverging_call, handed_in, local_site, read_elsewhere
 from bptrace.codetrace.probe import probe_helper
-from bptrace.codetrace.structure import MATMUL, StepInfo
-from bptrace.codetrace.targets import label_delta
 from bptrace.numbers import array_summary
 from bptrace.ops import ACTIVATIONS
 

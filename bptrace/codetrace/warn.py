@@ -7,8 +7,9 @@ from collections.abc import Callable
 import numpy as np
 
 from bptrace.codetrace.context import CodeContext, Hit
+from bptrace.codetrace.flow import ELEMENTWISE_BINARY, StepInfo, Update
+from bptrace.codetrace.layers import Layer
 from bptrace.codetrace.rate import read_update
-from bptrace.codetrace.structure import ELEMENTWISE_BINARY, Layer, StepInfo, Update
 from bptrace.pitfalls.saturated_units import THRESHOLDS
 
 
