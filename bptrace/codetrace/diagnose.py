@@ -23,8 +23,8 @@ from bptrace.codetrace.flow import StepInfo, Update
 from bptrace.codetrace.matcher import Matcher
 from bptrace.codetrace.rate import Rate, effective_gradient, read_update
 from bptrace.codetrace.truth import Truth
-from bptrace.codetrace.warn import silent_broadcast
 from bptrace.numbers import array_summary
+from bptrace.pitfalls.shape_broadcast import silent_broadcast
 
 
 @dataclass
@@ -270,7 +270,7 @@ def _check_shape(ctx: CodeContext, step: StepInfo, truth: Truth, j: Judged, numb
     got_site = ctx.op_site(grad_node)
     kept = update.node >= 0 and np.shape(ctx.nodes[update.node].value) == np.shape(ctx.nodes[update.old].value)
     if _after_broadcast(ctx, step, grad_node):
-        pass  # reported where the broadcast happened (warn.silent_broadcast)
+        pass  # reported where the broadcast happened (pitfalls.shape_broadcast.silent_broadcast)
     elif effective.size == g.size and close(effective.reshape(g.shape), g):
         if kept:
             return  # a (n,) gradient into a (1, n) bias, a scalar into a (1, 1) one: the update lands right

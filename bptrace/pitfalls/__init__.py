@@ -1,7 +1,10 @@
 """The catalogue of pitfalls: one small module per finding id.
 
-Each module defines ``PITFALL``: the id, its explanation and fix, and the
-detection beside them. Register a new one by adding its module to ``_MODULES``.
+Each module defines ``PITFALL``: the id, its severity, explanation and fix, its gallery program
+(scenarios/gallery/<gallery>.toml), and its detection: ``detect_reference`` for recorded scenario steps,
+``detect_code`` for a learner's recorded code. Register a new one by adding its module to ``_MODULES``.
+Importing the catalogue imports no code mode: a ``detect_code`` imports what it needs from
+``bptrace.codetrace`` when it runs.
 """
 
 from __future__ import annotations
@@ -29,12 +32,18 @@ from bptrace.pitfalls import (
 from bptrace.pitfalls.base import Pitfall
 from bptrace.trace import Finding, ScenarioInfo, Step
 
+# The catalogue's order is the order ids are looked for in.
 _MODULES = (
-    non_finite, saturated_units, dead_relu,
-    # code mode: detected by bptrace.codetrace, the text lives here
-    derivative_on_preactivation, derivative_on_activation, loss_output_mismatch, gradient_scale, bias_sum_axis,
-    transpose, stale_weights, update_sign, shape_broadcast, gradient_mismatch, exception, implicit_learning_rate,
-    exp_overflow,
+    # Found once over the whole run, by each unit's own detect_code (code mode) and detect_reference
+    # (reference mode):
+    shape_broadcast, non_finite, implicit_learning_rate, exp_overflow, saturated_units, dead_relu,
+    # Code mode only, found by the per-step judgement of each update (bptrace.codetrace.diagnose: the
+    # gradient's shape, its sign, a constant factor, the bias's axis, a transpose, in that order), else at
+    # the first array that equals no true gradient, by what its op does (bptrace.codetrace.explain):
+    update_sign, gradient_scale, bias_sum_axis, transpose, derivative_on_preactivation, derivative_on_activation,
+    loss_output_mismatch, stale_weights, gradient_mismatch,
+    # The learner's code raised (bptrace.codetrace, from the run).
+    exception,
 )
 
 CATALOGUE: dict[str, Pitfall] = {module.PITFALL.id: module.PITFALL for module in _MODULES}

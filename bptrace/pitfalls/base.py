@@ -1,14 +1,20 @@
-"""What a pitfall is: its id, severity, explanation and fix, beside its detection."""
+"""What a pitfall is: its id, severity, explanation and fix, its gallery program, beside its detection."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bptrace.trace import ScenarioInfo, Severity, Step
 
+if TYPE_CHECKING:  # code mode is imported only when a code detector runs: the catalogue stays cheap
+    from bptrace.codetrace.context import CodeContext, Hit
+
 # A reference-mode detector looks at recorded steps and says (step index, message) pairs.
 ReferenceDetector = Callable[[Sequence[Step], ScenarioInfo], list[tuple[int, str]]]
+# A code-mode detector reads the whole recorded run of the learner's code once and says where (Hits).
+CodeDetector = Callable[["CodeContext"], list["Hit"]]
 
 
 @dataclass(frozen=True)
@@ -18,4 +24,8 @@ class Pitfall:
     explanation: str  # why it happens and why it matters, in plain words
     fix: str
     severity: Severity  # the contract's (DESIGN.md, "Finding ids")
+    # The stem of the gallery program that commits this mistake: scenarios/gallery/<gallery>.toml
+    gallery: str
     detect_reference: ReferenceDetector | None = None
+    # None when the id is found by the per-step judgement of gradients and updates (bptrace.codetrace.diagnose)
+    detect_code: CodeDetector | None = None

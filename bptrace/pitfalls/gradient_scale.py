@@ -7,6 +7,7 @@ from bptrace.pitfalls.base import Pitfall
 PITFALL = Pitfall(
     id="gradient-scale",
     severity="error",
+    gallery="gradient_scale",
     title="Gradient off by a constant factor",
     explanation="The update descends along c times the true gradient. The usual causes: the batch size (with "
     "reduction 'mean' the loss averages over m samples, so every gradient carries a 1/m; with 'sum' it does "

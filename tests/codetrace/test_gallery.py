@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bptrace.pitfalls import SEVERITIES
+from bptrace.pitfalls import CATALOGUE, SEVERITIES
 from bptrace.sources import trace_from_source
 
 GALLERY = Path(__file__).resolve().parents[2] / "scenarios" / "gallery"
@@ -33,17 +33,33 @@ EXPECTED: dict[str, tuple[int, frozenset[str]]] = {
 
 
 def test_every_finding_id_has_a_gallery_scenario() -> None:
-    assert set(EXPECTED) == set(SEVERITIES)
-    for finding_id in SEVERITIES:
-        stem = finding_id.replace("-", "_")
-        assert (GALLERY / f"{stem}.toml").exists(), finding_id
-        assert (GALLERY / f"{stem}.py").exists(), finding_id
+    """Each catalogue unit names its gallery scenario, which exists and runs a program that exists."""
+    import tomllib
+
+    assert set(EXPECTED) == set(CATALOGUE)
+    stems = [pitfall.gallery for pitfall in CATALOGUE.values()]
+    assert len(set(stems)) == len(stems), "two ids share a gallery program"
+    for finding_id, pitfall in CATALOGUE.items():
+        toml = GALLERY / f"{pitfall.gallery}.toml"
+        assert toml.exists(), finding_id
+        program = tomllib.loads(toml.read_text())["code"]["path"]
+        assert (GALLERY / program).exists(), (finding_id, program)
+
+
+def test_every_code_detector_is_a_catalogue_unit() -> None:
+    """Code mode runs the catalogue's own detectors: the ids found once over the run are exactly the units
+    that hold a detect_code (warn.py's separate table is gone)."""
+    with_code = {i for i, p in CATALOGUE.items() if p.detect_code is not None}
+    assert with_code == {"shape-broadcast", "non-finite", "implicit-learning-rate", "exp-overflow",
+                         "saturated-units", "dead-relu"}
+    with_reference = {i for i, p in CATALOGUE.items() if p.detect_reference is not None}
+    assert with_reference == {"non-finite", "implicit-learning-rate", "saturated-units", "dead-relu"}
 
 
 @pytest.mark.parametrize("finding_id", sorted(EXPECTED))
 def test_gallery_program_is_named_at_its_line(finding_id: str) -> None:
     line, also = EXPECTED[finding_id]
-    stem = finding_id.replace("-", "_")
+    stem = CATALOGUE[finding_id].gallery
     trace = trace_from_source(GALLERY / f"{stem}.toml")
     assert trace.scenario.mode == "code"
     hits = [f for f in trace.findings if f.id == finding_id]
