@@ -10,11 +10,14 @@ from bptrace.trace import ScenarioInfo, Severity, Step
 
 if TYPE_CHECKING:  # code mode is imported only when a code detector runs: the catalogue stays cheap
     from bptrace.codetrace.context import CodeContext, Hit
+    from bptrace.codetrace.judged import Verdict
 
 # A reference-mode detector looks at recorded steps and says (step index, message) pairs.
 ReferenceDetector = Callable[[Sequence[Step], ScenarioInfo], list[tuple[int, str]]]
 # A code-mode detector reads the whole recorded run of the learner's code once and says where (Hits).
 CodeDetector = Callable[["CodeContext"], list["Hit"]]
+# A code-mode judgement is asked of each parameter update whose gradient is wrong but of the right shape.
+CodeJudgement = Callable[["Verdict"], "Hit | None"]
 
 
 @dataclass(frozen=True)
@@ -27,5 +30,10 @@ class Pitfall:
     # The stem of the gallery program that commits this mistake: scenarios/gallery/<gallery>.toml
     gallery: str
     detect_reference: ReferenceDetector | None = None
-    # None when the id is found by the per-step judgement of gradients and updates (bptrace.codetrace.diagnose)
+    # Code mode, run once over the recorded run (warnings, non-finite values, silent broadcasts).
     detect_code: CodeDetector | None = None
+    # Code mode, asked of each wrong update in the catalogue's order: the first that answers names the mistake
+    # (bptrace.codetrace.diagnose); when none does, the first divergence is explained (codetrace.explain).
+    judge_code: CodeJudgement | None = None
+    # Code mode: the same habit at several lines of a step is one finding, at the first, naming the others.
+    one_finding: bool = False

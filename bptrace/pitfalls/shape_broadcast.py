@@ -81,4 +81,5 @@ PITFALL = Pitfall(
     explanation="NumPy broadcasts mismatched shapes instead of failing: (m,1) − (m,) is an (m,m) matrix, and a (3,) bias gradient against a (3,1) bias spreads over a (3,3) array.",
     fix="Keep targets and outputs the same shape (y.reshape(-1, 1)), use keepdims=True, and assert dW.shape == W.shape.",
     detect_code=silent_broadcast,
+    one_finding=True,
 )

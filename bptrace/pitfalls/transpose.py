@@ -1,8 +1,46 @@
-"""Weight used without (or with) a transpose (code mode; detected by ``bptrace.codetrace``)."""
+"""Weight used without (or with) a transpose (code mode). ``_judge_code`` reads an update whose gradient is
+the transpose of the true one; ``bptrace.codetrace.diagnose`` does when the shapes differ, and
+``bptrace.codetrace.explain`` at a matrix product of the first divergence."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+import numpy as np
+
 from bptrace.pitfalls.base import Pitfall
+
+if TYPE_CHECKING:
+    from bptrace.codetrace.context import CodeContext, Hit
+    from bptrace.codetrace.flow import StepInfo
+    from bptrace.codetrace.judged import Verdict
+
+
+def _judge_code(v: Verdict) -> Hit | None:
+    from bptrace.codetrace.compare import close, scales
+    from bptrace.codetrace.context import Hit
+
+    effective, g, m = v.j.effective, v.j.g, v.truth.samples
+    if not (effective.ndim == 2 and any(close(effective.T, f * g) for f in scales(m))):
+        return None
+    first = _first_transposed(v.ctx, v.step, v.j.node, g, m)  # dW = dZ.T @ X, not a later dW += reg * W
+    return Hit(first, v.ctx.site_of(first), f"{v.ctx.name(first)} is the transpose of ∂L/∂{v.j.name} ({v.numbers}).")
+
+
+def _first_transposed(ctx: CodeContext, step: StepInfo, gradient: int, g: np.ndarray, m: int) -> int:
+    """The gradient array as first computed, while its earlier in-place versions are still the transpose."""
+    from bptrace.codetrace.compare import close, scales
+
+    current = gradient
+    while ctx.nodes[current].inplace:
+        old = ctx.nodes[current].parents[0]
+        if not (isinstance(old, int) and old in step.ydep):
+            break
+        value = ctx.value(old)
+        if value.ndim != 2 or not any(close(value.T, f * g) for f in scales(m)):
+            break
+        current = old
+    return current
 
 PITFALL = Pitfall(
     id="transpose",
@@ -10,5 +48,7 @@ PITFALL = Pitfall(
     gallery="transpose",
     title="Weight used without (or with) a transpose",
     explanation="For Z = W·A the chain rule gives ∂L/∂A = Wᵀ·∂L/∂Z and ∂L/∂W = ∂L/∂Z·Aᵀ; swapping a transpose gives the right numbers in the wrong places (square matrices hide it).",
+    judge_code=_judge_code,
+    one_finding=True,
     fix="Check each product against the forward one: columns dW = dZ @ A_prev.T, dA_prev = W.T @ dZ; rows dW = A_prev.T @ dZ, dA_prev = dZ @ W.T.",
 )

@@ -1,8 +1,32 @@
-"""Parameters moved up the gradient (code mode; detected by ``bptrace.codetrace``)."""
+"""Parameters moved up the gradient (code mode). ``_judge_code`` reads an update that descends along a
+negative multiple of the true gradient; ``bptrace.codetrace.diagnose`` also judges, once an update's gradient
+is known to be wrong, whether it is applied with the opposite sign to the program's other updates."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+import numpy as np
+
 from bptrace.pitfalls.base import Pitfall
+
+if TYPE_CHECKING:
+    from bptrace.codetrace.context import Hit
+    from bptrace.codetrace.judged import Verdict
+
+
+def _judge_code(v: Verdict) -> Hit | None:
+    from bptrace.codetrace import scale
+    from bptrace.codetrace.context import Hit
+
+    ctx, update, name, k = v.ctx, v.j.update, v.j.name, v.j.factor
+    if k is None or k >= 0:
+        return None
+    # The update moves uphill. The same step taken downhill: old − (new − old).
+    downhill = 2 * ctx.value(update.old).astype(np.float64) - ctx.value(update.node) if update.node >= 0 else None
+    size = "" if scale.same(k, -1.0) else f" (and {scale.cause(-k, v.truth.samples)})"
+    return Hit(update.node if update.node >= 0 else v.j.node, update.site, f"{name} moved up its gradient: the "
+               f"update adds lr·∂L/∂{name} instead of subtracting it{size} ({v.numbers}).", downhill)
 
 PITFALL = Pitfall(
     id="update-sign",
@@ -10,5 +34,7 @@ PITFALL = Pitfall(
     gallery="update_sign",
     title="Parameters moved up the gradient",
     explanation="Gradient descent subtracts lr·∂L/∂W; adding it climbs the loss.",
+    judge_code=_judge_code,
+    one_finding=True,
     fix="Use W -= lr * dW (or W += lr * delta only if delta is −∂L/∂W, e.g. computed from Y − A).",
 )

@@ -48,12 +48,16 @@ def test_every_finding_id_has_a_gallery_scenario() -> None:
 
 def test_every_code_detector_is_a_catalogue_unit() -> None:
     """Code mode runs the catalogue's own detectors: the ids found once over the run are exactly the units
-    that hold a detect_code (warn.py's separate table is gone)."""
+    that hold a detect_code, and the per-update judgements are the units that hold a judge_code."""
     with_code = {i for i, p in CATALOGUE.items() if p.detect_code is not None}
     assert with_code == {"shape-broadcast", "non-finite", "implicit-learning-rate", "exp-overflow",
                          "saturated-units", "dead-relu"}
     with_reference = {i for i, p in CATALOGUE.items() if p.detect_reference is not None}
     assert with_reference == {"non-finite", "implicit-learning-rate", "saturated-units", "dead-relu"}
+    # A wrong update is asked of the units that judge one, in the catalogue's order: a negative factor is a
+    # sign before it is a scale, and a bias's wrong sum before a transpose.
+    judges = [i for i, p in CATALOGUE.items() if p.judge_code is not None]
+    assert judges == ["update-sign", "gradient-scale", "bias-sum-axis", "transpose"]
 
 
 @pytest.mark.parametrize("finding_id", sorted(EXPECTED))
