@@ -37,3 +37,10 @@ class Pitfall:
     judge_code: CodeJudgement | None = None
     # Code mode: the same habit at several lines of a step is one finding, at the first, naming the others.
     one_finding: bool = False
+    # Code mode (bptrace.codetrace.cascade): a finding of this id names a wrong op of the backward pass, so a
+    # gradient-mismatch computed on its line or from its array follows from it. False for findings about the
+    # run (warnings, NaN, the code raising) and for gradient-mismatch itself.
+    names_upstream: bool = True
+    # Code mode: an error of this id in a training step makes what goes wrong in later steps its consequence.
+    # False for errors about the run's numbers rather than a line's computation (NaN, the code raising).
+    causes_later: bool = True

@@ -70,4 +70,5 @@ PITFALL = Pitfall(
     fix="Initialise with smaller weights or a positive bias, lower the learning rate, or use leaky_relu.",
     detect_reference=_detect,
     detect_code=_detect_code,
+    names_upstream=False,
 )

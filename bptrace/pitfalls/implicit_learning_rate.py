@@ -53,4 +53,5 @@ PITFALL = Pitfall(
     fix="Multiply by an explicit learning rate: W -= lr * dW with lr around 0.01–0.5.",
     detect_reference=_detect,
     detect_code=_detect_code,
+    names_upstream=False,
 )

@@ -56,4 +56,6 @@ PITFALL = Pitfall(
     "or lower the learning rate if the weights diverged.",
     detect_reference=_detect,
     detect_code=_detect_code,
+    names_upstream=False,
+    causes_later=False,
 )

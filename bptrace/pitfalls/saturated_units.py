@@ -77,4 +77,5 @@ PITFALL = Pitfall(
     fix="Scale the inputs, initialise weights smaller (e.g. Xavier: std 1/√fan_in), or use ReLU in hidden layers.",
     detect_reference=_detect,
     detect_code=_detect_code,
+    names_upstream=False,
 )
