@@ -26,6 +26,7 @@ from bptrace.numbers import array_summary
 from bptrace.pitfalls import CATALOGUE
 from bptrace.pitfalls.bias_sum_axis import wrong_axis
 from bptrace.pitfalls.shape_broadcast import silent_broadcast
+from bptrace.pitfalls.update_sign import against_convention
 
 
 @dataclass
@@ -203,7 +204,9 @@ def _check_parameter(
         if hit is not None:
             result.add(pitfall.id, hit)
             return
-    _uphill(ctx, j, judged, numbers, result)
+    uphill = against_convention(verdict)  # the sign of the update, whatever its gradient's own error
+    if uphill is not None:
+        result.add("update-sign", uphill)
     divergent = _first_divergence(ctx, step, matcher, grad_node)
     if divergent in explained:
         return
@@ -214,19 +217,6 @@ def _check_parameter(
     else:
         result.add("gradient-mismatch", Hit(grad_node, ctx.op_site(grad_node), f"{ctx.name(grad_node)} is not "
                                             f"∂L/∂{name} and no known mistake explains it ({numbers})."))
-
-
-def _uphill(ctx: CodeContext, j: Judged, judged: list[Judged], numbers: str, result: StepCheck) -> None:
-    """A wrong gradient can still be applied with the wrong sign, an independent mistake: the update is
-    judged against the learner's own array. The program's correct updates show its convention (arrays that
-    are gradients, subtracted; or negated gradients, added); an update that applies its array the other way
-    is ``update-sign``, whatever the array's own error (asked only once the array is known to be wrong)."""
-    conventions = {p.direction for p in judged if p is not j and p.effective.shape == p.g.shape
-                   and close(p.effective, p.g)}
-    if len(conventions) != 1 or j.direction in conventions or j.update.node < 0:
-        return
-    result.add("update-sign", Hit(j.update.node, j.update.site, f"{j.name} moves up its gradient: the update "
-               f"applies its gradient array with the opposite sign to the program's other updates ({numbers})."))
 
 
 def _check_shape(ctx: CodeContext, step: StepInfo, truth: Truth, j: Judged, numbers: str, result: StepCheck,
