@@ -16,12 +16,14 @@ from bptrace.codetrace.arguments import passed_at
 from bptrace.codetrace.compare import close
 from bptrace.codetrace.context import CodeContext, Hit
 from bptrace.codetrace.flow import MATMUL, StepInfo
+from bptrace.codetrace.judged import Product
 from bptrace.codetrace.label_delta import label_delta
 from bptrace.codetrace.output_delta import declared, layer_of, output_delta, raw_output_gradient
 from bptrace.codetrace.places import argument_site, diverging_call, handed_in, local_site, read_elsewhere
 from bptrace.codetrace.probe import probe_helper
 from bptrace.numbers import array_summary
 from bptrace.ops import ACTIVATIONS
+from bptrace.pitfalls import CATALOGUE
 
 if TYPE_CHECKING:
     from bptrace.codetrace.matcher import Matcher
@@ -246,22 +248,11 @@ def _matrix_product(ctx: CodeContext, step: StepInfo, matcher: Matcher, node: in
     if split is None or matcher.match(ctx.value(node)) is not None:
         return None  # a product that is a true gradient is right: the mistake is in another op
     upstream, other = split
-    base = other
-    if ctx.nodes[other].op == "transpose" and isinstance(ctx.nodes[other].parents[0], int):
-        base = ctx.nodes[other].parents[0]
-    updated = {u.node: u for u in step.updates}
-    if base in updated:
-        old = updated[base].old
-        return "stale-weights", Hit(node, ctx.op_site(node), f"{ctx.name(node)} uses {ctx.name(base)} after this "
-            f"step's update (at line {ctx.sites[updated[base].site].line}); the chain rule needs the weights the "
-            f"forward pass used: compute every gradient before updating ({array_summary(ctx.value(old))} before, "
-            f"{array_summary(ctx.value(base))} after).", _with_old_weights(ctx, matcher, node, other, base != other, old))
-    u, o = ctx.value(upstream), ctx.value(other)
-    for swapped in _transposed_variants(u, o):
-        if matcher.match(swapped) is not None:
-            return "transpose", Hit(node, ctx.op_site(node), f"{ctx.name(node)} multiplies by {ctx.name(other)} "
-                                    f"where the chain rule needs its transpose (got {array_summary(ctx.value(node))}, "
-                                    f"expected {array_summary(swapped)}).", swapped)
+    product = Product(ctx, step, matcher, node, upstream, other)
+    for pitfall in CATALOGUE.values():  # stale-weights, then transpose: the catalogue's order
+        hit = pitfall.explain_product(product) if pitfall.explain_product is not None else None
+        if hit is not None:
+            return pitfall.id, hit
     return _missing_derivative(ctx, step, matcher, node, upstream)
 
 
@@ -295,24 +286,3 @@ def _reduction(ctx: CodeContext, step: StepInfo, matcher: Matcher, node: int) ->
     if len(parents) != 1 or matcher.match(ctx.value(node)) is not None:
         return None
     return _missing_derivative(ctx, step, matcher, node, parents[0])
-
-
-def _with_old_weights(ctx: CodeContext, matcher: Matcher, node: int, other: int, transposed: bool,
-                      old: int) -> np.ndarray | None:
-    """The matrix product recomputed with the weights before the update, if that is a true gradient."""
-    w = ctx.value(old).astype(np.float64)
-    operands = [w.T if transposed and p == other else w if p == other else ctx.value(p).astype(np.float64)
-                for p in ctx.nodes[node].parents]  # _split: both parents are nodes
-    try:
-        value = np.asarray((np.matmul if ctx.nodes[node].op == "matmul" else np.dot)(*operands))
-    except ValueError:
-        return None
-    return value if matcher.match(value) is not None else None
-
-
-def _transposed_variants(u: np.ndarray, o: np.ndarray) -> list[np.ndarray]:
-    variants = []
-    for left, right in ((u, o.T), (o.T, u), (u.T, o), (o, u.T)) if o.ndim == 2 else ():
-        if left.ndim == 2 and right.ndim == 2 and left.shape[1] == right.shape[0]:
-            variants.append(left @ right)
-    return variants

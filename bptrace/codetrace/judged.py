@@ -1,5 +1,6 @@
-"""One parameter update read against the truth: what the catalogue's per-update judgements
-(``Pitfall.judge_code``: update-sign, gradient-scale, bias-sum-axis, transpose) are asked about."""
+"""What the catalogue's code-mode judgements are asked about: one parameter update read against the truth
+(``Verdict``, for ``Pitfall.judge_code``), and a matrix product at the first divergence (``Product``, for
+``Pitfall.explain_product``)."""
 
 from __future__ import annotations
 
@@ -41,3 +42,16 @@ class Verdict:
     j: Judged
     judged: list[Judged]
     numbers: str  # "expected ∂L/∂W1 = …, got …"
+
+
+@dataclass(frozen=True)
+class Product:
+    """A matrix product of the backward pass that equals no true gradient, ``node = upstream · other`` (either
+    order) with ``upstream`` carrying the gradient: which operand was the wrong one?"""
+
+    ctx: CodeContext
+    step: StepInfo
+    matcher: Matcher
+    node: int
+    upstream: int
+    other: int

@@ -37,11 +37,14 @@ _MODULES = (
     # Found once over the whole run, by each unit's own detect_code (code mode) and detect_reference
     # (reference mode):
     shape_broadcast, non_finite, implicit_learning_rate, exp_overflow, saturated_units, dead_relu,
-    # Code mode only, found by the per-step judgement of each update (bptrace.codetrace.diagnose: the
-    # gradient's shape, its sign, a constant factor, the bias's axis, a transpose, in that order), else at
-    # the first array that equals no true gradient, by what its op does (bptrace.codetrace.explain):
-    update_sign, gradient_scale, bias_sum_axis, transpose, derivative_on_preactivation, derivative_on_activation,
-    loss_output_mismatch, stale_weights, gradient_mismatch,
+    # Code mode only. Each wrong update is asked of the units with a judge_code in this order (after
+    # bptrace.codetrace.diagnose has checked the gradient's shape); when none answers, the first array that
+    # equals no true gradient is explained by what its op does (bptrace.codetrace.explain): a matrix product
+    # is asked of the units with an explain_product in this order; the rest of that chain (local derivatives,
+    # the output delta) names derivative-on-preactivation, derivative-on-activation, loss-output-mismatch and
+    # gradient-mismatch from explain's own walk.
+    update_sign, gradient_scale, bias_sum_axis, stale_weights, transpose, derivative_on_preactivation,
+    derivative_on_activation, loss_output_mismatch, gradient_mismatch,
     # The learner's code raised (bptrace.codetrace, from the run).
     exception,
 )

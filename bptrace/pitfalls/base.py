@@ -10,7 +10,7 @@ from bptrace.trace import ScenarioInfo, Severity, Step
 
 if TYPE_CHECKING:  # code mode is imported only when a code detector runs: the catalogue stays cheap
     from bptrace.codetrace.context import CodeContext, Hit
-    from bptrace.codetrace.judged import Verdict
+    from bptrace.codetrace.judged import Product, Verdict
 
 # A reference-mode detector looks at recorded steps and says (step index, message) pairs.
 ReferenceDetector = Callable[[Sequence[Step], ScenarioInfo], list[tuple[int, str]]]
@@ -18,6 +18,8 @@ ReferenceDetector = Callable[[Sequence[Step], ScenarioInfo], list[tuple[int, str
 CodeDetector = Callable[["CodeContext"], list["Hit"]]
 # A code-mode judgement is asked of each parameter update whose gradient is wrong but of the right shape.
 CodeJudgement = Callable[["Verdict"], "Hit | None"]
+# A code-mode explanation of a matrix product at the first array that equals no true gradient.
+ProductExplanation = Callable[["Product"], "Hit | None"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,9 @@ class Pitfall:
     # Code mode, asked of each wrong update in the catalogue's order: the first that answers names the mistake
     # (bptrace.codetrace.diagnose); when none does, the first divergence is explained (codetrace.explain).
     judge_code: CodeJudgement | None = None
+    # Code mode, asked in the catalogue's order of a matrix product at the first array that equals no true
+    # gradient (bptrace.codetrace.explain); the rest of that explanation is explain's own chain.
+    explain_product: ProductExplanation | None = None
     # Code mode: the same habit at several lines of a step is one finding, at the first, naming the others.
     one_finding: bool = False
     # Code mode (bptrace.codetrace.cascade): a finding of this id names a wrong op of the backward pass, so a

@@ -58,6 +58,9 @@ def test_every_code_detector_is_a_catalogue_unit() -> None:
     # sign before it is a scale, and a bias's wrong sum before a transpose.
     judges = [i for i, p in CATALOGUE.items() if p.judge_code is not None]
     assert judges == ["update-sign", "gradient-scale", "bias-sum-axis", "transpose"]
+    # A wrong matrix product reads a weight already updated before it is a missing transpose.
+    products = [i for i, p in CATALOGUE.items() if p.explain_product is not None]
+    assert products == ["stale-weights", "transpose"]
 
 
 @pytest.mark.parametrize("finding_id", sorted(EXPECTED))
