@@ -16,7 +16,7 @@ from bptrace.codetrace.arguments import passed_at
 from bptrace.codetrace.compare import close
 from bptrace.codetrace.context import CodeContext, Hit
 from bptrace.codetrace.flow import MATMUL, StepInfo
-from bptrace.codetrace.judged import Product
+from bptrace.codetrace.judged import LocalFactor, Product
 from bptrace.codetrace.label_delta import label_delta
 from bptrace.codetrace.output_delta import declared, layer_of, output_delta, raw_output_gradient
 from bptrace.codetrace.places import argument_site, diverging_call, handed_in, local_site, read_elsewhere
@@ -28,9 +28,6 @@ from bptrace.pitfalls import CATALOGUE
 if TYPE_CHECKING:
     from bptrace.codetrace.matcher import Matcher
     from bptrace.codetrace.runtime import UserCall
-
-_FORMS = {"sigmoid": ("x·(1−x)", "σ(x)·(1−σ(x))"), "tanh": ("1−x²", "1−tanh(x)²")}
-_ACTIVATION_FORM = {"sigmoid": "{a} * (1 - {a})", "tanh": "1 - {a}**2"}
 
 
 def _expression(ctx: CodeContext, step: StepInfo, index: int) -> list[int]:
@@ -144,20 +141,12 @@ def _product(ctx: CodeContext, step: StepInfo, matcher: Matcher, node: int) -> t
         helper = _helper_text(ctx, call, layer.activation)
         expected = f"expected {layer.activation}′({zname}) = {array_summary(right)}, got {array_summary(lval)}"
         called = _helper_name(ctx, call)
-        if layer.activation in _FORMS and same(act.derivative(z, z)):
-            fix = (f"Pass the activation: {called}({aname}), not {called}({zname}); or rewrite the helper to take z."
-                   if called else None)
-            where = _handed(ctx, layer.z, z, node, locals_)
-            return "derivative-on-preactivation", Hit(node, where, f"{helper}the local derivative was computed as "
-                f"{_FORMS[layer.activation][0]} with x = {zname}, a pre-activation; that form expects the activation "
-                f"{aname} ({expected}).", meant, fix)
-        if layer.activation in _FORMS and same(act.derivative(a, act.forward(a, 0))):
-            fix = (f"Pass the pre-activation: {called}({zname}), not {called}({aname}); or use the activation form "
-                   f"{_ACTIVATION_FORM[layer.activation].format(a=aname)}." if called else None)
-            where = _handed(ctx, layer.a, a, node, locals_)
-            return "derivative-on-activation", Hit(node, where, f"{helper}the local derivative was computed as "
-                f"{_FORMS[layer.activation][1]} with x = {aname}, an activation; that form expects the pre-activation "
-                f"{zname} ({expected}).", meant, fix)
+        local = LocalFactor(ctx, node, layer, z, a, same, helper, called, expected, meant,
+                            lambda x, value: _handed(ctx, x, value, node, locals_))
+        for pitfall in CATALOGUE.values():  # derivative-on-preactivation, then derivative-on-activation
+            hit = pitfall.explain_local(local) if pitfall.explain_local is not None else None
+            if hit is not None:
+                return pitfall.id, hit
         # The local derivative itself is wrong: named where it was computed (a helper's body, not its call).
         chosen = diverging_call(ctx, range(step.start, step.end), node, lambda n: matcher.match(ctx.value(n)) is not None)
         routed = (f" The line that computes it ({ctx.sites[ctx.nodes[node].site].file}:{ctx.sites[ctx.nodes[node].site].line}) "

@@ -1,15 +1,17 @@
 """What the catalogue's code-mode judgements are asked about: one parameter update read against the truth
-(``Verdict``, for ``Pitfall.judge_code``), and a matrix product at the first divergence (``Product``, for
-``Pitfall.explain_product``)."""
+(``Verdict``, for ``Pitfall.judge_code``); at the first divergence, a matrix product (``Product``, for
+``Pitfall.explain_product``) or a wrong local derivative (``LocalFactor``, for ``Pitfall.explain_local``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from bptrace.codetrace.context import CodeContext
 from bptrace.codetrace.flow import StepInfo, Update
+from bptrace.codetrace.layers import Layer
 from bptrace.codetrace.matcher import Matcher
 from bptrace.codetrace.rate import Rate
 from bptrace.codetrace.truth import Truth
@@ -55,3 +57,21 @@ class Product:
     node: int
     upstream: int
     other: int
+
+
+@dataclass(frozen=True)
+class LocalFactor:
+    """``node`` = U ⊙ L at the first divergence, with U the layer's ∂L/∂A (up to a factor) and L a local
+    derivative that is not f′(Z): which wrong derivative was it?"""
+
+    ctx: CodeContext
+    node: int
+    layer: Layer
+    z: np.ndarray  # the layer's pre-activation, float64
+    a: np.ndarray  # its activation, float64
+    same: Callable[[np.ndarray], bool]  # does L equal this array (where U is not 0)?
+    helper: str  # what is known of the learner's derivative helper: "sigmoid_derivative(x) expects … (probed); "
+    called: str | None  # the helper as the learner's code calls it (sigmoid_derivative, self.sigmoid_prime)
+    expected: str  # "expected sigmoid′(Z1) = …, got …"
+    meant: np.ndarray  # what the node should have held
+    handed: Callable[[int, np.ndarray], int | None]  # where the array (node, value) was handed to the derivative

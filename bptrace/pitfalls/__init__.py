@@ -40,9 +40,10 @@ _MODULES = (
     # Code mode only. Each wrong update is asked of the units with a judge_code in this order (after
     # bptrace.codetrace.diagnose has checked the gradient's shape); when none answers, the first array that
     # equals no true gradient is explained by what its op does (bptrace.codetrace.explain): a matrix product
-    # is asked of the units with an explain_product in this order; the rest of that chain (local derivatives,
-    # the output delta) names derivative-on-preactivation, derivative-on-activation, loss-output-mismatch and
-    # gradient-mismatch from explain's own walk.
+    # is asked of the units with an explain_product, a product by a wrong local derivative of those with an
+    # explain_local, in this order. The rest of that chain (the output delta, a skipped activation
+    # derivative, integer-label deltas) names loss-output-mismatch and gradient-mismatch from explain's own
+    # walk (explain.py, output_delta.py, label_delta.py), as does diagnose for a gradient of the wrong shape.
     update_sign, gradient_scale, bias_sum_axis, stale_weights, transpose, derivative_on_preactivation,
     derivative_on_activation, loss_output_mismatch, gradient_mismatch,
     # The learner's code raised (bptrace.codetrace, from the run).

@@ -10,7 +10,7 @@ from bptrace.trace import ScenarioInfo, Severity, Step
 
 if TYPE_CHECKING:  # code mode is imported only when a code detector runs: the catalogue stays cheap
     from bptrace.codetrace.context import CodeContext, Hit
-    from bptrace.codetrace.judged import Product, Verdict
+    from bptrace.codetrace.judged import LocalFactor, Product, Verdict
 
 # A reference-mode detector looks at recorded steps and says (step index, message) pairs.
 ReferenceDetector = Callable[[Sequence[Step], ScenarioInfo], list[tuple[int, str]]]
@@ -20,6 +20,8 @@ CodeDetector = Callable[["CodeContext"], list["Hit"]]
 CodeJudgement = Callable[["Verdict"], "Hit | None"]
 # A code-mode explanation of a matrix product at the first array that equals no true gradient.
 ProductExplanation = Callable[["Product"], "Hit | None"]
+# A code-mode explanation of a wrong local derivative at the first array that equals no true gradient.
+LocalExplanation = Callable[["LocalFactor"], "Hit | None"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,8 @@ class Pitfall:
     # Code mode, asked in the catalogue's order of a matrix product at the first array that equals no true
     # gradient (bptrace.codetrace.explain); the rest of that explanation is explain's own chain.
     explain_product: ProductExplanation | None = None
+    # Code mode, asked in the catalogue's order of a product by a wrong local derivative there (explain).
+    explain_local: LocalExplanation | None = None
     # Code mode: the same habit at several lines of a step is one finding, at the first, naming the others.
     one_finding: bool = False
     # Code mode (bptrace.codetrace.cascade): a finding of this id names a wrong op of the backward pass, so a

@@ -61,6 +61,8 @@ def test_every_code_detector_is_a_catalogue_unit() -> None:
     # A wrong matrix product reads a weight already updated before it is a missing transpose.
     products = [i for i, p in CATALOGUE.items() if p.explain_product is not None]
     assert products == ["stale-weights", "transpose"]
+    locals_ = [i for i, p in CATALOGUE.items() if p.explain_local is not None]
+    assert locals_ == ["derivative-on-preactivation", "derivative-on-activation"]
 
 
 @pytest.mark.parametrize("finding_id", sorted(EXPECTED))
