@@ -13,7 +13,8 @@ source text run in a namespace given (a notebook cell, ``bptrace.notebook`` call
   data preparation before the first value computed from a parameter is no training step;
 - truth + reverse: the true loss and ∂L/∂node by bptrace's own reverse pass;
 - diagnose + explain + probe + compare: the learner's gradients against the truth, the cause
-  named at the first divergence; warn: warnings, non-finite values, silent broadcasts;
+  named at the first divergence; the catalogue's code detectors (``bptrace.pitfalls``, each id's
+  ``detect_code``): warnings, non-finite values, silent broadcasts;
 - build: the Trace (one Step per op, plus the true loss).
 """
 
@@ -35,7 +36,6 @@ from bptrace.codetrace.infer import infer_loss
 from bptrace.codetrace.restore import uninstrument
 from bptrace.codetrace.structure import Structure
 from bptrace.codetrace.truth import Truth, step_truth
-from bptrace.codetrace.warn import DETECTORS
 from bptrace.errors import CannotAnalyse
 from bptrace.pitfalls import CATALOGUE
 from bptrace.trace import Finding, ScenarioInfo, Trace
@@ -139,8 +139,9 @@ def _findings(ctx: CodeContext, built: Built, checks: dict[int, StepCheck], run:
     for index in sorted(checks):
         for finding_id, found in checks[index].hits.items():
             hits.extend((finding_id, hit) for hit in found)
-    for finding_id, detector in DETECTORS.items():
-        hits.extend((finding_id, hit) for hit in detector(ctx))
+    for pitfall in CATALOGUE.values():  # in the catalogue's order
+        if pitfall.detect_code is not None:
+            hits.extend((pitfall.id, hit) for hit in pitfall.detect_code(ctx))
     hits = drop_consequences(ctx, hits)
     findings: list[Finding] = []
     seen: set[tuple[str, str | None, int | None]] = set()
