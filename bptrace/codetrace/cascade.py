@@ -18,11 +18,11 @@ from dataclasses import replace
 from bptrace.codetrace.context import CodeContext, Hit
 from bptrace.pitfalls import CATALOGUE
 
-# Findings about the run rather than about one op of the backward pass: they name no upstream mistake.
-_NOT_UPSTREAM = frozenset({"non-finite", "exception", "exp-overflow", "saturated-units", "dead-relu",
-                           "implicit-learning-rate", "gradient-mismatch"})
-# Errors about the run's numbers, not about a line's computation: never a cause of a later step's findings.
-_NOT_A_CAUSE = frozenset({"non-finite", "exception"})
+# Findings about the run rather than about one op of the backward pass name no upstream mistake; errors about
+# the run's numbers, not about a line's computation, are never a cause of a later step's findings. Each
+# catalogue unit says which it is (Pitfall.names_upstream, Pitfall.causes_later).
+_NOT_UPSTREAM = frozenset(i for i, pitfall in CATALOGUE.items() if not pitfall.names_upstream)
+_NOT_A_CAUSE = frozenset(i for i, pitfall in CATALOGUE.items() if not pitfall.causes_later)
 
 
 def drop_consequences(ctx: CodeContext, hits: list[tuple[str, Hit]]) -> list[tuple[str, Hit]]:

@@ -9,7 +9,8 @@ import numpy as np
 
 from bptrace.codetrace.compare import close
 from bptrace.codetrace.context import CodeContext, Hit
-from bptrace.codetrace.structure import Layer, StepInfo
+from bptrace.codetrace.flow import StepInfo
+from bptrace.codetrace.layers import Layer
 from bptrace.numbers import array_summary
 from bptrace.ops import ACTIVATIONS
 

@@ -16,9 +16,9 @@ import numpy as np
 
 from bptrace.codetrace.compare import close, fit
 from bptrace.codetrace.context import CodeContext
+from bptrace.codetrace.flow import StepInfo
 from bptrace.codetrace.layers import node_parents
 from bptrace.codetrace.runtime import Const
-from bptrace.codetrace.structure import StepInfo
 
 if TYPE_CHECKING:
     from bptrace.codetrace.matcher import Matcher

@@ -20,6 +20,7 @@ import numpy as np
 from bptrace import TRACE_FORMAT
 from bptrace.errors import BadInput
 from bptrace.export import legacy
+from bptrace.export.json_reader import read_document
 from bptrace.export.json_writer import write_trace
 from bptrace.pitfalls import SEVERITIES
 from bptrace.trace import KINDS, PHASES, Finding, Formula, ScenarioInfo, SourceRef, Step, Term, Trace, Verdict
@@ -90,10 +91,12 @@ class _Loader:
         shape = self.get(value, "shape", where, list)
         if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape):
             raise self.fail(f"{where}.shape", f"expected a list of sizes, found {shape}")
-        try:
-            data = base64.b64decode(self.get(value, "base64", where, str), validate=True)
-        except (binascii.Error, ValueError):
-            raise self.fail(f"{where}.base64", "not valid base64") from None
+        data = self.get(value, "base64", where, (str, bytes, bytearray))
+        if isinstance(data, str):  # a document from json.loads; read_document decodes as it reads
+            try:
+                data = base64.b64decode(data, validate=True)
+            except (binascii.Error, ValueError):
+                raise self.fail(f"{where}.base64", "not valid base64") from None
         dtype = _DTYPES[name]
         if len(data) != math.prod(shape) * dtype.itemsize:
             raise self.fail(f"{where}.base64", f"holds {len(data)} bytes; shape {shape} of {name} needs "
@@ -134,14 +137,24 @@ def _decode_nested(value: Any) -> Any:
     return value
 
 
+def _as_json(value: Any) -> Any:
+    """Free-form JSON (meta, notes) as ``json.loads`` gives it: an array object's bytes back to base64 text."""
+    if isinstance(value, dict):
+        return {k: _as_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_json(v) for v in value]
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(value).decode("ascii")
+    return value
+
+
 def load_trace(path: str | Path) -> Trace:
     path = Path(path)
     file = str(path)
     if not path.exists():
         raise BadInput(file, None, "no such file")
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-        doc = json.loads(text)
+        doc = read_document(path)
     except RecursionError:  # json recurses once per level of [[[ or {{{
         raise BadInput(file, None, "nested too deeply; expected a bptrace trace JSON") from None
     except UnicodeDecodeError:
@@ -173,7 +186,7 @@ def trace_from_dict(doc: Any, file: str) -> Trace:
     except (TypeError, ValueError):
         raise r.fail("scenario.layers", "expected a list of [units, activation] pairs") from None
     description, notes = r.get(s, "description", "scenario", str, optional=True) or "", \
-        r.get(s, "notes", "scenario", dict, optional=True) or {}
+        _as_json(r.get(s, "notes", "scenario", dict, optional=True) or {})
     if mode == "code":
         description, notes = legacy.bounded_note(description, notes)
     info = ScenarioInfo(
@@ -310,7 +323,7 @@ def _step_from_dict(r: _Loader, raw: Any, where: str, mode: str) -> Step:
         formula=formula,
         reference=None if reference_raw is None else r.array(reference_raw, f"{where}.reference"),
         source=source,
-        meta=r.get(raw, "meta", where, dict, optional=True) or {},
+        meta=_as_json(r.get(raw, "meta", where, dict, optional=True) or {}),
         **typed,
     )
 

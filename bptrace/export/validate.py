@@ -63,9 +63,13 @@ class _Check:
         self.choice(value.get("dtype"), f"{where}.dtype", DTYPES)
         shape = self.declared(value.get("shape"), f"{where}.shape")
         data = value.get("base64")
+        size = math.prod(shape) * (8 if value["dtype"] == "float64" else 4)
+        if isinstance(data, bytes | bytearray):  # decoded as read (json_reader)
+            if len(data) != size:
+                raise self.fail(f"{where}.base64", f"expected {size} bytes for shape {_shape_text(shape)}, found {len(data)}")
+            return shape
         if not isinstance(data, str):
             raise self.fail(f"{where}.base64", f"expected a base64 string, found {_show(data)}")
-        size = math.prod(shape) * (8 if value["dtype"] == "float64" else 4)
         if len(data) != 4 * math.ceil(size / 3):
             raise self.fail(f"{where}.base64", f"expected {size} bytes for shape {_shape_text(shape)}, found {len(data)} characters")
         return shape

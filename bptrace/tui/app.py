@@ -16,11 +16,15 @@ from textual.screen import Screen
 from bptrace.errors import BadInput
 from bptrace.inert import inert_trace, visible
 from bptrace.trace import Trace
-from bptrace.tui.commands import BptraceCommands
 from bptrace.tui.debugger import DebuggerScreen
-from bptrace.tui.empty import EmptyTraceScreen
-from bptrace.tui.help import HelpScreen
-from bptrace.tui.picker import PickerScreen
+
+
+# Screens and providers the first frame of a trace does not show are imported when first needed:
+# every module imported before that frame delays it.
+def _commands() -> type:
+    from bptrace.tui.commands import BptraceCommands
+
+    return BptraceCommands
 
 
 class BptraceApp(App[int]):
@@ -28,7 +32,7 @@ class BptraceApp(App[int]):
 
     CSS_PATH = "bptrace.tcss"
     TITLE = "bptrace"
-    COMMANDS = App.COMMANDS | {BptraceCommands}
+    COMMANDS = App.COMMANDS | {_commands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
@@ -40,15 +44,21 @@ class BptraceApp(App[int]):
 
     def on_mount(self) -> None:
         if self.trace is None:
+            from bptrace.tui.picker import PickerScreen
+
             self.push_screen(PickerScreen())
         else:
             self.push_screen(trace_screen(self.trace))
 
     def action_help(self) -> None:
+        from bptrace.tui.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
     def show_picker(self) -> None:
+        from bptrace.tui.picker import PickerScreen
+
         self.switch_screen(PickerScreen())
 
     def open_scenario(self, path: Path) -> None:
@@ -68,6 +78,8 @@ class BptraceApp(App[int]):
 
     def _record_failed(self, message: str) -> None:
         self.notify(visible(message), title="Cannot open scenario", severity="error", timeout=8, markup=False)
+        from bptrace.tui.picker import PickerScreen
+
         if isinstance(self.screen, PickerScreen):
             self.screen.stop_loading()
 
@@ -82,6 +94,8 @@ def trace_screen(trace: Trace) -> Screen[None]:
     Both show the trace with control characters made visible (a trace is input); the
     debugger exports the trace as recorded, so a JSON export loses nothing.
     """
+    from bptrace.tui.empty import EmptyTraceScreen
+
     shown = inert_trace(trace)
     return DebuggerScreen(shown, recorded=trace) if trace.steps else EmptyTraceScreen(shown)
 

@@ -27,7 +27,6 @@ from bptrace.errors import BadInput
 from bptrace.inert import visible
 from bptrace.limits import budget_text, step_ranges
 from bptrace.trace import Trace
-from bptrace.tui.dialogs import ExportDialog, GoToDialog
 from bptrace.tui.findings_pane import FindingsPane
 from bptrace.tui.forms import FormCache, warm_up
 from bptrace.tui.loss_chart import LossChart
@@ -277,6 +276,8 @@ class DebuggerScreen(Screen[None]):
             if answer is not None:
                 self.current_step = int(answer)
 
+        from bptrace.tui.dialogs import GoToDialog
+
         self.app.push_screen(GoToDialog(len(self.trace.steps), self.trace.train_steps, first_of), answered)
 
     def action_symbolic(self) -> None:
@@ -299,6 +300,8 @@ class DebuggerScreen(Screen[None]):
         def answered(path: str | None) -> None:
             if path is not None:
                 self.run_worker(partial(self._export_worker, path), thread=True, group="export", name="export")
+
+        from bptrace.tui.dialogs import ExportDialog
 
         self.app.push_screen(ExportDialog(export_name(self.trace, suffix)), answered)
 

@@ -76,3 +76,19 @@ async def test_an_inferred_loss_is_said_in_the_status_line() -> None:
             shown.append(str(app.screen.query_one("#status").content))
     assert "code mode · bce (mean, inferred)" in shown[0]
     assert shown[1].endswith("code mode · bce (mean)")  # declared: nothing said
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64])
+def test_rendering_a_big_matrix_copies_none_of_it(dtype: type) -> None:
+    import tracemalloc
+
+    value = np.arange(10 * 40_000).reshape(10, 40_000).astype(dtype)  # 1.6–3.2 MB
+    tracemalloc.start()
+    try:
+        content = matrix.render_matrix(value, reference=value, before=value)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 200_000, peak  # the 8×6 entries shown, not the array
+    text = str(content)
+    assert text.startswith("⎡      0") and "…" in text and "⋮" in text and text.endswith("4e+5 ⎦")
