@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from bptrace.errors import BadInput, did_you_mean
@@ -24,8 +25,11 @@ def trace_from_source(
     reduction: str | None = None,
     steps: int | None = None,
     seed: int | None = None,
+    cancelled: Callable[[], bool] | None = None,
 ) -> Trace:
-    """Record (or, for a trace JSON, load) the trace the user asked for."""
+    """Record (or, for a trace JSON, load) the trace the user asked for.
+
+    ``cancelled`` (watch mode, code mode only) stops a recording that a newer one supersedes."""
     check_choice("--loss", loss, tuple(LOSSES))
     check_choice("--reduction", reduction, REDUCTIONS)
     path = Path(source) if source is not None else None
@@ -39,7 +43,7 @@ def trace_from_source(
         if code is None:
             raise BadInput(None, None, "nothing to run: give a scenario .toml, or --code FILE")
         # No --loss: code mode infers it (and the reduction) from what the script computes.
-        return _record_code(Path(code), loss, reduction, steps, seed or 0)
+        return _record_code(Path(code), loss, reduction, steps, seed or 0, cancelled)
 
     if path.suffix.lower() != ".toml":
         raise BadInput(str(path), None, "expected a scenario .toml, a code file (.py, .ipynb) or a trace .json")
@@ -55,6 +59,7 @@ def trace_from_source(
             reduction or (spec.reduction if spec else scenario.reduction),
             steps,
             seed if seed is not None else (spec.seed if spec else 0),
+            cancelled,
             name=scenario.name,
             description=scenario.description,
         )
@@ -71,11 +76,12 @@ def trace_from_source(
     return record(scenario, steps)
 
 
-def _record_code(path: Path, loss: str | None, reduction: str | None, steps: int | None, seed: int, **names: str) -> Trace:
+def _record_code(path: Path, loss: str | None, reduction: str | None, steps: int | None, seed: int,
+                 cancelled: Callable[[], bool] | None = None, **names: str) -> Trace:
     if not path.exists():
         raise BadInput(str(path), None, "no such file")
     if path.suffix.lower() not in CODE_SUFFIXES:
         raise BadInput(str(path), None, "expected a .py or .ipynb code file")
     from bptrace.codetrace import record_code
 
-    return record_code(path, loss=loss, reduction=reduction, seed=seed, steps=steps, **names)
+    return record_code(path, loss=loss, reduction=reduction, seed=seed, steps=steps, cancelled=cancelled, **names)

@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -34,7 +35,7 @@ from bptrace.codetrace.infer import infer_loss
 from bptrace.codetrace.structure import Structure
 from bptrace.codetrace.truth import Truth, step_truth
 from bptrace.codetrace.warn import DETECTORS
-from bptrace.errors import CannotAnalyse
+from bptrace.errors import Cancelled, CannotAnalyse
 from bptrace.pitfalls import CATALOGUE
 from bptrace.trace import Finding, ScenarioInfo, Trace
 
@@ -48,14 +49,18 @@ DEFAULT_STEPS = 50
 def record_code(
     path: Path, *, loss: str | None = None, reduction: str | None = None, seed: int = 0, name: str | None = None,
     description: str | None = None, check: bool = True, steps: int | None = None,
+    cancelled: Callable[[], bool] | None = None,
 ) -> Trace:
     """Run the file and trace it. With ``check`` (the default), a run in which no training step could be
     checked and nothing raised cannot be analysed (``CannotAnalyse``, exit 3): an empty table and "0 errors"
     would read as a clean bill of health. ``check=False`` keeps such a recording, to see what was recorded.
     The first ``steps`` training steps (default ``DEFAULT_STEPS``) are recorded in detail, the rest of the
-    script runs unrecorded. Without ``loss``, the loss (and the reduction, unless given) is inferred."""
+    script runs unrecorded. Without ``loss``, the loss (and the reduction, unless given) is inferred.
+    ``cancelled`` (watch mode) is asked while the script runs and between training steps of the analysis;
+    once it returns True the recording stops with ``errors.Cancelled``."""
     path = Path(path)
-    run = run_file(path, seed, steps=steps or DEFAULT_STEPS)
+    run = run_file(path, seed, steps=steps or DEFAULT_STEPS, cancelled=cancelled)
+    _stop_if(cancelled)
     recorder = run.recorder
     structure = Structure(recorder.nodes, [(f.site, f.op, f.parents) for f in recorder.failed],
                           hints=read_hints(run.cells))
@@ -76,6 +81,7 @@ def record_code(
     truths: dict[int, Truth] = {}
     checks: dict[int, StepCheck] = {}
     for step in structure.steps:
+        _stop_if(cancelled)
         truth = step_truth(ctx, step, loss, reduction)
         if isinstance(truth, str):
             if truth not in notes and (step.updates or step.index == 0):
@@ -109,6 +115,11 @@ def record_code(
         findings=tuple(findings),
         reference_gradients=tuple(checks[s.index].true_gradients if s.index in checks else {} for s in structure.steps),
     )
+
+
+def _stop_if(cancelled: Callable[[], bool] | None) -> None:
+    if cancelled is not None and cancelled():
+        raise Cancelled
 
 
 def _findings(ctx: CodeContext, built: Built, checks: dict[int, StepCheck], run: Run) -> list[Finding]:

@@ -76,14 +76,17 @@ def _ctrl_c() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def run_file(path: Path, seed: int, stdout: object | None = None, steps: int | None = None) -> Run:
+def run_file(path: Path, seed: int, stdout: object | None = None, steps: int | None = None,
+             cancelled: Callable[[], bool] | None = None) -> Run:
     """Execute the file's cells in order; user output goes to ``stdout`` (default: stderr).
 
-    With ``steps``, only the first that many training steps are recorded; the rest runs unrecorded."""
+    With ``steps``, only the first that many training steps are recorded; the rest runs unrecorded.
+    With ``cancelled``, the script stops with ``Cancelled`` at its next op once it returns True."""
     cells = load_cells(path)
     sites: list[Site] = []
     codes = [compile(rewrite(cell.tree, cell.label, sites), cell.label, "exec") for cell in cells]
     recorder = Recorder(sites)
+    recorder.cancelled = cancelled
     if steps is not None:
         recorder.limit = StepLimit(recorder, steps)
     namespace: dict[str, object] = {"__name__": "__main__", "__file__": str(path), "__builtins__": builtins}

@@ -23,6 +23,7 @@ from textual.strip import Strip
 from bptrace.numbers import number
 from bptrace.trace import Step
 from bptrace.tui.model import MARKERS, Location, Row, TraceIndex
+from bptrace.verdict_diff import FIXED, NEW
 
 # A name the learner (or the recorder) gave a value: Z1, dW2, self.hidden, W2.T. Code mode's unnamed
 # intermediates have their source text as target instead: "np.exp(-z)", "learning_rate * dW1".
@@ -75,6 +76,8 @@ class Timeline(ScrollView, can_focus=False):
         "timeline--error",
         "timeline--warning",
         "timeline--breakpoint",
+        "timeline--fixed",
+        "timeline--new",
     }
 
     current: var[int] = var(0)
@@ -91,6 +94,7 @@ class Timeline(ScrollView, can_focus=False):
         super().__init__(id=id)
         self.index = index
         self.breakpoints: set[Location] = set()
+        self.flipped: dict[int, str] = {}  # watch mode: steps whose verdict flipped since the last run
         self.virtual_size = Size(0, len(index.rows))
         self._lines: LRUCache[tuple[int, bool, int], Strip] = LRUCache(1024)
 
@@ -160,6 +164,11 @@ class Timeline(ScrollView, can_focus=False):
         severity = self.index.severity(row.step)
         marker = MARKERS.get(severity or "", " ")
         marker_style = self._style("error") if severity == "error" else self._style("warning") if severity else Style()
+        flip = self.flipped.get(row.step)
+        if flip == NEW:  # the same mark, reversed: it was not there in the last run
+            marker_style += self._style("new")
+        elif flip == FIXED and severity is None:
+            marker, marker_style = "✓", self._style("fixed")
         return [
             Segment(breakpoint_mark, line_style + self._style("breakpoint")),
             Segment(marker, line_style + marker_style),
