@@ -53,7 +53,9 @@ class LocalModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 def local_modules(folder: Path, recorder: Recorder, sites: list[Site], labels: set[str]) -> Iterator[None]:
     finder = LocalModules(folder, recorder, sites, labels)
     # A module of that folder imported before (by an earlier run) must be imported again, rewritten.
-    stale = {name: m for name, m in sys.modules.items()
+    # dict(...) copies in one step: another thread (the TUI's, in watch mode) may import meanwhile, and
+    # iterating sys.modules itself would then raise "dictionary changed size during iteration".
+    stale = {name: m for name, m in dict(sys.modules).items()
              if getattr(m, "__file__", None) and Path(m.__file__).parent == folder}  # type: ignore[arg-type]
     for name in stale:
         del sys.modules[name]

@@ -108,31 +108,35 @@ class BptraceApp(App[int]):
     async def _rerun_done(self, message: RerunDone) -> None:
         if self.rerunner is None or message.generation != self.rerunner.generation:
             return  # superseded: a newer run is under way, or watching stopped
+        await self._show_outcome(message.outcome)
+        # Last: the status line (and a test waiting on it) sees the run once the screen shows it.
         self.watch_state = replace(self.watch_state, running=False, runs=self.watch_state.runs + 1, at=now())
-        outcome = message.outcome
+
+    async def _show_outcome(self, outcome: Trace | Failed) -> None:
+        assert self.rerunner is not None
         debugger = next((s for s in self.screen_stack if isinstance(s, DebuggerScreen)), None)
         if isinstance(outcome, Trace) and outcome.steps:
             self.trace = outcome
             if debugger is not None:
                 await debugger.show_run(outcome)
             else:
-                self._replace_base(trace_screen(outcome))
+                await self._replace_base(trace_screen(outcome))
             return
         problem = problem_lines(outcome)
         if debugger is not None:
             debugger.show_problem(problem)
-        elif isinstance(self.screen_stack[-1], WaitingScreen):
-            self.screen_stack[-1].show_problem(problem)
-        else:
+            return
+        waiting = next((s for s in self.screen_stack if isinstance(s, WaitingScreen)), None)
+        if waiting is None:
             waiting = WaitingScreen(self.rerunner.code.script().name)
-            self._replace_base(waiting)
-            self.call_after_refresh(waiting.show_problem, problem)
+            await self._replace_base(waiting)
+        waiting.show_problem(problem)
 
-    def _replace_base(self, screen: Screen[None]) -> None:
+    async def _replace_base(self, screen: Screen[None]) -> None:
         """Show ``screen`` instead of the current one; dialogs open over the old one close with it."""
         while len(self.screen_stack) > 2 and isinstance(self.screen, ModalScreen):
-            self.pop_screen()
-        self.switch_screen(screen)
+            await self.pop_screen()
+        await self.switch_screen(screen)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -188,7 +188,8 @@ class DebuggerScreen(Screen[None]):
         if not fits(self.element_index, shown.steps[self.current_step].shape):
             self.element_index = default_element(shown.steps[self.current_step].shape)
         await self.recompose()
-        self._show_trace()
+        if self.is_attached:  # not when the app quit meanwhile
+            self._show_trace()
 
     def show_problem(self, lines: list[str]) -> None:
         """A save that gave no trace: say why, where the changes go; the last good trace stays."""

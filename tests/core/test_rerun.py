@@ -38,7 +38,7 @@ def test_a_valid_script_that_cannot_be_analysed_says_why(tmp_path: Path) -> None
     path.write_text("import numpy as np\nx = np.ones(3) * 2\n")
     outcome = attempt(CodeRun(code=str(path)))
     assert isinstance(outcome, Failed) and not outcome.bad_input
-    assert "cannot analyse" in outcome.message and "\n" not in outcome.message
+    assert outcome.message.startswith("impl.py: cannot analyse: ") and "\n" not in outcome.message
 
 
 def test_control_characters_in_a_message_are_made_visible(tmp_path: Path) -> None:
