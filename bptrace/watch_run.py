@@ -2,9 +2,9 @@
 
 Each save prints a rule naming the run, the report ``bptrace run`` prints, and what changed since the
 last run (bptrace.verdict_diff), last, where the eye is. A save that does not parse, or that cannot be
-analysed, prints its one-line message and keeps watching. Ctrl-C while waiting ends it (exit 0); while
-the learner's script runs, the first Ctrl-C stops the script and reports what it recorded, as ``run``
-does, and then ends it too.
+analysed, prints its one-line message and keeps watching. Ctrl-C while waiting for a save ends it (exit 0,
+no traceback). While the learner's script runs, the first Ctrl-C stops the script and reports what it
+recorded, as ``run`` does (a runaway loop need not end the session); the next, while waiting, ends it.
 """
 
 from __future__ import annotations
@@ -30,8 +30,6 @@ def run_watching(run: CodeRun, report: Callable[[Trace], None], timing: WatchTim
     last: Trace | None = None
     try:
         last = _once(run, report, last, 1, None)
-        if last is not None and last.scenario.interrupted:
-            return 0
         waiting, number = False, 1
         for changes in watch(folder, watch_filter=counts, debounce=timing.debounce, step=timing.step,
                              rust_timeout=timing.ready_after, yield_on_timeout=True, recursive=False):
@@ -43,8 +41,6 @@ def run_watching(run: CodeRun, report: Callable[[Trace], None], timing: WatchTim
             number += 1
             saved = ", ".join(sorted({Path(path).name for _, path in changes}))
             last = _once(run, report, last, number, saved)
-            if last is not None and last.scenario.interrupted:
-                return 0
             _say(f"watching {name} and the .py/.ipynb files beside it; Ctrl-C stops")
             waiting = True
     except KeyboardInterrupt:
@@ -65,6 +61,8 @@ def _once(run: CodeRun, report: Callable[[Trace], None], last: Trace | None, num
         _say("the last good run's report stands; save again to re-run" if last else "save again to re-run")
         return last
     report(outcome)
+    if outcome.scenario.interrupted:  # a run cut short is no baseline to compare the next save with
+        return last
     if last is not None:
         for line in diff_findings(inert_trace(last), inert_trace(outcome)).lines():
             print(line, flush=True)

@@ -70,7 +70,9 @@ def record_code(
     if loss is None:
         inferred = infer_loss(ctx, reduction)
         if inferred is None:
-            if check and run.raised is None:
+            # Stopped by Ctrl-C before its output met its targets: report what was recorded (and that it was
+            # stopped), not "cannot analyse", which would read as a verdict on the program.
+            if check and run.raised is None and not run.interrupted:
                 raise CannotAnalyse(str(path), _unmapped(ctx))
             loss = "half_sse"  # nothing to judge with it; said, so the header's loss is not taken as found
             notes.append("No loss could be inferred (no output compared with targets); half_sse is shown.")
