@@ -202,3 +202,20 @@ async def test_w_is_only_offered_where_there_is_code_to_watch(seed) -> None:  # 
         assert not app.watch_state.on
         offered = app.active_bindings.get("w")
         assert offered is None or not offered.enabled
+
+
+async def test_until_a_save_gives_a_trace_the_waiting_screen_says_why(tmp_path: Path) -> None:
+    path = tmp_path / "impl.py"
+    path.write_text("import numpy as np\n\nscale = 2\nprint(undefined_name)\n")
+    app = watching_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.watch_state.runs == 1 and not app.watch_state.running, "the first run")
+        assert isinstance(app.screen, WaitingScreen)
+        said = str(app.screen.query_one("#waiting", Static).content)
+        assert said.startswith("✗ exception at impl.py:4: NameError: name 'undefined_name' is not defined")
+        await save(pilot, app, path, "import numpy as np\n\nW = np.ones((2, 2)\n")
+        assert str(app.screen.query_one("#waiting", Static).content) == "✗ impl.py:3: does not parse: '(' was never closed"
+        await save(pilot, app, path, BUGGY)
+        screen = debugger(app)
+        assert [f.id for f in screen.trace.findings] == ["derivative-on-preactivation"]
+        assert not screen.query_one("#changes", Static).display  # nothing to compare the first trace with
