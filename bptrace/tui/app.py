@@ -41,7 +41,7 @@ class BptraceApp(App[int]):
         Binding("q", "quit", "Quit"),
     ]
 
-    watch_state: var[WatchState] = var(WatchState())
+    watching: var[WatchState] = var(WatchState())
     """Watch mode as the status line shows it (bptrace.tui.watch.WatchStatus watches it)."""
 
     def __init__(self, trace: Trace | None = None, code: CodeRun | None = None, *, watch: bool = False,
@@ -73,18 +73,18 @@ class BptraceApp(App[int]):
     def action_toggle_watch(self) -> None:
         if self.rerunner is None:
             return
-        if self.watch_state.on:
+        if self.watching.on:
             self.workers.cancel_group(self, "watch")
             self.workers.cancel_group(self, "rerun")
             self.rerunner.stop()
-            self.watch_state = replace(self.watch_state, on=False, ready=False, running=False)
+            self.watching = replace(self.watching, on=False, ready=False, running=False)
             self.notify("Stopped watching.", timeout=2)
         else:
             self._start_watching(record=False)
 
     def _start_watching(self, *, record: bool) -> None:
         assert self.rerunner is not None
-        self.watch_state = replace(self.watch_state, on=True, ready=False, script=self.rerunner.code.script().name)
+        self.watching = replace(self.watching, on=True, ready=False, script=self.rerunner.code.script().name)
         self.rerunner.watch_files(self)
         if record:
             self._rerun("")
@@ -92,16 +92,16 @@ class BptraceApp(App[int]):
     def _rerun(self, saved: str) -> None:
         assert self.rerunner is not None
         self.rerunner.rerun(self)
-        self.watch_state = replace(self.watch_state, running=True, saved=saved)
+        self.watching = replace(self.watching, running=True, saved=saved)
 
     @on(WatchReady)
     def _watch_ready(self) -> None:
-        if self.watch_state.on:
-            self.watch_state = replace(self.watch_state, ready=True)
+        if self.watching.on:
+            self.watching = replace(self.watching, ready=True)
 
     @on(SourceSaved)
     def _saved(self, message: SourceSaved) -> None:
-        if self.watch_state.on:
+        if self.watching.on:
             self._rerun(", ".join(message.names))
 
     @on(RerunDone)
@@ -110,7 +110,7 @@ class BptraceApp(App[int]):
             return  # superseded: a newer run is under way, or watching stopped
         await self._show_outcome(message.outcome)
         # Last: the status line (and a test waiting on it) sees the run once the screen shows it.
-        self.watch_state = replace(self.watch_state, running=False, runs=self.watch_state.runs + 1, at=now())
+        self.watching = replace(self.watching, running=False, runs=self.watching.runs + 1, at=now())
 
     async def _show_outcome(self, outcome: Trace | Failed) -> None:
         assert self.rerunner is not None

@@ -126,7 +126,7 @@ class WatchStatus(Static):
 
     def on_mount(self) -> None:
         self._timer = self.set_interval(0.1, self._spin, pause=True)
-        self.watch(self.app, "watch_state", self._show)
+        self.watch(self.app, "watching", self._show)
 
     def _show(self, state: WatchState) -> None:
         self.display = state.on
@@ -136,7 +136,7 @@ class WatchStatus(Static):
 
     def _spin(self) -> None:
         self._frame += 1
-        self.update(self._text(self.app.watch_state))  # type: ignore[attr-defined]
+        self.update(self._text(self.app.watching))  # type: ignore[attr-defined]
 
     def _text(self, state: WatchState) -> Content:
         script = visible(state.script, lines=False)

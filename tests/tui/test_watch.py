@@ -35,7 +35,7 @@ SIZE = (120, 36)
 async def until(pilot: Pilot, condition: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for: {what} ({pilot.app.watch_state}, {_says(pilot)})"
+        assert time.monotonic() < deadline, f"timed out waiting for: {what} ({pilot.app.watching}, {_says(pilot)})"
         await pilot.pause(0.05)
 
 
@@ -64,7 +64,7 @@ def watching_app(path: Path) -> BptraceApp:
 
 
 async def first_run(pilot: Pilot, app: BptraceApp) -> None:
-    await until(pilot, lambda: app.watch_state.ready and app.watch_state.runs == 1
+    await until(pilot, lambda: app.watching.ready and app.watching.runs == 1
                 and isinstance(app.screen, DebuggerScreen), "the first run and the watcher")
 
 
@@ -78,9 +78,9 @@ def write(path: Path, text: str) -> None:
 
 async def save(pilot: Pilot, app: BptraceApp, path: Path, text: str) -> None:
     """Save the file, and wait for the re-run it starts to be shown."""
-    runs = app.watch_state.runs
+    runs = app.watching.runs
     write(path, text)
-    await until(pilot, lambda: app.watch_state.runs > runs and not app.watch_state.running, "the re-run")
+    await until(pilot, lambda: app.watching.runs > runs and not app.watching.running, "the re-run")
 
 
 async def test_a_fix_flips_the_finding_and_the_cursor_keeps_its_place(tmp_path: Path) -> None:
@@ -162,13 +162,13 @@ async def test_a_save_during_a_run_cancels_it_and_runs_the_new_one(tmp_path: Pat
     path.write_text(waiting)
     app = watching_app(path)
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: started.exists() and app.watch_state.ready, "the first run to start")
-        assert isinstance(app.screen, WaitingScreen) and app.watch_state.running
+        await until(pilot, lambda: started.exists() and app.watching.ready, "the first run to start")
+        assert isinstance(app.screen, WaitingScreen) and app.watching.running
         await pilot.press("question_mark")  # the UI answers while the script runs
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("escape")
         write(path, BUGGY)
-        await until(pilot, lambda: app.watch_state.runs == 1 and not app.watch_state.running, "the second run")
+        await until(pilot, lambda: app.watching.runs == 1 and not app.watching.running, "the second run")
         assert isinstance(app.screen, DebuggerScreen)
         assert app.rerunner is not None and app.rerunner.cancelled == 1 and app.rerunner.generation == 2
         assert [f.id for f in debugger(app).trace.findings] == ["derivative-on-preactivation"]
@@ -182,14 +182,14 @@ async def test_w_toggles_watching_in_a_code_mode_tui(tmp_path: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         status = debugger(app).query_one("#watch-status", Static)
-        assert not app.watch_state.on and not status.display
+        assert not app.watching.on and not status.display
         await pilot.press("w")
-        await until(pilot, lambda: app.watch_state.ready, "the watcher")
+        await until(pilot, lambda: app.watching.ready, "the watcher")
         assert status.display and "watching impl.py" in status.content.plain
         await save(pilot, app, path, FIXED_TEXT)
         assert changes(app).startswith("✓ derivative-on-preactivation")
         await pilot.press("w")
-        assert not app.watch_state.on and not status.display
+        assert not app.watching.on and not status.display
         await until(pilot, lambda: not [w for w in app.workers if w.group == "watch" and not w.is_finished],
                     "the watcher to stop")
 
@@ -199,7 +199,7 @@ async def test_w_is_only_offered_where_there_is_code_to_watch(seed) -> None:  # 
     app = BptraceApp(seed)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("w")
-        assert not app.watch_state.on
+        assert not app.watching.on
         offered = app.active_bindings.get("w")
         assert offered is None or not offered.enabled
 
@@ -209,7 +209,7 @@ async def test_until_a_save_gives_a_trace_the_waiting_screen_says_why(tmp_path: 
     path.write_text("import numpy as np\n\nscale = 2\nprint(undefined_name)\n")
     app = watching_app(path)
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: app.watch_state.runs == 1 and not app.watch_state.running, "the first run")
+        await until(pilot, lambda: app.watching.runs == 1 and not app.watching.running, "the first run")
         assert isinstance(app.screen, WaitingScreen)
         said = str(app.screen.query_one("#waiting", Static).content)
         assert said.startswith("✗ exception at impl.py:4: NameError: name 'undefined_name' is not defined")
