@@ -37,7 +37,9 @@ class BptraceApp(App[int]):
     COMMANDS = App.COMMANDS | {BptraceCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help"),
-        Binding("w", "toggle_watch", "Watch"),
+        # Not in the footer: with it, the footer of a code-mode TUI no longer fits 80 columns. The help screen
+        # lists it, and the status line says "w stops" while watching.
+        Binding("w", "toggle_watch", "Watch", show=False),
         Binding("q", "quit", "Quit"),
     ]
 
