@@ -24,7 +24,7 @@ from bptrace.tui.commands import BptraceCommands
 from bptrace.tui.debugger import DebuggerScreen
 from bptrace.tui.empty import EmptyTraceScreen
 from bptrace.tui.help import HelpScreen
-from bptrace.tui.messages import RerunDone, SourceSaved, WatchReady
+from bptrace.tui.messages import RerunDone, SourceSaved, WatchReady, WatchStopped
 from bptrace.tui.picker import PickerScreen
 from bptrace.tui.watch import Rerunner, WaitingScreen, WatchState, now
 
@@ -100,6 +100,12 @@ class BptraceApp(App[int]):
     def _watch_ready(self) -> None:
         if self.watching.on:
             self.watching = replace(self.watching, ready=True)
+
+    @on(WatchStopped)
+    def _watch_stopped(self, message: WatchStopped) -> None:
+        self.watching = replace(self.watching, on=False, ready=False)
+        self.notify(f"Watching stopped: {message.reason}", title="Watch mode", severity="error", timeout=10,
+                    markup=False)
 
     @on(SourceSaved)
     def _saved(self, message: SourceSaved) -> None:

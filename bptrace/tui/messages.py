@@ -31,6 +31,13 @@ class WatchReady(Message):
 
 
 @dataclass
+class WatchStopped(Message):
+    """The file watcher failed (the folder went away, the system's watch limit): why, in one line."""
+
+    reason: str
+
+
+@dataclass
 class SourceSaved(Message):
     """The learner saved the script or a module beside it (file names, for the status line)."""
 

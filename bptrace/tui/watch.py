@@ -26,7 +26,7 @@ from textual.worker import get_current_worker
 from bptrace.errors import Cancelled
 from bptrace.inert import visible
 from bptrace.rerun import CodeRun, Failed, WatchTiming, attempt, watched
-from bptrace.tui.messages import RerunDone, SourceSaved, WatchReady
+from bptrace.tui.messages import RerunDone, SourceSaved, WatchReady, WatchStopped
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 
@@ -55,22 +55,25 @@ class Rerunner:
         self._lock = threading.Lock()
 
     def watch_files(self, app: App[int]) -> None:
-        app.run_worker(self._watch(app), group="watch", exclusive=True, name="watch files")
+        app.run_worker(self._watch(app), group="watch", exclusive=True, name="watch files", exit_on_error=False)
 
     async def _watch(self, app: App[int]) -> None:
         from watchfiles import awatch
 
         folder, counts = watched(self.code)
         ready = False
-        # yield_on_timeout: an empty set after `ready_after` ms of quiet tells that the watcher is up.
-        async for changes in awatch(folder, watch_filter=counts, debounce=self.timing.debounce,
-                                    step=self.timing.step, rust_timeout=self.timing.ready_after,
-                                    yield_on_timeout=True, recursive=False):
-            if not ready:
-                ready = True
-                app.post_message(WatchReady())
-            if changes:
-                app.post_message(SourceSaved(tuple(sorted({_name(path) for _, path in changes}))))
+        try:
+            # yield_on_timeout: an empty set after `ready_after` ms of quiet tells that the watcher is up.
+            async for changes in awatch(folder, watch_filter=counts, debounce=self.timing.debounce,
+                                        step=self.timing.step, rust_timeout=self.timing.ready_after,
+                                        yield_on_timeout=True, recursive=False):
+                if not ready:
+                    ready = True
+                    app.post_message(WatchReady())
+                if changes:
+                    app.post_message(SourceSaved(tuple(sorted({_name(path) for _, path in changes}))))
+        except (OSError, RuntimeError) as error:  # the folder is gone, or the system's limit on watches
+            app.post_message(WatchStopped(visible(f"{type(error).__name__}: {error}", lines=False)))
 
     def rerun(self, app: App[int]) -> int:
         """Start a run that supersedes any under way; its generation."""

@@ -219,3 +219,21 @@ async def test_until_a_save_gives_a_trace_the_waiting_screen_says_why(tmp_path: 
         screen = debugger(app)
         assert [f.id for f in screen.trace.findings] == ["derivative-on-preactivation"]
         assert not screen.query_one("#changes", Static).display  # nothing to compare the first trace with
+
+
+async def test_a_watcher_that_cannot_start_says_why_and_the_app_goes_on(tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "gone"
+    folder.mkdir()
+    path = folder / "impl.py"
+    path.write_text(BUGGY)
+    code = CodeRun(code=str(path))
+    app = BptraceApp(code.record(), code, timing=FAST)
+    async with app.run_test(size=SIZE) as pilot:
+        shutil.rmtree(folder)  # the folder went away: there is nothing to watch
+        await pilot.press("w")
+        await until(pilot, lambda: not app.watching.on, "watching to stop")
+        assert any(n.message.startswith("Watching stopped: FileNotFoundError") for n in app._notifications)
+        await pilot.press("n")
+        assert debugger(app).current_step == 1
