@@ -33,7 +33,7 @@ def big_trace(steps: int = 2_000, samples: int = SAMPLES) -> Trace:
     base = record(scenario)
     per_train = len(base.steps) // base.train_steps
     train_steps = -(-steps // per_train)  # whole training steps, at least ``steps`` steps
-    out = [replace(step, index=t * per_train + k, train_step=t, findings=())
+    out = [replace(step, index=t * per_train + k, train_step=t)
            for t in range(train_steps) for k, step in enumerate(base.steps[:per_train])]
     losses = tuple(base.losses[0] * 0.99**t for t in range(train_steps))  # falling, so the sparkline shows a trend
     return replace(base, steps=tuple(out), losses=losses, gradients=(base.gradients[0],) * train_steps, findings=())

@@ -19,7 +19,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 BENCHMARKS = ("record_bench.py", "code_bench.py", "corpus_bench.py", "export_bench.py", "tui_bench.py",
-              "tui_big_bench.py")
+              "tui_big_bench.py", "learner_mnist_bench.py")
 
 
 def machine() -> str:

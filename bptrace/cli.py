@@ -23,7 +23,7 @@ COMMANDS = ("run", "export", "replay", "scenarios", "tui")
 
 
 def bundled_scenarios() -> list[Path]:
-    from bptrace.scenarios import bundled
+    from bptrace.bundled import bundled
 
     return bundled()
 
@@ -168,17 +168,17 @@ def _list_scenarios() -> int:
     table.add_column()
     for path in bundled_scenarios():
         scenario = load_scenario(path)
-        table.add_row(Text(path.name), Text.assemble(visible(scenario.name), "\n", (visible(scenario.description), "dim")))
+        table.add_row(Text(path.stem), Text.assemble(visible(scenario.name), "\n", (visible(scenario.description), "dim")))
     console = Console()
     console.print(table)
-    from bptrace.scenarios import SCENARIO_DIR, gallery
+    from bptrace.bundled import SCENARIO_DIR, gallery
 
     mistakes = Table(box=None, pad_edge=False, show_header=False, title_justify="left",
                      title="Gallery: a short learner program for each finding (code mode)")
     mistakes.add_column(style="bold cyan", no_wrap=True)
     mistakes.add_column()
     for path in gallery():
-        mistakes.add_row(Text(str(path.relative_to(SCENARIO_DIR))), Text(visible(load_scenario(path).name).removeprefix("Gallery: ")))
+        mistakes.add_row(Text(path.relative_to(SCENARIO_DIR).with_suffix("").as_posix()), Text(visible(load_scenario(path).name).removeprefix("Gallery: ")))
     if mistakes.rows:
         console.print()
         console.print(mistakes)

@@ -8,17 +8,12 @@ one of them is zero, about 2 when they point opposite ways; below ~1e-7 the two 
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from bptrace.codetrace.compare import close
 from bptrace.trace import Trace, Verdict
-
-# A learner's name for a parameter is shown when the update assigns to a plain reference
-# (``W1``, ``self.w_in``, ``params['W1']``); ``params[k] - lr * grads[k]`` is an expression, not a name.
-_REFERENCE = re.compile(r"[A-Za-z_][\w.]*(\[[^\]\s]+\])?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,9 +50,9 @@ def learner_names(trace: Trace) -> dict[str, str]:
     """Canonical parameter name → the learner's, read from the steps that update it."""
     names: dict[str, str] = {}
     for step in trace.steps:
-        parameter = step.meta.get("parameter") if step.phase == "update" else None
-        if isinstance(parameter, str) and parameter not in names and _REFERENCE.fullmatch(step.target):
-            names[parameter] = step.target
+        # Shown when the update assigns to a name (``W1``, ``self.w_in``, ``params['W1']``), not an expression.
+        if step.kind == "update" and step.parameter and step.learner_name and step.parameter not in names:
+            names[step.parameter] = step.learner_name
     return names
 
 

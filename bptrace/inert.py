@@ -42,6 +42,10 @@ def _maybe(text: str | None, *, lines: bool = True) -> str | None:
     return None if text is None else visible(text, lines=lines)
 
 
+def _maybe_name(name: str | None) -> str | None:
+    return None if name is None else _name(name)
+
+
 def _meta(value: Any) -> Any:
     if isinstance(value, str):
         return visible(value)
@@ -72,12 +76,14 @@ def _step(step: Step) -> Step:
         formula=None if step.formula is None else replace(step.formula, text=visible(step.formula.text),
                                                           latex=visible(step.formula.latex)),
         source=None if step.source is None else replace(step.source, file=_name(step.source.file)),
-        findings=tuple(_name(f) for f in step.findings), meta=_meta(step.meta),
+        meta=_meta(step.meta), of=_maybe_name(step.of), parameter=_maybe_name(step.parameter),
+        learner_name=_maybe_name(step.learner_name),
     )
 
 
 def _finding(finding: Finding) -> Finding:
-    return replace(finding, id=_name(finding.id), message=visible(finding.message), file=_maybe(finding.file, lines=False))
+    return replace(finding, id=_name(finding.id), message=visible(finding.message), file=_maybe(finding.file, lines=False),
+                   fix=_maybe(finding.fix), explanation=_maybe(finding.explanation))
 
 
 def _named(arrays: dict[str, Any]) -> dict[str, Any]:

@@ -53,8 +53,6 @@ class Activation:
     derivative: Callable[[Array, Array], Array]
     symbolic: Callable[[Any, Sym], Sym]
     symbolic_derivative: Callable[[Any, Sym, Sym], Sym]
-    derivative_text: str  # the local derivative as a learner writes it, in terms of Z and A
-    derivative_latex: str
     elementwise: bool = True
 
     def backward(self, z: Array, a: Array, upstream: Array, feature_axis: int) -> Array:
@@ -74,8 +72,6 @@ ACTIVATIONS: dict[str, Activation] = {
             derivative=lambda _z, a: a * (1.0 - a),
             symbolic=lambda sp, z: 1 / (1 + sp.exp(-z)),
             symbolic_derivative=lambda sp, _z, a: a * (1 - a),
-            derivative_text="A⊙(1−A)",
-            derivative_latex=r"A \odot (1 - A)",
         ),
         Activation(
             "relu",
@@ -83,8 +79,6 @@ ACTIVATIONS: dict[str, Activation] = {
             derivative=lambda z, _a: (z > 0).astype(np.float64),
             symbolic=lambda sp, z: sp.Max(0, z),
             symbolic_derivative=lambda sp, z, _a: sp.Piecewise((1, z > 0), (0, True)),
-            derivative_text="[Z>0]",
-            derivative_latex=r"[Z > 0]",
         ),
         Activation(
             "leaky_relu",
@@ -94,8 +88,6 @@ ACTIVATIONS: dict[str, Activation] = {
             symbolic_derivative=lambda sp, z, _a: sp.Piecewise(
                 (1, z > 0), (sp.Float(LEAKY_SLOPE), True)
             ),
-            derivative_text="[Z>0] + 0.01·[Z≤0]",
-            derivative_latex=r"[Z > 0] + 0.01\,[Z \le 0]",
         ),
         Activation(
             "tanh",
@@ -103,8 +95,13 @@ ACTIVATIONS: dict[str, Activation] = {
             derivative=lambda _z, a: 1.0 - a * a,
             symbolic=lambda sp, z: sp.tanh(z),
             symbolic_derivative=lambda sp, _z, a: 1 - a**2,
-            derivative_text="1−A²",
-            derivative_latex=r"1 - A^{2}",
+        ),
+        Activation(
+            "softplus",
+            forward=lambda z, _axis: np.logaddexp(0.0, z),  # log(1 + eᶻ) without overflow for large z
+            derivative=lambda z, _a: _sigmoid(z),
+            symbolic=lambda sp, z: sp.log(1 + sp.exp(z)),
+            symbolic_derivative=lambda sp, z, _a: 1 / (1 + sp.exp(-z)),
         ),
         Activation(
             "linear",
@@ -112,8 +109,6 @@ ACTIVATIONS: dict[str, Activation] = {
             derivative=lambda z, _a: np.ones_like(z),
             symbolic=lambda sp, z: z,
             symbolic_derivative=lambda sp, _z, _a: sp.Integer(1),
-            derivative_text="1",
-            derivative_latex="1",
         ),
         Activation(
             "softmax",
@@ -121,8 +116,6 @@ ACTIVATIONS: dict[str, Activation] = {
             derivative=lambda z, a: a * (1.0 - a),  # the diagonal of the Jacobian only
             symbolic=lambda sp, z: sp.exp(z),  # numerator; the sum is built by the caller
             symbolic_derivative=lambda sp, _z, a: a * (1 - a),
-            derivative_text="diag(A) − A·Aᵀ",
-            derivative_latex=r"\operatorname{diag}(A) - A A^{\top}",
             elementwise=False,
         ),
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from rich.console import Console
@@ -11,18 +10,15 @@ from rich.text import Text
 
 from bptrace.numbers import array_summary, shape_text
 from bptrace.report_verdicts import gradient_check, loss_summary
-from bptrace.trace import Finding, SourceRef, Trace
+from bptrace.trace import Finding, SourceRef, Trace, recorded_train_steps
 
 _MARKS = {"error": ("✗", "bold red"), "warning": ("⚠", "yellow"), "info": ("i", "cyan")}
 CONTEXT_BEFORE = 3  # steps shown before a finding's own
 NARROW = 80  # below this width the step table leaves out the phase column
-# Code mode's note when only the first training steps were recorded (bptrace/codetrace/bound.py writes it).
-_BOUNDED = re.compile(r"Recorded in detail: [^()]*\(\d+ of \d+\)[^.]*\.")
 
 
 def step_table(trace: Trace, indices: range, title: str, width: int | None = None) -> Table:
     """The steps at ``indices``; narrow terminals drop the phase column before squeezing the others."""
-    severities = {f.id: f.severity for f in trace.findings}
     table = Table(title=title, title_justify="left", expand=False, pad_edge=False)
     table.add_column("#", justify="right", style="dim", no_wrap=True)
     with_phase = width is None or width >= NARROW
@@ -38,8 +34,8 @@ def step_table(trace: Trace, indices: range, title: str, width: int | None = Non
     table.add_column("", no_wrap=True)
     for step in trace.steps[indices.start:indices.stop]:
         marks = Text()
-        for finding_id in step.findings:
-            mark, style = _MARKS[severities.get(finding_id, "error")]
+        for severity in {f.id: f.severity for f in trace.findings_at(step.index)}.values():
+            mark, style = _MARKS[severity]
             marks.append(mark, style=style)
         formula = step.formula.text if step.formula else f"{step.target} = {step.op}({', '.join(step.inputs)})"
         lines = [Text(_line_label(step.source, main_file))] if with_lines else []
@@ -78,6 +74,9 @@ def finding_text(finding: Finding) -> Text:
     if where:
         text.append(f" ({', '.join(where)})", style="dim")
     text.append(f"\n  {finding.message}")
+    if finding.fix:
+        text.append(" Fix: ", style="bold")
+        text.append(finding.fix)
     return text
 
 
@@ -114,9 +113,9 @@ def _header(trace: Trace, console: Console) -> None:
     inferred = info.notes.get("loss_inferred")
     if isinstance(inferred, str):
         console.print(Text(inferred, style="dim"))
-    bounded = _BOUNDED.search(info.description) if info.mode == "code" else None
+    bounded = recorded_train_steps(info)
     if bounded:  # the findings below hold for the recorded steps only
-        console.print(Text(bounded.group(0), style="yellow"))
+        console.print(Text(bounded, style="yellow"))
 
 
 def _around(trace: Trace, index: int) -> range:

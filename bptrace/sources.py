@@ -32,7 +32,7 @@ def trace_from_source(
     ``cancelled`` (watch mode, code mode only) stops a recording that a newer one supersedes."""
     check_choice("--loss", loss, tuple(LOSSES))
     check_choice("--reduction", reduction, REDUCTIONS)
-    path = Path(source) if source is not None else None
+    path = _bundled_or_path(source) if source is not None else None
     if path is not None and path.suffix.lower() == ".json":
         from bptrace.export.json_format import load_trace
 
@@ -74,6 +74,22 @@ def trace_from_source(
     from bptrace.recorder import record
 
     return record(scenario, steps)
+
+
+def _bundled_or_path(source: str | Path) -> Path:
+    """A file that exists wins; else a bundled scenario's name (``xor_tanh``, ``gallery/dead_relu``) works from any folder."""
+    path = Path(source)
+    if path.exists() or path.suffix.lower() not in ("", ".toml"):
+        return path
+    from bptrace.bundled import find, names
+
+    found = find(str(source))
+    if found is not None:
+        return found
+    if path.suffix == "":
+        raise BadInput(str(source), None, f"no such file, and no bundled scenario of that name{did_you_mean(str(source), names())} "
+                       "(`bptrace scenarios` lists them)")
+    return path
 
 
 def _record_code(path: Path, loss: str | None, reduction: str | None, steps: int | None, seed: int,

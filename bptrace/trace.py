@@ -14,6 +14,13 @@ import numpy as np
 Phase = Literal["forward", "loss", "backward", "update"]
 Severity = Literal["error", "warning", "info"]
 PHASES: tuple[Phase, ...] = ("forward", "loss", "backward", "update")
+# What a step is, from a closed set (each defined once in bptrace.kinds). Reference mode uses the
+# first nine; code mode records the learner's own NumPy ops as "op" (``Step.op`` names the op:
+# "matmul", "exp", …), its true loss as "loss" and its parameter updates as "update".
+Kind = Literal["affine", "activation", "loss", "loss_grad", "activation_grad", "weight_grad", "bias_grad",
+               "input_grad", "update", "op"]
+KINDS: tuple[Kind, ...] = ("affine", "activation", "loss", "loss_grad", "activation_grad", "weight_grad",
+                           "bias_grad", "input_grad", "update", "op")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +49,14 @@ class SourceRef:
 
 @dataclass(frozen=True, slots=True)
 class Step:
+    """One recorded operation. What it *is* travels as data (``kind``, ``layer``, ``of``, ``parameter``,
+    ``learner_name``), so no reader has to guess it from the spelling of ``target``.
+
+    ``target`` is the name the step's value goes by: bptrace's canonical name in reference mode
+    (``dZ1``); in code mode the learner's variable name, or the source text of an unnamed
+    intermediate (``np.exp(-z)``). Its findings are the trace's (``Trace.findings_at``).
+    """
+
     index: int
     train_step: int
     phase: Phase
@@ -53,10 +68,14 @@ class Step:
     formula: Formula | None = None
     reference: np.ndarray | None = None  # code mode: what the value should have been
     source: SourceRef | None = None
-    findings: tuple[str, ...] = ()
     # What the symbolic layer needs to rebuild this step's formula, e.g.
-    # {"activation": "relu", "layer": 1, "layout": "columns"}. Kept in JSON too.
+    # {"activation": "relu", "layout": "columns"}. Kept in JSON too.
     meta: dict[str, object] = field(default_factory=dict)
+    kind: Kind = "op"
+    layer: int | None = None  # the network layer whose node the value belongs to (∂L/∂A1: layer 1)
+    of: str | None = None  # a gradient: the canonical name of what it is the gradient of ("Z2" for ∂L/∂Z2)
+    parameter: str | None = None  # an update: the parameter it changes; a weight/bias gradient: its parameter
+    learner_name: str | None = None  # the name in the learner's code (reference mode: the canonical one)
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -65,12 +84,17 @@ class Step:
 
 @dataclass(frozen=True, slots=True)
 class Finding:
+    """What is wrong (``message``), how to fix it (``fix``: this finding's own advice, or the catalogue's)
+    and, when the finding says more than the catalogue does, why (``explanation``)."""
+
     id: str
     severity: Severity
     step: int | None
     message: str
     file: str | None = None
     line: int | None = None
+    fix: str | None = None
+    explanation: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +110,9 @@ class ScenarioInfo:
     source_file: str | None = None
     source_text: str | None = None
     # Structured facts about what the trace keeps, e.g. {"values_for_train_steps": [0, 49]} when a
-    # JSON export kept step values for some training steps only (losses and verdicts for all).
+    # JSON export kept step values for some training steps only (losses and verdicts for all);
+    # {"recorded_train_steps": [2, 4]} when code mode recorded 2 of the 4 training steps a script ran;
+    # {"loss_inferred": "…"} when code mode inferred the loss.
     notes: dict[str, object] = field(default_factory=dict)
     interrupted: bool = False  # code mode: Ctrl-C stopped the learner's script; the trace is what it recorded
 
@@ -119,4 +145,19 @@ class Trace:
         return sum(1 for f in self.findings if f.severity == "error")
 
     def findings_at(self, step_index: int) -> list[Finding]:
+        """The findings filed under one step; ``Trace.findings`` is the one list of them."""
         return [f for f in self.findings if f.step == step_index]
+
+    def finding_ids_at(self, step_index: int) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(f.id for f in self.findings if f.step == step_index))
+
+
+def recorded_train_steps(info: ScenarioInfo) -> str | None:
+    """The sentence for code mode's bounded recording (``notes["recorded_train_steps"]``), or None."""
+    counts = info.notes.get("recorded_train_steps")
+    if not (isinstance(counts, list | tuple) and len(counts) == 2 and all(isinstance(n, int) for n in counts)):
+        return None
+    recorded, total = counts
+    steps = "training step 0" if recorded == 1 else f"training steps 0–{recorded - 1}"
+    return (f"Recorded in detail: {steps} ({recorded} of {total}); the rest of the script ran unrecorded "
+            "(--steps N records more).")

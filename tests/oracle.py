@@ -18,6 +18,8 @@ def activate(name: str, z: np.ndarray, feature_axis: int) -> np.ndarray:
         return np.where(z > 0, z, 0.01 * z)
     if name == "tanh":
         return np.tanh(z)
+    if name == "softplus":
+        return np.log1p(np.exp(z))
     if name == "linear":
         return z
     if name == "softmax":

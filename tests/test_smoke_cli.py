@@ -1,7 +1,7 @@
 import subprocess
 import sys
 
-from bptrace.scenarios import bundled
+from bptrace.bundled import bundled
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -19,13 +19,13 @@ def test_every_bundled_scenario_runs_headless() -> None:
 
 
 def test_scenarios_lists_the_bundled_ones_and_the_gallery() -> None:
-    from bptrace.scenarios import gallery
+    from bptrace.bundled import gallery
 
     result = run_cli("scenarios")
     assert result.returncode == 0, result.stderr
     listing = " ".join(result.stdout.split())  # rich wraps long descriptions
     for path in bundled():
-        assert path.name in listing
+        assert path.stem in listing
     assert len(gallery()) >= 16
     for path in gallery():
-        assert f"gallery/{path.name}" in listing
+        assert f"gallery/{path.stem}" in listing

@@ -1,6 +1,7 @@
 """Code mode: run a learner's own NumPy backprop code, derive the truth, name its mistakes.
 
-``record_code`` is the one entry point (``bptrace.sources`` calls it):
+``record_code`` is the entry point for a file (``bptrace.sources`` calls it); ``record_source`` for
+source text run in a namespace given (a notebook cell, ``bptrace.notebook`` calls it):
 
 - loader: .py / .ipynb into cells named as Jupyter shows them (magics neutralised, line numbers kept);
 - rewrite + runtime + execute (+ imports for the learner's own modules): run the file as
@@ -12,7 +13,8 @@
   data preparation before the first value computed from a parameter is no training step;
 - truth + reverse: the true loss and ∂L/∂node by bptrace's own reverse pass;
 - diagnose + explain + probe + compare: the learner's gradients against the truth, the cause
-  named at the first divergence; warn: warnings, non-finite values, silent broadcasts;
+  named at the first divergence; the catalogue's code detectors (``bptrace.pitfalls``, each id's
+  ``detect_code``): warnings, non-finite values, silent broadcasts;
 - build: the Trace (one Step per op, plus the true loss).
 """
 
@@ -24,22 +26,22 @@ from pathlib import Path
 
 import numpy as np
 
-from bptrace.codetrace.bound import note
 from bptrace.codetrace.build import Built, build_steps, finding
 from bptrace.codetrace.cascade import drop_consequences
 from bptrace.codetrace.context import CodeContext, Hit
 from bptrace.codetrace.diagnose import StepCheck, check_step
-from bptrace.codetrace.execute import Run, run_file
+from bptrace.codetrace.earlier import give_back
+from bptrace.codetrace.execute import Run, run_file, run_source
 from bptrace.codetrace.hints import read_hints
 from bptrace.codetrace.infer import infer_loss
+from bptrace.codetrace.restore import uninstrument
 from bptrace.codetrace.structure import Structure
 from bptrace.codetrace.truth import Truth, step_truth
-from bptrace.codetrace.warn import DETECTORS
 from bptrace.errors import Cancelled, CannotAnalyse
 from bptrace.pitfalls import CATALOGUE
 from bptrace.trace import Finding, ScenarioInfo, Trace
 
-__all__ = ["DEFAULT_STEPS", "record_code"]
+__all__ = ["DEFAULT_STEPS", "analyse", "record_code", "record_source"]
 
 # Training steps recorded in detail unless asked otherwise (--steps N); the rest of the script runs
 # unrecorded. Measured (benchmarks/code_bench.py): the 1000-step XOR loop stays within 5x of a plain run.
@@ -61,6 +63,36 @@ def record_code(
     path = Path(path)
     run = run_file(path, seed, steps=steps or DEFAULT_STEPS, cancelled=cancelled)
     _stop_if(cancelled)
+    return analyse(run, str(path), loss=loss, reduction=reduction, name=name, description=description, check=check,
+                   cancelled=cancelled)
+
+
+def record_source(
+    text: str, namespace: dict[str, object], label: str, *, folder: Path, loss: str | None = None,
+    reduction: str | None = None, steps: int | None = None, shown: str | None = None,
+    earlier: dict[str, str] | None = None,
+) -> Trace:
+    """Trace source text run in ``namespace`` itself (a notebook cell in the kernel's namespace), named
+    ``label`` in findings; ``shown`` is the text the trace shows (the cell as written, same line count).
+    The namespace is left as running the text would leave it (every assignment made before an
+    exception included), with no trace of bptrace in it (restore.py), however the analysis ends.
+    ``earlier`` names earlier notebook cells (file -> label) whose functions are traced too.
+    Raises BadInput (does not parse) or CannotAnalyse as ``record_code`` does."""
+    run = run_source(text, namespace, label, folder, steps=steps or DEFAULT_STEPS, earlier=earlier)
+    try:
+        # The analysis probes the learner's functions: they keep their hooks until it is done.
+        return analyse(run, label, loss=loss, reduction=reduction, source_text=shown)
+    finally:
+        give_back(run.borrowed)
+        uninstrument(run.rewritten, run.recorder)
+
+
+def analyse(
+    run: Run, file: str, *, loss: str | None = None, reduction: str | None = None, name: str | None = None,
+    description: str | None = None, check: bool = True, source_text: str | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> Trace:
+    """The Trace of a finished run of ``file`` (a path, or a cell's label): see ``record_code``."""
     recorder = run.recorder
     structure = Structure(recorder.nodes, [(f.site, f.op, f.parents) for f in recorder.failed],
                           hints=read_hints(run.cells))
@@ -73,7 +105,7 @@ def record_code(
             # Stopped by Ctrl-C before its output met its targets: report what was recorded (and that it was
             # stopped), not "cannot analyse", which would read as a verdict on the program.
             if check and run.raised is None and not run.interrupted:
-                raise CannotAnalyse(str(path), _unmapped(ctx))
+                raise CannotAnalyse(file, _unmapped(ctx))
             loss = "half_sse"  # nothing to judge with it; said, so the header's loss is not taken as found
             notes.append("No loss could be inferred (no output compared with targets); half_sse is shown.")
         else:
@@ -95,22 +127,15 @@ def record_code(
         notes.insert(0, f"Interrupted (Ctrl-C): the trace holds the {len(structure.steps)} training step(s) "
                         "recorded until then.")
     if check and not truths and run.raised is None and not run.interrupted:
-        raise CannotAnalyse(str(path), _unmapped(ctx, notes[0] if notes else None))
+        raise CannotAnalyse(file, _unmapped(ctx, notes[0] if notes else None))
     built = build_steps(ctx, truths, checks, loss, reduction)
     findings = _findings(ctx, built, checks, run)
-    recorded = list(built.steps)
-    per_step: dict[int, list[str]] = {}
-    for f in findings:
-        if f.step is not None:
-            per_step.setdefault(f.step, []).append(f.id)
-    recorded = [replace(s, findings=tuple(dict.fromkeys(per_step[s.index]))) if s.index in per_step else s
-                for s in recorded]
-    # Say so when the script ran on unrecorded: "0 errors" holds for the recorded steps only.
-    bounded = [note(len(structure.steps), run.total_steps)] if run.total_steps is not None else []
+    info = _info(file, run, structure, ctx, loss, reduction, name, description, notes, inferred_note, source_text)
+    if run.total_steps is not None:  # the script ran on unrecorded: "0 errors" holds for the recorded steps only
+        info = replace(info, notes={**info.notes, "recorded_train_steps": [len(structure.steps), run.total_steps]})
     return Trace(
-        scenario=_info(path, run, structure, ctx, loss, reduction, name, description, [*bounded, *notes],
-                       inferred_note),
-        steps=tuple(recorded),
+        scenario=info,
+        steps=tuple(built.steps),
         losses=tuple(truths[s.index].loss if s.index in truths else float("nan") for s in structure.steps),
         gradients=tuple(checks[s.index].gradients if s.index in checks else {} for s in structure.steps),
         parameters=_final_parameters(ctx),
@@ -129,8 +154,9 @@ def _findings(ctx: CodeContext, built: Built, checks: dict[int, StepCheck], run:
     for index in sorted(checks):
         for finding_id, found in checks[index].hits.items():
             hits.extend((finding_id, hit) for hit in found)
-    for finding_id, detector in DETECTORS.items():
-        hits.extend((finding_id, hit) for hit in detector(ctx))
+    for pitfall in CATALOGUE.values():  # in the catalogue's order
+        if pitfall.detect_code is not None:
+            hits.extend((pitfall.id, hit) for hit in pitfall.detect_code(ctx))
     hits = drop_consequences(ctx, hits)
     findings: list[Finding] = []
     seen: set[tuple[str, str | None, int | None]] = set()
@@ -146,8 +172,8 @@ def _findings(ctx: CodeContext, built: Built, checks: dict[int, StepCheck], run:
         # Raised after recording stopped: the recorded steps end earlier than the raising line.
         where = "The trace stops here" if run.total_steps is None else \
             f"It raised in training step {run.total_steps - 1}, after the recorded steps (--steps N records more)"
-        findings.append(Finding("exception", "error", last, f"{run.raised.kind}: {run.raised.message}. {where}. "
-                                f"Fix: {pitfall.fix}", run.raised.file, run.raised.line))
+        findings.append(Finding("exception", "error", last, f"{run.raised.kind}: {run.raised.message}. {where}.",
+                                run.raised.file, run.raised.line, fix=pitfall.fix, explanation=pitfall.explanation))
     findings.sort(key=lambda f: (f.step if f.step is not None else 1 << 30))
     return findings
 
@@ -187,8 +213,9 @@ def _final_parameters(ctx: CodeContext) -> dict[str, np.ndarray]:
             for r, v in sorted(latest.items(), key=lambda kv: ctx.structure.names.get(kv[0], "~"))}
 
 
-def _info(path: Path, run: Run, structure: Structure, ctx: CodeContext, loss: str, reduction: str,
-          name: str | None, description: str | None, notes: list[str], inferred: str | None) -> ScenarioInfo:
+def _info(file: str, run: Run, structure: Structure, ctx: CodeContext, loss: str, reduction: str,
+          name: str | None, description: str | None, notes: list[str], inferred: str | None,
+          source_text: str | None) -> ScenarioInfo:
     layers: list[tuple[int, str]] = []
     first = structure.steps[0] if structure.steps else None
     acts = {la.z: la.activation for la in first.layers} if first else {}
@@ -202,13 +229,14 @@ def _info(path: Path, run: Run, structure: Structure, ctx: CodeContext, loss: st
             layers.append((ins, ""))
         layers.append((outs, _layer_activation(acts, number)))
     text = "\n\n".join(f"# {cell.label}\n{cell.text}" for cell in run.cells) if len(run.cells) > 1 else run.cells[0].text
-    about = description or f"Code mode: {path.name}, traced as it runs."
+    shown_name = Path(file).name
+    about = description or f"Code mode: {shown_name}, traced as it runs."
     if inferred:
         notes = [inferred, *notes]
     return ScenarioInfo(
-        name=name or path.name, mode="code", loss=loss, reduction=reduction,
+        name=name or shown_name, mode="code", loss=loss, reduction=reduction,
         description=" ".join([about, *notes]), layout="columns" if structure.columns else "rows",
-        layers=tuple(layers), source_file=str(path), source_text=text, interrupted=run.interrupted,
+        layers=tuple(layers), source_file=file, source_text=text if source_text is None else source_text, interrupted=run.interrupted,
         notes={"loss_inferred": inferred} if inferred else {},
     )
 

@@ -61,9 +61,3 @@ class StepLimit:
             return None
         return self.limit + math.ceil(self.recorder.tally / self.per_step)
 
-
-def note(recorded: int, total: int) -> str:
-    """The scenario description's sentence (bptrace run's report shows it under its header)."""
-    steps = "training step 0" if recorded == 1 else f"training steps 0–{recorded - 1}"
-    return (f"Recorded in detail: {steps} ({recorded} of {total}); the rest of the script ran unrecorded "
-            "(--steps N records more).")

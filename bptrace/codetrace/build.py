@@ -80,6 +80,9 @@ def build_steps(
     for step in ctx.structure.steps:
         phases = _phases(ctx, step)
         references = checks[step.index].references if step.index in checks else {}
+        # The arrays the updates descend along: the learner's ∂L/∂W (of the canonical W1, b1, …).
+        gradient_of = {u.gradient: ctx.structure.names[ctx.structure.root.get(u.old, u.old)] for u in step.updates
+                       if u.gradient is not None and ctx.structure.root.get(u.old, u.old) in ctx.structure.names}
         for index in [*step.data, *range(step.start, step.end)]:
             if index == step.first_loss_op and step.index in truths:
                 built.steps.append(_loss_step(ctx, step, truths[step.index], len(built.steps), loss, reduction))
@@ -96,8 +99,7 @@ def build_steps(
                 )
             meta: dict[str, object] = {"names": list(dict.fromkeys(node.names))} if node.names else {}
             root = ctx.structure.root.get(index)
-            if root is not None and root in ctx.structure.names:
-                meta["parameter"] = ctx.structure.names[root]  # a version of W1, b1, …
+            parameter = ctx.structure.names.get(root) if root is not None else None  # a version of W1, b1, …
             built.step_of_node[index] = len(built.steps)
             built.steps.append(Step(
                 index=len(built.steps), train_step=step.index, phase=phases[index], op=node.op, target=target,
@@ -106,6 +108,9 @@ def build_steps(
                 terms=terms, formula=formula, reference=references.get(index),
                 source=SourceRef(site.file, site.line) if site else None,
                 meta=meta,
+                kind="update" if parameter is not None and phases[index] == "update" else "op",
+                of=gradient_of.get(index), parameter=parameter,
+                learner_name=target if ctx.named(index) else None,
             ))
     return built
 
@@ -118,6 +123,7 @@ def _loss_step(ctx: CodeContext, step: StepInfo, truth: Truth, index: int, loss:
         index=index, train_step=step.index, phase="loss", op=loss, target="L", inputs=(out, target),
         value=np.array(truth.loss), formula=Formula(text, _latex(text)),
         meta={"loss": loss, "reduction": reduction, "samples": truth.samples, "derived_by": "bptrace"},
+        kind="loss", learner_name="L",
     )
 
 
@@ -125,5 +131,5 @@ def finding(ctx: CodeContext, built: Built, finding_id: str, hit: Hit) -> Findin
     pitfall = CATALOGUE[finding_id]
     site = ctx.sites[hit.site] if hit.site is not None else None
     step = built.step_of_node.get(hit.node)
-    return Finding(finding_id, pitfall.severity, step, f"{hit.message} Fix: {hit.fix or pitfall.fix}",
-                   site.file if site else None, site.line if site else None)
+    return Finding(finding_id, pitfall.severity, step, hit.message, site.file if site else None,
+                   site.line if site else None, fix=hit.fix or pitfall.fix, explanation=pitfall.explanation)

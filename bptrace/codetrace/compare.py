@@ -31,14 +31,18 @@ def precision(dtype: np.dtype | type | None) -> Iterator[None]:
         _working.pop()
 
 
-def tolerance(*arrays: np.ndarray) -> tuple[float, float]:
-    """(rtol, atol factor) for comparing these arrays at the working precision."""
+def _width(*arrays: np.ndarray) -> int:
     width = _working[-1]
     for array in arrays:
         dtype = np.asarray(array).dtype
         if dtype.kind == "f":
             width = min(width, dtype.itemsize)
-    return _TOLERANCES.get(width, _TOLERANCES[2])
+    return width
+
+
+def tolerance(*arrays: np.ndarray) -> tuple[float, float]:
+    """(rtol, atol factor) for comparing these arrays at the working precision."""
+    return _TOLERANCES.get(_width(*arrays), _TOLERANCES[2])
 
 
 def close(got: np.ndarray, expected: np.ndarray) -> bool:
@@ -47,12 +51,14 @@ def close(got: np.ndarray, expected: np.ndarray) -> bool:
         return False
     if not expected.size:
         return True
-    rtol, scale = tolerance(got, expected)
+    width = _width(got, expected)
+    rtol, scale = _TOLERANCES.get(width, _TOLERANCES[2])
     size = np.abs(expected)
     top = float(size.max())
     if not math.isfinite(top):  # a NaN or inf in the truth: no verdict (non-finite is its own finding)
         return False
     atol = scale * max(top, 1e-12)
+    lines = _lines(size, top) if width == 8 else None  # before ``size`` is reused in place below
     # With the truth finite, a NaN or inf in ``got`` fails the comparison by itself: no separate isfinite
     # passes. In place, because a 784-128-10 network's W1 is checked every training step and each fresh
     # 800 kB temporary costs page faults.
@@ -61,9 +67,40 @@ def close(got: np.ndarray, expected: np.ndarray) -> bool:
         if not isinstance(diff, np.ndarray):  # 0-d: NumPy hands back a scalar
             return bool(abs(diff) <= atol + rtol * top)
         np.abs(diff, out=diff)
-        bound = np.multiply(size, rtol, out=size if size.dtype == np.float64 else None)
-        bound += atol
-        return bool(np.less_equal(diff, bound).all())
+        diff -= np.multiply(size, rtol, out=size if size.dtype == np.float64 else None)  # beyond the relative part
+        worst = float(diff.max())
+        if not worst <= atol:
+            return False
+        if lines is None:
+            return True
+        rows, cols = lines
+        if worst <= scale * max(float(rows.min()), float(cols.min())):
+            return True  # within every entry's line scale: the usual rounding of a right gradient
+        # Within the scale of its row or of its column: max(r, c) without a full-size temporary.
+        return bool((np.less_equal(diff, scale * rows) | np.less_equal(diff, scale * cols)).all())
+
+
+def _lines(size: np.ndarray, top: float) -> tuple[np.ndarray, np.ndarray] | None:
+    """The magnitudes each entry of a float64 matrix is judged against for rounding noise: the largest entry
+    of its row or of its column (the larger of the two), instead of the whole array's. One large entry (a
+    sample whose delta for one class is huge) then no longer lends its tolerance to entries of other rows
+    and columns, where a wrong small value would otherwise pass as noise.
+
+    Not smaller than that: an entry can be a sum cancelled far below its terms (a constant feature's row is
+    c·db; a saturated unit's column is (1 − σ)·…, whose rounding is that of the upstream gradient), so its
+    own size, or its row's alone, says nothing of its noise; a row and a column both cancelled is what the
+    whole-array scale could not absorb either. A floor of 1e-6 of the largest entry (and the whole-array
+    rule's absolute 1e-12, under which values count as zero: a saturated output's 1 − σ is 0.0 in the
+    learner's code and 1e-44 in the truth) keeps exact and underflowing zeros from asking the learner's
+    rounding to vanish. float32 and narrower keep the whole array's scale: their margin over rounding
+    (about 170 ulps at the largest entry) leaves no room for a line's. None for vectors, single rows or
+    columns: the whole array is their scale."""
+    if size.ndim < 2 or min(size.shape[-2:]) < 2 or top <= 0.0:
+        return None
+    floor = max(1e-6 * top, 1e-12)
+    rows = np.maximum(size.max(axis=-1, keepdims=True), floor, dtype=np.float64)
+    cols = np.maximum(size.max(axis=-2, keepdims=True), floor, dtype=np.float64)
+    return rows, cols
 
 
 def fit(got: np.ndarray, expected: np.ndarray) -> float | None:

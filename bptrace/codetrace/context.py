@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from bptrace.codetrace.flow import StepInfo
+from bptrace.codetrace.layers import Layer
 from bptrace.codetrace.rewrite import Site
 from bptrace.codetrace.runtime import Node, Recorder, UserCall
-from bptrace.codetrace.structure import StepInfo, Structure
+from bptrace.codetrace.structure import Structure
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,12 @@ class CodeContext:
             if step.start <= index < step.end:
                 return step
         return self.structure.steps[-1]
+
+    def first_layers(self, activations: Collection[str]) -> list[tuple[Layer, np.ndarray]]:
+        """The first training step's layers of these activations, each with its pre-activation's value: what
+        the warnings about units (dead, saturated) read."""
+        layers = self.structure.steps[0].layers if self.structure.steps else []
+        return [(layer, self.value(layer.z)) for layer in layers if layer.activation in activations]
 
     def sample_axis(self) -> int:
         return 1 if self.structure.columns else 0

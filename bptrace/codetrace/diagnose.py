@@ -14,16 +14,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bptrace.codetrace import scale
-from bptrace.codetrace.compare import close, fit, precision, scales, tolerance
+from bptrace.codetrace.compare import close, fit, precision, scales
 from bptrace.codetrace.context import CodeContext, Hit
 from bptrace.codetrace.explain import explain, explain_cause
+from bptrace.codetrace.flow import StepInfo, Update
+from bptrace.codetrace.judged import Judged, Verdict
 from bptrace.codetrace.matcher import Matcher
 from bptrace.codetrace.rate import Rate, effective_gradient, read_update
-from bptrace.codetrace.structure import StepInfo, Update
 from bptrace.codetrace.truth import Truth
-from bptrace.codetrace.warn import silent_broadcast
 from bptrace.numbers import array_summary
+from bptrace.pitfalls import CATALOGUE
+from bptrace.pitfalls.bias_sum_axis import wrong_axis
+from bptrace.pitfalls.shape_broadcast import silent_broadcast
+from bptrace.pitfalls.update_sign import against_convention
 
 
 @dataclass
@@ -54,21 +57,6 @@ def working_dtype(ctx: CodeContext, step: StepInfo) -> np.dtype:
     return min(floats, key=lambda d: d.itemsize) if floats else np.dtype(np.float64)
 
 
-@dataclass
-class Judged:
-    """One update read algebraically: the gradient it descends along, against the true one."""
-
-    update: Update
-    name: str
-    shown: str  # "W1 (weights_input_hidden)": the canonical name and the learner's
-    g: np.ndarray
-    effective: np.ndarray  # −ΔP / learning rate: what the update descends along
-    node: int  # the learner's gradient array, or the update's step when no array holds the gradient
-    rate: Rate | None
-    direction: float  # +1: the update subtracts the learner's array (W -= lr·dW); −1: it adds it
-    factor: float | None = None  # effective ≈ factor · g (None: no single factor explains it)
-
-
 def _check_step(ctx: CodeContext, step: StepInfo, truth: Truth) -> StepCheck:
     result = StepCheck()
     matcher = Matcher(ctx, step, truth)
@@ -82,8 +70,9 @@ def _check_step(ctx: CodeContext, step: StepInfo, truth: Truth) -> StepCheck:
             result.references[j.node] = reference
     for j in judged:
         _check_parameter(ctx, step, truth, matcher, j, judged, result, explained)
-    for finding_id in ("gradient-scale", "update-sign", "shape-broadcast", "transpose", "bias-sum-axis"):
-        _collapse(ctx, result, finding_id)
+    for pitfall in CATALOGUE.values():
+        if pitfall.one_finding:
+            _collapse(ctx, result, pitfall.id)
     if step.index == 0 or result.hits:  # every step of a long loop would cost more than it shows
         _reference_deltas(ctx, step, matcher, result)
     # A reference of another shape than the learner's array (bias summed over the wrong axis, a broadcast
@@ -202,37 +191,22 @@ def _check_parameter(
     ctx: CodeContext, step: StepInfo, truth: Truth, matcher: Matcher, j: Judged, judged: list[Judged],
     result: StepCheck, explained: set[int],
 ) -> None:
-    update, name, effective, g, grad_node = j.update, j.name, j.effective, j.g, j.node
-    got_site = ctx.op_site(grad_node)
-    m = truth.samples
+    name, effective, g, grad_node = j.name, j.effective, j.g, j.node
     if close(effective, g):
         return
     numbers = f"expected ∂L/∂{j.shown} = {array_summary(g)}, got {array_summary(effective)}"
     if effective.shape != g.shape:
         _check_shape(ctx, step, truth, j, numbers, result, explained)
         return
-    k = j.factor
-    if k is not None and k < 0:
-        # The update moves uphill. The same step taken downhill: old − (new − old).
-        downhill = 2 * ctx.value(update.old).astype(np.float64) - ctx.value(update.node) if update.node >= 0 else None
-        size = "" if scale.same(k, -1.0) else f" (and {scale.cause(-k, m)})"
-        result.add("update-sign", Hit(update.node if update.node >= 0 else grad_node, update.site,
-                   f"{name} moved up its gradient: the update adds lr·∂L/∂{name} instead of subtracting it{size} "
-                   f"({numbers}).", downhill))
-        return
-    rates = [p.rate.learning_rate(m) for p in judged if p.rate is not None]
-    if k is not None and scale.usual(k, m, rates, tolerance(effective)[0] / 10) and \
-            _gradient_scale(ctx, step, matcher, j, judged, k, numbers, result):
-        return
-    if name.startswith("b") and _bias_axis(ctx, step, truth, update, effective):
-        result.add("bias-sum-axis", Hit(grad_node, got_site, f"{ctx.name(grad_node)} sums ∂L/∂Z over the wrong axis ({numbers})."))
-        return
-    if effective.ndim == 2 and any(close(effective.T, f * g) for f in scales(m)):
-        first = _first_transposed(ctx, step, grad_node, g, m)  # dW = dZ.T @ X, not a later dW += reg * W
-        result.add("transpose", Hit(first, ctx.site_of(first), f"{ctx.name(first)} is the transpose of ∂L/∂{name} "
-                                    f"({numbers})."))
-        return
-    _uphill(ctx, j, judged, numbers, result)
+    verdict = Verdict(ctx, step, truth, matcher, j, judged, numbers)
+    for pitfall in CATALOGUE.values():  # update-sign, gradient-scale, bias-sum-axis, transpose: the catalogue's order
+        hit = pitfall.judge_code(verdict) if pitfall.judge_code is not None else None
+        if hit is not None:
+            result.add(pitfall.id, hit)
+            return
+    uphill = against_convention(verdict)  # the sign of the update, whatever its gradient's own error
+    if uphill is not None:
+        result.add("update-sign", uphill)
     divergent = _first_divergence(ctx, step, matcher, grad_node)
     if divergent in explained:
         return
@@ -241,21 +215,8 @@ def _check_parameter(
     if cause is not None or divergent != grad_node:
         result.add(*(cause or explain(ctx, step, matcher, divergent)))
     else:
-        result.add("gradient-mismatch", Hit(grad_node, got_site, f"{ctx.name(grad_node)} is not ∂L/∂{name} and no known "
-                                   f"mistake explains it ({numbers})."))
-
-
-def _uphill(ctx: CodeContext, j: Judged, judged: list[Judged], numbers: str, result: StepCheck) -> None:
-    """A wrong gradient can still be applied with the wrong sign, an independent mistake: the update is
-    judged against the learner's own array. The program's correct updates show its convention (arrays that
-    are gradients, subtracted; or negated gradients, added); an update that applies its array the other way
-    is ``update-sign``, whatever the array's own error (asked only once the array is known to be wrong)."""
-    conventions = {p.direction for p in judged if p is not j and p.effective.shape == p.g.shape
-                   and close(p.effective, p.g)}
-    if len(conventions) != 1 or j.direction in conventions or j.update.node < 0:
-        return
-    result.add("update-sign", Hit(j.update.node, j.update.site, f"{j.name} moves up its gradient: the update "
-               f"applies its gradient array with the opposite sign to the program's other updates ({numbers})."))
+        result.add("gradient-mismatch", Hit(grad_node, ctx.op_site(grad_node), f"{ctx.name(grad_node)} is not "
+                                            f"∂L/∂{name} and no known mistake explains it ({numbers})."))
 
 
 def _check_shape(ctx: CodeContext, step: StepInfo, truth: Truth, j: Judged, numbers: str, result: StepCheck,
@@ -264,14 +225,14 @@ def _check_shape(ctx: CodeContext, step: StepInfo, truth: Truth, j: Judged, numb
     got_site = ctx.op_site(grad_node)
     kept = update.node >= 0 and np.shape(ctx.nodes[update.node].value) == np.shape(ctx.nodes[update.old].value)
     if _after_broadcast(ctx, step, grad_node):
-        pass  # reported where the broadcast happened (warn.silent_broadcast)
+        pass  # reported where the broadcast happened (pitfalls.shape_broadcast.silent_broadcast)
     elif effective.size == g.size and close(effective.reshape(g.shape), g):
         if kept:
             return  # a (n,) gradient into a (1, n) bias, a scalar into a (1, 1) one: the update lands right
         result.add("shape-broadcast", Hit(grad_node, got_site, f"{ctx.name(grad_node)} has shape "
                    f"{effective.shape} but {name} has shape {g.shape}, so the update broadcast {name} to "
                    f"{np.shape(ctx.nodes[update.node].value) if update.node >= 0 else 'another shape'}."))
-    elif name.startswith("b") and _bias_axis(ctx, step, truth, update, effective):
+    elif name.startswith("b") and wrong_axis(ctx, step, truth, update, effective):
         result.add("bias-sum-axis", Hit(grad_node, got_site, f"{ctx.name(grad_node)} has shape "
                    f"{effective.shape}, {name} has shape {g.shape}: the bias gradient must sum ∂L/∂Z over the "
                    f"samples only ({numbers})."))
@@ -281,79 +242,6 @@ def _check_shape(ctx: CodeContext, step: StepInfo, truth: Truth, j: Judged, numb
         result.add("shape-broadcast", Hit(grad_node, got_site, f"{ctx.name(grad_node)} has shape {effective.shape} "
                    f"but {name} has shape {g.shape}: numpy broadcast them silently ({numbers})."))
     explained.add(grad_node)
-
-
-def _gradient_scale(ctx: CodeContext, step: StepInfo, matcher: Matcher, j: Judged, judged: list[Judged], k: float,
-                    numbers: str, result: StepCheck) -> bool:
-    """The update descends along k·∂L/∂P. Where was k written? A scalar op that scales a gradient by it;
-    else, for a missing or extra 1/m, where this program's other parameters put theirs (their update line,
-    or their gradient's line); else the output delta that carries k from the start. Anything else that
-    multiplies by a near-constant (σ′ ≈ ¼ where every z ≈ 0) is no scale: False, and the caller localises
-    it by derivative."""
-    m = matcher.truth.samples
-    grad_node = j.node
-    origin = scale.introducer(ctx, step, matcher, grad_node, k)
-    peers = [p for p in judged if p is not j and p.effective.shape == p.g.shape and close(p.effective, p.g)]
-    if origin is None and peers and j.update.node >= 0 and any(
-            p.rate is not None and (p.rate.reduction(m) != 1.0 or p.rate.fused) for p in peers):
-        origin = j.update.node  # the others divide by m in their update line: this one does not
-    if origin is None and m > 1 and scale.same(k, m) and len(step.pairs) > 1 and j.update.node >= 0:
-        origin = j.update.node  # per-sample gradients summed, each right: the update misses the mean's 1/m
-    if origin is None and not peers and len(judged) > 1:
-        # Every parameter carries k: the output delta they share, when it carries k from the start. (With one
-        # parameter there is no telling the delta's line from the gradient's: the gradient is named.)
-        origin = scale.birth(ctx, step, matcher, grad_node, k)
-    if origin is None:
-        if not (m > 1 and (scale.same(k, m) or scale.same(k, 1.0 / m))):
-            return False
-        origin = _first_version(ctx, step, matcher, grad_node)
-    site = j.update.site if origin == j.update.node else ctx.op_site(origin)
-    where = "" if origin in (grad_node, j.update.node) or ctx.nodes[grad_node].inplace else \
-        f"{ctx.name(origin)} carries the factor, so "
-    source = scale.batch_source(ctx, origin, m)
-    if source is not None:  # the op is right, the number it was handed is not: name where it was bound
-        site, var, n = source
-        where = (f"{var} = {n} (bound here) is used as the batch size at line {ctx.sites[ctx.nodes[origin].site].line}, "
-                 f"where the batch has {m} samples, so ")
-    result.add("gradient-scale", Hit(origin, site, f"{where}{j.name} is updated along a multiple of the true "
-               f"∂L/∂{j.name}, {scale.cause(k, m)} ({numbers}).", _unscaled(matcher, ctx.value(origin), k)
-               if origin not in (grad_node, j.update.node) else None))
-    return True
-
-
-def _first_transposed(ctx: CodeContext, step: StepInfo, gradient: int, g: np.ndarray, m: int) -> int:
-    """The gradient array as first computed, while its earlier in-place versions are still the transpose."""
-    current = gradient
-    while ctx.nodes[current].inplace:
-        old = ctx.nodes[current].parents[0]
-        if not (isinstance(old, int) and old in step.ydep):
-            break
-        value = ctx.value(old)
-        if value.ndim != 2 or not any(close(value.T, f * g) for f in scales(m)):
-            break
-        current = old
-    return current
-
-
-def _first_version(ctx: CodeContext, step: StepInfo, matcher: Matcher, gradient: int) -> int:
-    """The learner's gradient array as first computed, when later in-place additions (``dW += reg * W``) kept
-    its factor: the line that wrote the scaled numbers, not the one that touched them last."""
-    matched = matcher.match(ctx.value(gradient))
-    current = gradient
-    while matched is not None and ctx.nodes[current].inplace:
-        old = ctx.nodes[current].parents[0]
-        before = matcher.match(ctx.value(old)) if isinstance(old, int) and old in step.ydep else None
-        if before is None or not np.isclose(abs(before[1]), abs(matched[1])):
-            break
-        current = old
-    return current
-
-
-def _unscaled(matcher: Matcher, value: np.ndarray, k: float) -> np.ndarray | None:
-    """The array without the stray factor k, when it then is a true gradient."""
-    with np.errstate(all="ignore"):
-        fixed = np.asarray(value, dtype=np.float64) / k
-    return fixed if matcher.match(fixed) is not None else None
 
 
 def _first_divergence(ctx: CodeContext, step: StepInfo, matcher: Matcher, gradient: int) -> int:
@@ -372,34 +260,3 @@ def _after_broadcast(ctx: CodeContext, step: StepInfo, gradient: int) -> bool:
     if not hits:
         return False
     return hits[0].node in ctx.structure.derivation(step, gradient)
-
-
-def _bias_axis(ctx: CodeContext, step: StepInfo, truth: Truth, update: Update, effective: np.ndarray) -> bool:
-    """Does the learner's bias gradient equal ∂L/∂Z unsummed, or summed over another axis?"""
-    version = step.params.get(ctx.structure.root.get(update.old, update.old))
-    for index in step.cone:
-        node = ctx.nodes[index]
-        if node.op != "add" or version not in node.parents or index not in truth.grads:
-            continue
-        gz = truth.grads[index]
-        options = [gz] + [gz.sum(axis=a, keepdims=k) for a in range(gz.ndim) for k in (True, False)]
-        options += [gz.sum()]
-        # A sum that cancels (softmax deltas sum to 0 over the classes) is rounding noise on both sides:
-        # judged against the size of the summed terms, not against the noise itself.
-        noise = 1e-9 * float(np.abs(gz).max(initial=0.0)) * max(gz.size, 1)
-        for option in options:
-            option = np.asarray(option)
-            for factor in scales(truth.samples):
-                if option.shape == effective.shape and (close(effective, factor * option) or (
-                        float(np.abs(option).max(initial=0.0)) <= noise
-                        and float(np.abs(effective).max(initial=0.0)) <= noise * abs(factor))):
-                    return True  # callers ask only after the right sum (and its factors) failed
-        if effective.size == 1 and truth.grads[version].size > 1:
-            # np.sum(dZ) without an axis on a bias of several units: the total can be ≈ 0 (softmax with
-            # cross-entropy sums to zero per sample), so it is compared at the scale of what was summed.
-            rtol, _ = tolerance(effective)
-            total, spread = float(gz.sum()), float(np.abs(gz).sum())
-            got = float(np.asarray(effective, dtype=np.float64).reshape(()))
-            if any(abs(got - f * total) <= 10 * rtol * abs(f) * spread for f in scales(truth.samples)):
-                return True
-    return False

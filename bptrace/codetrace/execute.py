@@ -11,15 +11,17 @@ import threading
 import traceback
 import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import CodeType
 from typing import TextIO
 
 import numpy as np
 
 from bptrace.codetrace.bound import StepLimit
-from bptrace.codetrace.imports import local_modules
-from bptrace.codetrace.loader import Cell, load_cells
+from bptrace.codetrace.earlier import Borrowed, lend
+from bptrace.codetrace.imports import loaded_from, local_modules
+from bptrace.codetrace.loader import Cell, load_cells, parse_cell
 from bptrace.codetrace.rewrite import Site, rewrite
 from bptrace.codetrace.runtime import Recorder
 
@@ -43,6 +45,9 @@ class Run:
     namespace: dict[str, object]
     total_steps: int | None = None  # training steps the script ran, when only the first `steps` were recorded
     interrupted: bool = False  # the learner pressed Ctrl-C: the script was stopped, what it recorded is kept
+    # (label, source, rewritten code) of each cell and of each of the learner's modules that ran rewritten
+    rewritten: list[tuple[str, str, CodeType]] = field(default_factory=list)
+    borrowed: Borrowed = field(default_factory=list)  # earlier cells' functions traced for the run (earlier.py)
 
 
 class Interrupted(KeyboardInterrupt):
@@ -83,44 +88,76 @@ def run_file(path: Path, seed: int, stdout: object | None = None, steps: int | N
     With ``steps``, only the first that many training steps are recorded; the rest runs unrecorded.
     With ``cancelled``, the script stops with ``Cancelled`` at its next op once it returns True."""
     cells = load_cells(path)
+    namespace: dict[str, object] = {"__name__": "__main__", "__file__": str(path), "__builtins__": builtins}
+    saved_argv = sys.argv
+    sys.argv = [str(path)]
+    np.random.seed(seed)  # noqa: NPY002 - the learner's code draws from the global RNG
+    try:
+        with _ctrl_c():
+            return _execute(cells, namespace, path.resolve().parent, stdout or sys.stderr, steps, cancelled=cancelled)
+    finally:
+        sys.argv = saved_argv
+
+
+def run_source(text: str, namespace: dict[str, object], label: str, folder: Path, steps: int | None = None,
+               earlier: dict[str, str] | None = None) -> Run:
+    """Execute ``text`` in ``namespace`` itself, as a notebook runs a cell: no fresh module, no seeding,
+    no ``sys.argv``, output to the current ``sys.stdout``; the learner's modules are looked for in
+    ``folder``, and one imported before is not imported again. Line numbers are ``text``'s own, under
+    ``label``. A KeyboardInterrupt (a kernel's interrupt) stops the code like the CLI's first Ctrl-C:
+    what was recorded is kept. ``earlier`` names the notebook's earlier cells (file -> label): their
+    functions in ``namespace``, and those of the folder's modules imported before, are traced too
+    (earlier.py). The hooks are put into ``namespace`` and stay there, the earlier functions stay
+    traced: ``Run.rewritten`` and ``Run.borrowed`` say what to clean up (``record_source`` does)."""
+    cells = [parse_cell(label, text)]
+    return _execute(cells, namespace, folder, sys.stdout, steps, interrupts=KeyboardInterrupt, earlier=earlier or {})
+
+
+def _execute(cells: list[Cell], namespace: dict[str, object], folder: Path, stdout: object, steps: int | None,
+             interrupts: type[KeyboardInterrupt] = Interrupted, earlier: dict[str, str] | None = None,
+             cancelled: Callable[[], bool] | None = None) -> Run:
     sites: list[Site] = []
-    codes = [compile(rewrite(cell.tree, cell.label, sites), cell.label, "exec") for cell in cells]
+    rewritten = [(cell.label, cell.text, compile(rewrite(cell.tree, cell.label, sites), cell.label, "exec"))
+                 for cell in cells]
     recorder = Recorder(sites)
     recorder.cancelled = cancelled
     if steps is not None:
         recorder.limit = StepLimit(recorder, steps)
-    namespace: dict[str, object] = {"__name__": "__main__", "__file__": str(path), "__builtins__": builtins}
     namespace.update(recorder.hooks())
     labels = {cell.label for cell in cells}
+    borrowed: Borrowed = []
+    if earlier is not None:  # a notebook: what earlier cells defined or imported is traced for the run
+        imported = loaded_from(folder)
+        recorder.user_modules.update(imported)
+        borrowed, lent = lend(namespace, earlier, imported, sites, recorder.hooks())
+        labels |= lent
     raised: Raised | None = None
-    saved_argv, saved_path = sys.argv, list(sys.path)
-    sys.argv = [str(path)]
-    folder = path.resolve().parent
+    saved_path = list(sys.path)
     sys.path.insert(0, str(folder))
-    np.random.seed(seed)  # noqa: NPY002 - the learner's code draws from the global RNG
     shown = warnings.showwarning
     warnings.showwarning = _at_user_line(shown, labels)
     interrupted = False
+    modules: list[tuple[str, str, CodeType]] = []
     try:
-        with (contextlib.redirect_stdout(stdout or sys.stderr), local_modules(folder, recorder, sites, labels),  # type: ignore[arg-type]
-              _ctrl_c()):
-            for code in codes:
+        with (contextlib.redirect_stdout(stdout),  # type: ignore[type-var]
+              local_modules(folder, recorder, sites, labels, modules, keep=earlier is not None)):
+            for _, _, code in rewritten:
                 exec(code, namespace)  # running the learner's file is what code mode is for
     except SystemExit as stop:
         if stop.code not in (None, 0):
             raised = _raised(stop, labels)
-    except Interrupted:
+    except interrupts:
         interrupted = True
     except KeyboardInterrupt as error:  # raised by the script itself: Ctrl-C raises Interrupted
         raised = _raised(error, labels)
     except Exception as error:
         raised = _raised(error, labels)
     finally:
-        sys.argv, sys.path[:] = saved_argv, saved_path
+        sys.path[:] = saved_path
         warnings.showwarning = shown
     total = recorder.limit.total() if recorder.limit is not None else None
     recorder.tally_site = -1  # probes call the learner's functions later: no more counting
-    return Run(cells, sites, recorder, raised, namespace, total, interrupted)
+    return Run(cells, sites, recorder, raised, namespace, total, interrupted, [*rewritten, *modules], borrowed)
 
 
 def _at_user_line(show: Callable[..., None], labels: set[str]) -> Callable[..., None]:

@@ -15,20 +15,19 @@ import numpy as np
 from bptrace.codetrace.arguments import passed_at
 from bptrace.codetrace.compare import close
 from bptrace.codetrace.context import CodeContext, Hit
+from bptrace.codetrace.flow import MATMUL, StepInfo
+from bptrace.codetrace.judged import LocalFactor, Product
+from bptrace.codetrace.label_delta import label_delta
 from bptrace.codetrace.output_delta import declared, layer_of, output_delta, raw_output_gradient
-from bptrace.codetrace.places import argument_site, diverging_call, handed_in, local_site
+from bptrace.codetrace.places import argument_site, diverging_call, handed_in, local_site, read_elsewhere
 from bptrace.codetrace.probe import probe_helper
-from bptrace.codetrace.structure import MATMUL, StepInfo
-from bptrace.codetrace.targets import label_delta
 from bptrace.numbers import array_summary
 from bptrace.ops import ACTIVATIONS
+from bptrace.pitfalls import CATALOGUE
 
 if TYPE_CHECKING:
     from bptrace.codetrace.matcher import Matcher
     from bptrace.codetrace.runtime import UserCall
-
-_FORMS = {"sigmoid": ("x·(1−x)", "σ(x)·(1−σ(x))"), "tanh": ("1−x²", "1−tanh(x)²")}
-_ACTIVATION_FORM = {"sigmoid": "{a} * (1 - {a})", "tanh": "1 - {a}**2"}
 
 
 def _expression(ctx: CodeContext, step: StepInfo, index: int) -> list[int]:
@@ -142,20 +141,12 @@ def _product(ctx: CodeContext, step: StepInfo, matcher: Matcher, node: int) -> t
         helper = _helper_text(ctx, call, layer.activation)
         expected = f"expected {layer.activation}′({zname}) = {array_summary(right)}, got {array_summary(lval)}"
         called = _helper_name(ctx, call)
-        if layer.activation in _FORMS and same(act.derivative(z, z)):
-            fix = (f"Pass the activation: {called}({aname}), not {called}({zname}); or rewrite the helper to take z."
-                   if called else None)
-            where = _handed(ctx, layer.z, z, node, locals_)
-            return "derivative-on-preactivation", Hit(node, where, f"{helper}the local derivative was computed as "
-                f"{_FORMS[layer.activation][0]} with x = {zname}, a pre-activation; that form expects the activation "
-                f"{aname} ({expected}).", meant, fix)
-        if layer.activation in _FORMS and same(act.derivative(a, act.forward(a, 0))):
-            fix = (f"Pass the pre-activation: {called}({zname}), not {called}({aname}); or use the activation form "
-                   f"{_ACTIVATION_FORM[layer.activation].format(a=aname)}." if called else None)
-            where = _handed(ctx, layer.a, a, node, locals_)
-            return "derivative-on-activation", Hit(node, where, f"{helper}the local derivative was computed as "
-                f"{_FORMS[layer.activation][1]} with x = {aname}, an activation; that form expects the pre-activation "
-                f"{zname} ({expected}).", meant, fix)
+        local = LocalFactor(ctx, node, layer, z, a, same, helper, called, expected, meant,
+                            lambda x, value: _handed(ctx, x, value, node, locals_))
+        for pitfall in CATALOGUE.values():  # derivative-on-preactivation, then derivative-on-activation
+            hit = pitfall.explain_local(local) if pitfall.explain_local is not None else None
+            if hit is not None:
+                return pitfall.id, hit
         # The local derivative itself is wrong: named where it was computed (a helper's body, not its call).
         chosen = diverging_call(ctx, range(step.start, step.end), node, lambda n: matcher.match(ctx.value(n)) is not None)
         routed = (f" The line that computes it ({ctx.sites[ctx.nodes[node].site].file}:{ctx.sites[ctx.nodes[node].site].line}) "
@@ -190,7 +181,10 @@ def _handed(ctx: CodeContext, x: int, value: np.ndarray, node: int, locals_: lis
     the product's own line when it was computed inline."""
     uses = [i for i in locals_ if i < node] or [node]  # the helper that computed the local derivative
     holder = x if _computed_from(ctx, locals_, x) else value  # else a copy: `nonlin(np.dot(l0, syn0))`
-    return argument_site(ctx, holder, uses) or ctx.op_site(node)
+    site = argument_site(ctx, holder, uses)
+    if site is not None and isinstance(holder, int) and read_elsewhere(ctx, site, holder, uses, node):
+        return ctx.op_site(node)
+    return site or ctx.op_site(node)
 
 
 def _computed_from(ctx: CodeContext, locals_: list[int], x: int) -> bool:
@@ -243,22 +237,11 @@ def _matrix_product(ctx: CodeContext, step: StepInfo, matcher: Matcher, node: in
     if split is None or matcher.match(ctx.value(node)) is not None:
         return None  # a product that is a true gradient is right: the mistake is in another op
     upstream, other = split
-    base = other
-    if ctx.nodes[other].op == "transpose" and isinstance(ctx.nodes[other].parents[0], int):
-        base = ctx.nodes[other].parents[0]
-    updated = {u.node: u for u in step.updates}
-    if base in updated:
-        old = updated[base].old
-        return "stale-weights", Hit(node, ctx.op_site(node), f"{ctx.name(node)} uses {ctx.name(base)} after this "
-            f"step's update (at line {ctx.sites[updated[base].site].line}); the chain rule needs the weights the "
-            f"forward pass used: compute every gradient before updating ({array_summary(ctx.value(old))} before, "
-            f"{array_summary(ctx.value(base))} after).", _with_old_weights(ctx, matcher, node, other, base != other, old))
-    u, o = ctx.value(upstream), ctx.value(other)
-    for swapped in _transposed_variants(u, o):
-        if matcher.match(swapped) is not None:
-            return "transpose", Hit(node, ctx.op_site(node), f"{ctx.name(node)} multiplies by {ctx.name(other)} "
-                                    f"where the chain rule needs its transpose (got {array_summary(ctx.value(node))}, "
-                                    f"expected {array_summary(swapped)}).", swapped)
+    product = Product(ctx, step, matcher, node, upstream, other)
+    for pitfall in CATALOGUE.values():  # stale-weights, then transpose: the catalogue's order
+        hit = pitfall.explain_product(product) if pitfall.explain_product is not None else None
+        if hit is not None:
+            return pitfall.id, hit
     return _missing_derivative(ctx, step, matcher, node, upstream)
 
 
@@ -292,24 +275,3 @@ def _reduction(ctx: CodeContext, step: StepInfo, matcher: Matcher, node: int) ->
     if len(parents) != 1 or matcher.match(ctx.value(node)) is not None:
         return None
     return _missing_derivative(ctx, step, matcher, node, parents[0])
-
-
-def _with_old_weights(ctx: CodeContext, matcher: Matcher, node: int, other: int, transposed: bool,
-                      old: int) -> np.ndarray | None:
-    """The matrix product recomputed with the weights before the update, if that is a true gradient."""
-    w = ctx.value(old).astype(np.float64)
-    operands = [w.T if transposed and p == other else w if p == other else ctx.value(p).astype(np.float64)
-                for p in ctx.nodes[node].parents]  # _split: both parents are nodes
-    try:
-        value = np.asarray((np.matmul if ctx.nodes[node].op == "matmul" else np.dot)(*operands))
-    except ValueError:
-        return None
-    return value if matcher.match(value) is not None else None
-
-
-def _transposed_variants(u: np.ndarray, o: np.ndarray) -> list[np.ndarray]:
-    variants = []
-    for left, right in ((u, o.T), (o.T, u), (u.T, o), (o, u.T)) if o.ndim == 2 else ():
-        if left.ndim == 2 and right.ndim == 2 and left.shape[1] == right.shape[0]:
-            variants.append(left @ right)
-    return variants

@@ -2,7 +2,7 @@
 
 Only plain ``.py`` files in the script's folder: NumPy, the standard library and
 installed packages import as usual. Modules loaded this way are taken out of
-``sys.modules`` afterwards, so the next run records them afresh.
+``sys.modules`` afterwards, so the next run records them afresh (in a notebook they stay: ``keep``).
 """
 
 from __future__ import annotations
@@ -15,15 +15,17 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from types import ModuleType
+from types import CodeType, ModuleType
 
 from bptrace.codetrace.rewrite import Site, rewrite
 from bptrace.codetrace.runtime import Recorder
 
 
 class LocalModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    def __init__(self, folder: Path, recorder: Recorder, sites: list[Site], labels: set[str]) -> None:
+    def __init__(self, folder: Path, recorder: Recorder, sites: list[Site], labels: set[str],
+                 compiled: list[tuple[str, str, CodeType]]) -> None:
         self.folder, self.recorder, self.sites, self.labels = folder, recorder, sites, labels
+        self.compiled = compiled  # (label, source, rewritten code) of each module run
         self.loaded: list[str] = []
 
     def find_spec(self, fullname: str, path: object = None, target: object = None) -> importlib.machinery.ModuleSpec | None:
@@ -46,17 +48,25 @@ class LocalModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         self.labels.add(path.name)
         self.recorder.user_modules.add(module.__name__)
         self.loaded.append(module.__name__)
+        self.compiled.append((path.name, text, code))
         exec(code, module.__dict__)  # the learner's module, as `import` would run it
 
 
+def loaded_from(folder: Path) -> dict[str, ModuleType]:
+    """The modules of ``folder`` imported before, by name."""
+    return {name: m for name, m in list(sys.modules.items())
+            if getattr(m, "__file__", None) and Path(m.__file__).parent == folder}  # type: ignore[arg-type]
+
+
 @contextmanager
-def local_modules(folder: Path, recorder: Recorder, sites: list[Site], labels: set[str]) -> Iterator[None]:
-    finder = LocalModules(folder, recorder, sites, labels)
+def local_modules(folder: Path, recorder: Recorder, sites: list[Site], labels: set[str],
+                  compiled: list[tuple[str, str, CodeType]] | None = None, keep: bool = False) -> Iterator[None]:
+    """``keep`` (a notebook, whose kernel lives on): a module imported before stays as it is (running the
+    cell would not import it again; earlier.py traces its functions), and one the run imports stays
+    imported. Otherwise each run imports the folder's modules afresh and forgets them after."""
+    finder = LocalModules(folder, recorder, sites, labels, [] if compiled is None else compiled)
     # A module of that folder imported before (by an earlier run) must be imported again, rewritten.
-    # dict(...) copies in one step: another thread (the TUI's, in watch mode) may import meanwhile, and
-    # iterating sys.modules itself would then raise "dictionary changed size during iteration".
-    stale = {name: m for name, m in dict(sys.modules).items()
-             if getattr(m, "__file__", None) and Path(m.__file__).parent == folder}  # type: ignore[arg-type]
+    stale = {} if keep else loaded_from(folder)
     for name in stale:
         del sys.modules[name]
     sys.meta_path.insert(0, finder)
@@ -64,6 +74,6 @@ def local_modules(folder: Path, recorder: Recorder, sites: list[Site], labels: s
         yield
     finally:
         sys.meta_path.remove(finder)
-        for name in finder.loaded:
+        for name in [] if keep else finder.loaded:
             sys.modules.pop(name, None)
         sys.modules.update(stale)

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from bptrace.codetrace.context import CodeContext
+from bptrace.codetrace.flow import StepInfo
 from bptrace.codetrace.layers import node_parents
-from bptrace.codetrace.structure import StepInfo
 from bptrace.ops import LOSSES, REDUCTIONS
 from bptrace.pitfalls import CATALOGUE
 

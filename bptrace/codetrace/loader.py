@@ -81,19 +81,22 @@ def load_cells(path: Path) -> list[Cell]:
             labelled = [(path.name, path.read_text(encoding="utf-8"))]
         except UnicodeDecodeError:
             raise BadInput(str(path), None, "expected UTF-8 Python source") from None
-    cells = []
-    for label, text in labelled:
-        try:
-            tree = ast.parse(text, filename=label)
-            # Some errors only compiling finds ('return' or 'break' outside their place, nonlocal at the
-            # top): found here they are bad input, not a SyntaxError traceback from running the rewrite.
-            compile(tree, label, "exec", dont_inherit=True)
-        except SyntaxError as error:
-            # a null byte is refused before there are lines: no line number to name
-            line = f"line {error.lineno}" if error.lineno is not None else None
-            where = " ".join(filter(None, [line, f"({label})" if "#" in label else None])) or None
-            raise BadInput(str(path), where, f"does not parse: {error.msg}") from None
-        # Tracebacks and our messages can then quote the cell's own lines.
-        linecache.cache[label] = (len(text), None, text.splitlines(keepends=True), label)
-        cells.append(Cell(label, text, tree))
-    return cells
+    return [parse_cell(label, text, str(path)) for label, text in labelled]
+
+
+def parse_cell(label: str, text: str, file: str | None = None) -> Cell:
+    """Parse one cell of source named ``label``; a syntax error is bad input (exit 2) naming ``file``
+    (default: the label) and the line."""
+    try:
+        tree = ast.parse(text, filename=label)
+        # Some errors only compiling finds ('return' or 'break' outside their place, nonlocal at the
+        # top): found here they are bad input, not a SyntaxError traceback from running the rewrite.
+        compile(tree, label, "exec", dont_inherit=True)
+    except SyntaxError as error:
+        # a null byte is refused before there are lines: no line number to name
+        line = f"line {error.lineno}" if error.lineno is not None else None
+        where = " ".join(filter(None, [line, f"({label})" if "#" in label else None])) or None
+        raise BadInput(file or label, where, f"does not parse: {error.msg}") from None
+    # Tracebacks and our messages can then quote the cell's own lines.
+    linecache.cache[label] = (len(text), None, text.splitlines(keepends=True), label)
+    return Cell(label, text, tree)

@@ -6,7 +6,7 @@ import numpy as np
 
 from bptrace.codetrace.compare import close, relative_error, scales
 from bptrace.codetrace.context import CodeContext
-from bptrace.codetrace.structure import StepInfo
+from bptrace.codetrace.flow import StepInfo
 from bptrace.codetrace.truth import Truth
 
 

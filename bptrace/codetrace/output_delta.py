@@ -9,7 +9,8 @@ import numpy as np
 
 from bptrace.codetrace.compare import close
 from bptrace.codetrace.context import CodeContext, Hit
-from bptrace.codetrace.structure import Layer, StepInfo
+from bptrace.codetrace.flow import StepInfo
+from bptrace.codetrace.layers import Layer
 from bptrace.numbers import array_summary
 from bptrace.ops import ACTIVATIONS
 
@@ -79,6 +80,12 @@ def declared(ctx: CodeContext, index: int, use: int) -> tuple[int | None, str]:
     """Where ``use`` got the array from: the last alias bound in the same function before it
     (``self.delta2 = self.error`` is the statement that calls A−Y a delta), else where it was made."""
     binds = [site for site, count in ctx.nodes[index].binds if count <= use]
+    made = ctx.op_site(index)
+    if binds and made is not None and _returned(ctx, index, binds[0]):
+        # Made by a helper that hands back ∂L/∂A as it should (``return a - y``), and named as the delta by
+        # the caller (``delta = self.cost_derivative(a, y)``): the caller's statement took it for ∂L/∂Z.
+        return binds[0], f"{ctx.sites[binds[0]].names[0]} (= {ctx.name(index)})" \
+            if len(ctx.sites[binds[0]].names) == 1 and ctx.sites[binds[0]].names[0] != ctx.name(index) else ctx.name(index)
     if len(binds) > 1:
         first = ctx.sites[binds[0]]
         later = [s for s in binds[1:] if ctx.sites[s].depth == first.depth and len(ctx.sites[s].names) == 1
@@ -86,3 +93,19 @@ def declared(ctx: CodeContext, index: int, use: int) -> tuple[int | None, str]:
         if later:
             return later[-1], f"{ctx.sites[later[-1]].names[0]} (= {ctx.name(index)})"
     return ctx.op_site(index), ctx.name(index)
+
+
+def _returned(ctx: CodeContext, index: int, bind: int) -> bool:
+    """Was ``index`` made inside a call of the learner's that read every array it was handed, and first bound
+    to a name outside it, by the statement that made the call? A helper that leaves an argument unread
+    (``delta(z, a, y)`` returning ``a - y``) was meant to use it: its own line is the wrong one."""
+    site = ctx.sites[bind]
+    for call in ctx.calls:
+        if call.result != index or not call.start <= index or call.site < 0 or \
+                (ctx.sites[call.site].file, ctx.sites[call.site].stmt) != (site.file, site.stmt):
+            continue
+        handed = {a for a in call.arg_nodes if a is not None}
+        end = call.end if call.end >= 0 else len(ctx.nodes)
+        read = {p for node in ctx.nodes[call.start:end] for p in node.parents if isinstance(p, int)}
+        return handed <= read
+    return False

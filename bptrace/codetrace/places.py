@@ -115,3 +115,23 @@ def diverging_call(ctx: CodeContext, step_nodes: range, node: int, right: Callab
         if call.site >= 0 and call.site not in shared:
             return call.site
     return None
+
+
+def read_elsewhere(ctx: CodeContext, site: int, x: int, uses: list[int], product: int) -> bool:
+    """Did the call at ``site``, handed ``x``, also read ``x`` for work other than this derivative? Then it
+    was right to hand it over (``backpropagation(…, hidden_outputs, …)`` forms a weight gradient from it), and
+    the wrong choice is the derivative's own statement inside it, which applied the helper to ``x``."""
+    calls = [c for c in enclosing_calls(ctx, min(uses)) if c.site == site and x < c.start]
+    if not calls:
+        return False
+    call = calls[0]
+    end = call.end if call.end >= 0 else len(ctx.nodes)
+    feeds: set[int] = set()  # what this derivative was computed from, inside the call
+    stack = [*uses, product]
+    while stack:
+        index = stack.pop()
+        if index in feeds or index < call.start:
+            continue
+        feeds.add(index)
+        stack.extend(p for p in ctx.nodes[index].parents if isinstance(p, int))
+    return any(x in ctx.nodes[i].parents and i not in feeds for i in range(call.start, end))

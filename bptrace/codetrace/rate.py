@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bptrace.codetrace.context import CodeContext
+from bptrace.codetrace.flow import MATMUL, Update
 from bptrace.codetrace.runtime import Const
-from bptrace.codetrace.structure import MATMUL, Update
 
 _DIVIDE = frozenset({"divide", "true_divide"})
 

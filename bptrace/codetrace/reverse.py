@@ -54,16 +54,38 @@ def _expand(g: Grad, shape: tuple[int, ...], axis: Any, keepdims: bool) -> Grad:
 
 
 def _matmul(g: Grad, a: Any, b: Any, need: tuple[bool, bool]) -> list[Grad | None]:
-    """Only the wanted sides: the product with the data X (784×batch) would be wasted work."""
+    """``a @ b`` (np.matmul rules: 1-D operands promoted, batch axes broadcast). Only the wanted sides: the
+    product with the data X (784×batch) would be wasted work."""
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    if a.ndim == 0 or b.ndim == 0 or (a.ndim == 1 and b.ndim == 1):
-        parts = (lambda: g * b, lambda: g * a)
-    elif b.ndim == 1:
-        parts = (lambda: np.outer(g, b), lambda: a.T @ g)
-    elif a.ndim == 1:
-        parts = (lambda: b @ g, lambda: np.outer(a, g))
-    else:
-        parts = (lambda: g @ np.swapaxes(b, -1, -2), lambda: np.swapaxes(a, -1, -2) @ g)
+    if a.ndim == 0 or b.ndim == 0 or (a.ndim == 1 and b.ndim == 1):  # a product, or an inner product
+        return [g * b if need[0] else None, g * a if need[1] else None]
+    # One sample's x (n,) is a (1, n) row on the left and an (n, 1) column on the right; the gradient gets
+    # the axis the product dropped.
+    a2 = a[np.newaxis, :] if a.ndim == 1 else a
+    b2 = b[:, np.newaxis] if b.ndim == 1 else b
+    g2 = np.asarray(g, dtype=np.float64)
+    if a.ndim == 1:
+        g2 = np.expand_dims(g2, -2)
+    if b.ndim == 1:
+        g2 = np.expand_dims(g2, -1)
+    parts = (lambda: unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape),
+             lambda: unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2.shape).reshape(b.shape))
+    return [part() if wanted else None for part, wanted in zip(parts, need, strict=True)]
+
+
+def _dot(g: Grad, a: Any, b: Any, need: tuple[bool, bool]) -> list[Grad | None]:
+    """``np.dot(a, b)``: matmul up to two dimensions; beyond, a sum over a's last axis and b's second to last
+    (b's only one if 1-D), every other axis of both kept: out = a.shape[:-1] + b.shape[:-2] + b.shape[-1:]."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if (a.ndim <= 2 and b.ndim <= 2) or a.ndim == 0 or b.ndim == 0:
+        return _matmul(g, a, b, need)
+    k = a.shape[-1]
+    a2 = a.reshape(-1, k)
+    bk = np.moveaxis(b, -2, 0) if b.ndim >= 2 else b  # (k, …b's other axes)
+    b2 = bk.reshape(k, -1)
+    g2 = np.asarray(g, dtype=np.float64).reshape(a2.shape[0], b2.shape[1])
+    parts = (lambda: (g2 @ b2.T).reshape(a.shape),
+             lambda: np.moveaxis((a2.T @ g2).reshape(bk.shape), 0, -2) if b.ndim >= 2 else (a2.T @ g2).reshape(b.shape))
     return [part() if wanted else None for part, wanted in zip(parts, need, strict=True)]
 
 
@@ -116,7 +138,7 @@ def _rules() -> dict[str, Rule]:
             g * np.log(np.where(v[0] > 0, v[0], 1.0)) * n.value,
         ],
         "matmul": lambda n, g, v, ns: _matmul(g, v[0], v[1], ns),
-        "dot": lambda n, g, v, ns: _matmul(g, v[0], v[1], ns),
+        "dot": lambda n, g, v, ns: _dot(g, v[0], v[1], ns),
         "transpose": lambda n, g, v, ns: [np.transpose(g)],
         "maximum": lambda n, g, v, ns: [g * (v[0] > v[1]), g * (v[1] > v[0])],
         "minimum": lambda n, g, v, ns: [g * (v[0] < v[1]), g * (v[1] < v[0])],

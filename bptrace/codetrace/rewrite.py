@@ -197,7 +197,7 @@ class Rewriter(ast.NodeTransformer):
         )
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
-        if isinstance(node.func, ast.Name) and node.func.id in _UNWRAPPED:
+        if (isinstance(node.func, ast.Name) and node.func.id in _UNWRAPPED) or _ipython_call(node.func):
             return self.generic_visit(node)
         out = next((k.value for k in node.keywords if k.arg == "out"), None)
         if getattr(node, "_bp_target", None) is None and out is not None and _target_text(out) is not None:
@@ -221,6 +221,14 @@ class Rewriter(ast.NodeTransformer):
             return self.generic_visit(node)
         site = self.site(node, "sub", "getitem")
         return ast.copy_location(_hook("__bp_sub__", site, self.visit(node.value), self.visit(_slices(node.slice))), node)
+
+
+def _ipython_call(func: ast.expr) -> bool:
+    """``get_ipython().run_line_magic(…)``, ``get_ipython().system(…)``: what IPython makes of ``%time x = 1``
+    and ``!ls {path}`` in a traced cell. They read the caller's frame (``%time`` assigns in it), so they
+    stay as written, like ``locals()``."""
+    return (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call)
+            and isinstance(func.value.func, ast.Name) and func.value.func.id == "get_ipython")
 
 
 def _bin_site(node: ast.AST) -> int | None:

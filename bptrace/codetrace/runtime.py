@@ -118,16 +118,21 @@ class Recorder:
         self.updating = False  # an update-like `W -= …` / `W = W - …` was recorded: training has begun
         # Watch mode: asked at every hook; True stops the learner's script (a newer save supersedes this run).
         self.cancelled: Callable[[], bool] | None = None
+        self._hooks: dict[str, Any] | None = None
 
     def hooks(self) -> dict[str, Any]:
-        hooks = {
-            "__bp_bin__": self.bin, "__bp_un__": self.un, "__bp_cmp__": self.bin, "__bp_call__": self.call,
-            "__bp_T__": self.transpose, "__bp_sub__": self.getitem, "__bp_iop__": self.iop,
-            "__bp_setitem__": self.setitem, "__bp_bind__": self.bind,
-        }
-        if self.cancelled is not None:
-            hooks = {name: _stoppable(hook, self.cancelled) for name, hook in hooks.items()}
-        return hooks
+        """The names the rewritten code calls. The same objects every time: a namespace that holds
+        them is found by them afterwards (restore.py)."""
+        if self._hooks is None:
+            hooks = {
+                "__bp_bin__": self.bin, "__bp_un__": self.un, "__bp_cmp__": self.bin, "__bp_call__": self.call,
+                "__bp_T__": self.transpose, "__bp_sub__": self.getitem, "__bp_iop__": self.iop,
+                "__bp_setitem__": self.setitem, "__bp_bind__": self.bind,
+            }
+            if self.cancelled is not None:
+                hooks = {name: _stoppable(hook, self.cancelled) for name, hook in hooks.items()}
+            self._hooks = hooks
+        return self._hooks
 
     # ------------------------------------------------------------ nodes
 

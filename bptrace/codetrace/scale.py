@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bptrace.codetrace.compare import fit
+from bptrace.codetrace.compare import close, fit
 from bptrace.codetrace.context import CodeContext
+from bptrace.codetrace.flow import StepInfo
 from bptrace.codetrace.layers import node_parents
 from bptrace.codetrace.runtime import Const
-from bptrace.codetrace.structure import StepInfo
 
 if TYPE_CHECKING:
     from bptrace.codetrace.matcher import Matcher
@@ -34,12 +34,19 @@ def legit(factor: float, samples: int) -> bool:
     return same(f, 1.0) or (samples > 1 and (same(f, samples) or same(f, 1.0 / samples)))
 
 
-def factor_of(matcher: Matcher, value: np.ndarray) -> float | None:
+def factor_of(matcher: Matcher, value: np.ndarray, known: float | None = None) -> float | None:
     """The c with value ≈ c·(some true gradient): any c for arrays of two or more entries; for a single
-    number (which any c fits) only the factors the matcher allows."""
+    number (which any c fits) only the factors the matcher allows, and ±``known``, a factor already fitted
+    on arrays of several entries (a per-sample network's output delta is one number)."""
     value = np.asarray(value)
     if value.size < 2:
         matched = matcher.match(value)
+        if matched is None and known is not None:
+            for node in matcher.order:
+                g = matcher.truth.grads[node]
+                c = next((c for c in (known, -known) if g.shape == value.shape and close(value, c * g)), None)
+                if c is not None:
+                    return c
         return None if matched is None else matched[1]
     for node in matcher.order:
         g = matcher.truth.grads[node]
@@ -105,11 +112,13 @@ def birth(ctx: CodeContext, step: StepInfo, matcher: Matcher, gradient: int, k: 
     for index in sorted(ctx.structure.derivation(step, gradient)):
         if index < start or not (index == gradient or ctx.named(index)):
             continue
-        own = factor_of(matcher, ctx.value(index))
+        own = factor_of(matcher, ctx.value(index), k)
         if own is None or not same(abs(own), abs(k)):
             continue
-        chain = ctx.structure.derivation(step, index) - {index}
-        if any(c >= start and factor_of(matcher, ctx.value(c)) is not None for c in chain):
+        # The statement's own subexpressions (``(y_pred - y_true)`` of ``return (y_pred - y_true) / n``)
+        # are where it was born, not a gradient it was made from.
+        chain = {c for c in ctx.structure.derivation(step, index) - {index} if not _same_statement(ctx, c, index)}
+        if any(c >= start and factor_of(matcher, ctx.value(c), k) is not None for c in chain):
             return None  # made from a gradient by an op that is not a scalar: not where a factor was left out
         return index
     return None

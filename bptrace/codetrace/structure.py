@@ -6,52 +6,13 @@ Everything is decided from the data flow and the numbers, never from names.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
-from bptrace.codetrace.layers import Layer, find_layers, layers_like, node_parents
+from bptrace.codetrace.flow import ELEMENTWISE_BINARY, MATMUL, StepInfo, Update, param_dependent, unwrap_loss
+from bptrace.codetrace.layers import find_layers, layers_like, node_parents
 from bptrace.codetrace.runtime import Const, Node
 from bptrace.codetrace.targets import find_labels, hinted_labels, labels_ydep
 from bptrace.codetrace.updates import INITIALISERS, Lineages, is_candidate, step_of
-
-ELEMENTWISE_BINARY = frozenset({"add", "subtract", "multiply", "divide", "true_divide"})
-MATMUL = frozenset({"matmul", "dot"})
-# Walking back from a loss expression to the output: log(A), 1 − A, A.clip(…).
-_LOSS_WRAPPERS = frozenset({"log", "subtract", "clip", "negative"})
-
-
-@dataclass
-class Update:
-    node: int  # the new version of the parameter (or the failed op's place)
-    site: int
-    old: int  # the version it replaces
-    gradient: int | None  # the learner's gradient array in the update
-    learning_rate: float  # 1.0 when the code has none
-    sign: int  # −1 for W -= …, +1 for W += …
-    failed: bool = False
-    factors: tuple[float, ...] = ()  # the scalars multiplied into the gradient (`lr * del_w / n`: lr, 1/n)
-    divisors: tuple[float, ...] = ()  # the n of each `/ n` the update writes
-
-
-@dataclass
-class StepInfo:
-    index: int
-    start: int
-    end: int
-    updates: list[Update] = field(default_factory=list)
-    output: int | None = None
-    target: int | None = None
-    first_loss_op: int | None = None
-    # (first loss op, output, target) of each forward pass the step's updates learn from, in run order:
-    # one for a batch, one per sample when per-sample gradients are summed before one update.
-    pairs: list[tuple[int, int, int]] = field(default_factory=list)
-    data: list[int] = field(default_factory=list)  # step 0: what it reads of the data preparation before it
-    cone: set[int] = field(default_factory=set)
-    params: dict[int, int] = field(default_factory=dict)  # parameter lineage root -> version used here
-    ydep: set[int] = field(default_factory=set)
-    layers: list[Layer] = field(default_factory=list)
-    target_value: np.ndarray | None = None  # one-hot targets built from integer labels (targets.py)
 
 
 class Structure:
@@ -126,7 +87,7 @@ class Structure:
         a parameter: it is not training step 0. Step 0 starts at the first value computed from a parameter;
         the ops before stay recorded (targets and inputs are among them) but are no training step.
         Returns how many ops that is."""
-        pdep = self._param_dependent()
+        pdep = self.param_dependent()
         first = self.steps[0]
         start = next((i for i in range(first.start, first.end) if i in pdep), first.start)
         first.start = start
@@ -140,19 +101,14 @@ class Structure:
 
     # ------------------------------------------------------------ output, targets, forward cone
 
-    def _param_dependent(self) -> set[int]:
-        """Every node computed from some version of a parameter (one pass over the whole run)."""
+    def param_dependent(self) -> set[int]:
+        """Every node computed from some version of a parameter (computed once)."""
         if self._pdep is None:
-            roots = set(self.root.values())
-            pdep: set[int] = set()
-            for node in self.nodes:
-                if node.index in self.root or node.index in roots or any(p in pdep for p in node_parents(node)):
-                    pdep.add(node.index)
-            self._pdep = pdep
+            self._pdep = param_dependent(self.nodes, self.root)
         return self._pdep
 
     def _outputs(self, step: StepInfo) -> None:
-        pdep = self._param_dependent()
+        pdep = self.param_dependent()
         candidates: list[tuple[int, int, int]] = []  # (op, output side, target side)
         for node in self._loss_candidates(step):
             if node.op not in ELEMENTWISE_BINARY or len(node.parents) != 2:
@@ -170,8 +126,8 @@ class Structure:
                     and len(self.steps[0].pairs) == 1:
                 break  # the same line as step 0's loss: no need to look further
         chosen = self._hinted(step, pdep) or next((c for c in candidates if not self._is_mask(c, candidates, step)), None)
-        labels = find_labels(self, step, pdep, self.steps[0] if self.steps else None) if chosen is None \
-            else hinted_labels(self, chosen, pdep)
+        labels = find_labels(self.nodes, self.root, step, pdep, self.steps[0] if self.steps else None) if chosen is None \
+            else hinted_labels(self.nodes, self.root, chosen, pdep)
         if labels is not None:  # integer labels: probs[range(N), y]
             chosen = (labels.pick, labels.output, labels.target)
             step.target_value = labels.onehot
@@ -186,7 +142,7 @@ class Structure:
         for index in step.cone:
             if index in self.root:  # a version of a parameter (W.T read from it is not one)
                 step.params[self.root.get(index, index)] = index
-        step.ydep = self._ydep(step) if labels is None else labels_ydep(self, step, labels)
+        step.ydep = self._ydep(step) if labels is None else labels_ydep(self.nodes, self.root, self.param_dependent(), step, labels)
 
     def _passes(self, step: StepInfo, chosen: tuple[int, int, int], candidates: list[tuple[int, int, int]],
                 pdep: set[int]) -> list[tuple[int, int, int]]:
@@ -269,15 +225,7 @@ class Structure:
         return [n for n in nodes if n.site == site] + nodes
 
     def _unwrap(self, out: int, pdep: set[int]) -> int:
-        node = self.nodes[out]
-        while node.op in _LOSS_WRAPPERS and node.index not in self.root:
-            inner = [p for p in node_parents(node) if p in pdep]
-            if len(inner) != 1 or np.shape(self.nodes[inner[0]].value) != np.shape(node.value):
-                break
-            if node.op == "subtract" and not isinstance(node.parents[0], Const):
-                break  # 1 - A is a wrapper; A - B is the learner's own expression
-            node = self.nodes[inner[0]]
-        return node.index
+        return unwrap_loss(self.nodes, self.root, out, pdep)
 
     def _cone(self, output: int, pdep: set[int]) -> set[int]:
         cone, stack = set(), [output]

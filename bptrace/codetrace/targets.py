@@ -15,19 +15,16 @@ pass) seed the gradient-carrying set, as ``A - Y`` does for array targets.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
+from bptrace.codetrace.flow import StepInfo, unwrap_loss
 from bptrace.codetrace.layers import node_parents
 from bptrace.codetrace.runtime import Const, Node
 
-if TYPE_CHECKING:
-    from bptrace.codetrace.context import CodeContext, Hit
-    from bptrace.codetrace.structure import StepInfo, Structure
-
 _PICKS = frozenset({"getitem", "setitem"})
-_COPIES = frozenset({"copy", "astype", "array", "asarray"})
+COPIES = frozenset({"copy", "astype", "array", "asarray"})
 
 
 @dataclass(frozen=True)
@@ -88,10 +85,10 @@ def _probabilities(value: np.ndarray, sample_axis: int) -> bool:
     return bool((value >= 0).all() and np.allclose(value.sum(axis=1 - sample_axis), 1.0, atol=1e-4))
 
 
-def find_labels(structure: Structure, step: StepInfo, pdep: set[int], first: StepInfo | None) -> Labels | None:
+def find_labels(nodes: list[Node], root: dict[int, int], step: StepInfo, pdep: set[int],
+                first: StepInfo | None) -> Labels | None:
     """The step's first pick of the output at integer labels (step ``first``'s line first: a training loop
-    runs the same lines every step)."""
-    nodes = structure.nodes
+    runs the same lines every step). ``root``: parameter version -> lineage root."""
     # A pick (`probs[range(N), y]`), or a write at the labels when the code computes no loss value
     # (`dZ[range(N), y] -= 1` on a copy of the output: the subscript it reads is not recorded apart).
     candidates = [n for n in nodes[step.start : step.end] if n.op in _PICKS]
@@ -109,7 +106,7 @@ def find_labels(structure: Structure, step: StepInfo, pdep: set[int], first: Ste
         found = label_index(index.value, shape)
         if found is None:
             continue
-        output = _unwrap(structure, array, pdep)
+        output = _unwrap(nodes, root, array, pdep)
         sample_axis, classes = found
         if np.shape(nodes[output].value) != shape or not _probabilities(nodes[output].value, sample_axis):
             continue
@@ -119,14 +116,14 @@ def find_labels(structure: Structure, step: StepInfo, pdep: set[int], first: Ste
     return None
 
 
-def hinted_labels(structure: Structure, chosen: tuple[int, int, int], pdep: set[int]) -> Labels | None:
+def hinted_labels(nodes: list[Node], root: dict[int, int], chosen: tuple[int, int, int],
+                  pdep: set[int]) -> Labels | None:
     """``# bptrace: output=probs targets=y`` naming integer labels: one class per sample of a 2-D output."""
     pick, output, target = chosen
-    nodes = structure.nodes
     labels, out = np.asarray(nodes[target].value), np.shape(nodes[output].value)
     if labels.ndim != 1 or labels.dtype.kind not in "iu" or len(out) != 2 or labels.size == np.prod(out):
         return None
-    output = _unwrap(structure, output, pdep)
+    output = _unwrap(nodes, root, output, pdep)
     for sample_axis in (0, 1):  # rows first when samples and classes are as many
         index = (np.arange(labels.size), labels) if sample_axis == 0 else (labels, np.arange(labels.size))
         if out[sample_axis] == labels.size and label_index(index, out) is not None \
@@ -137,13 +134,12 @@ def hinted_labels(structure: Structure, chosen: tuple[int, int, int], pdep: set[
     return None
 
 
-def _unwrap(structure: Structure, index: int, pdep: set[int]) -> int:
+def _unwrap(nodes: list[Node], root: dict[int, int], index: int, pdep: set[int]) -> int:
     """The probabilities within ``log(probs)``, ``clip(probs, …)``, ``probs.copy()``."""
-    nodes = structure.nodes
     while True:
-        node = nodes[structure._unwrap(index, pdep)]
+        node = nodes[unwrap_loss(nodes, root, index, pdep)]
         inner = node_parents(node)
-        if node.op not in _COPIES or len(inner) != 1 or inner[0] not in pdep or inner[0] in structure.root \
+        if node.op not in COPIES or len(inner) != 1 or inner[0] not in pdep or inner[0] in root \
                 or np.shape(nodes[inner[0]].value) != np.shape(node.value):
             return node.index
         index = inner[0]
@@ -159,15 +155,14 @@ def _label_node(nodes: list[Node], before: int, index: Any, classes: np.ndarray)
     return before
 
 
-def labels_ydep(structure: Structure, step: StepInfo, labels: Labels) -> set[int]:
+def labels_ydep(nodes: list[Node], root: dict[int, int], pdep: set[int], step: StepInfo, labels: Labels) -> set[int]:
     """The gradient-carrying nodes: every pick or write at the labels of a value computed from the
-    parameters, and what is computed from those (an updated parameter is a fresh start)."""
-    pdep = structure._param_dependent()
+    parameters (``pdep``), and what is computed from those (an updated parameter is a fresh start)."""
     ydep: set[int] = set()
-    for node in structure.nodes[step.start : step.end]:
-        if node.index in structure.root:
+    for node in nodes[step.start : step.end]:
+        if node.index in root:
             continue
-        if any(p in ydep for p in node_parents(node)) or _mixes_labels(structure.nodes, node, labels.classes, pdep):
+        if any(p in ydep for p in node_parents(node)) or _mixes_labels(nodes, node, labels.classes, pdep):
             ydep.add(node.index)
     return ydep
 
@@ -180,37 +175,3 @@ def _mixes_labels(nodes: list[Node], node: Node, classes: np.ndarray, pdep: set[
         return False
     found = label_index(index.value, np.shape(nodes[array].value))
     return found is not None and np.array_equal(found[1], classes)
-
-
-def label_delta(ctx: CodeContext, step: StepInfo, index: int) -> tuple[str, Hit] | None:
-    """An output delta written at the labels (``dscores[range(N), y] -= 1``) into a copy of something other
-    than the output (the scores before the softmax): the loss-output mismatch of integer-label code. Named
-    where the wrong array was chosen: the call that passed it in as an argument, else the line that copied it."""
-    from bptrace.codetrace.arguments import passed_at
-    from bptrace.codetrace.context import Hit
-    from bptrace.numbers import array_summary
-
-    structure, nodes = ctx.structure, ctx.nodes
-    node = nodes[index]
-    if step.target_value is None or step.output is None or node.op != "setitem" or len(node.parents) != 3:
-        return None
-    array, where = node.parents[0], node.parents[1]
-    pdep = structure._param_dependent()
-    if not (isinstance(array, int) and isinstance(where, Const) and array in pdep):
-        return None
-    if label_index(where.value, np.shape(nodes[array].value)) is None:
-        return None
-    copy, source = None, array
-    while nodes[source].op in _COPIES and node_parents(nodes[source]) and not nodes[source].inplace:
-        copy, source = source, node_parents(nodes[source])[0]
-    if source == step.output or source in step.ydep:
-        return None  # built from the probabilities: the delta's form is right, a mistake is elsewhere
-    site = passed_at(ctx, source, copy if copy is not None else index)
-    if site is None:
-        site = ctx.site_of(copy) if copy is not None else ctx.site_of(index)
-    out = ctx.name(step.output)
-    return "loss-output-mismatch", Hit(index, site, f"the output delta {ctx.name(index)} subtracts 1 at the labels "
-        f"from {ctx.name(source)} = {array_summary(ctx.value(source))}, not from the output {out} = "
-        f"{array_summary(ctx.value(step.output))}: with cross-entropy on a softmax output the delta is {out} minus "
-        "the one-hot labels.", fix=f"Start the delta from a copy of the softmax output {out}.")
-

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bptrace.codetrace.context import CodeContext
+from bptrace.codetrace.flow import StepInfo
 from bptrace.codetrace.reverse import Unsupported, reverse_from
-from bptrace.codetrace.structure import StepInfo
 from bptrace.ops import LOSSES
 
 

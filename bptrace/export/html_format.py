@@ -23,7 +23,7 @@ import numpy as np
 from bptrace.export import notes
 from bptrace.export.mathml import latex_to_mathml
 from bptrace.numbers import matrix_rows, number
-from bptrace.trace import Finding, Formula, Step, Trace
+from bptrace.trace import Finding, Formula, Step, Trace, recorded_train_steps
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 LOSS_COLUMNS = 10
@@ -114,6 +114,8 @@ class HtmlPrinter(notes.NotePrinter):
         facts.append(("Findings", f'<a href="#findings">{len(trace.findings)}</a>' if trace.findings else "none")
                      if not errors else ("Findings", f'<a href="#findings">{len(trace.findings)}</a>'
                                          f' <span class="badge severity-error">{errors} error{"s" * (errors != 1)}</span>'))
+        if (recorded := recorded_train_steps(info)) is not None:
+            facts.append(("Recorded", t(recorded)))
         rows = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts)
         description = f'<p class="description">{t(info.description)}</p>' if info.description else ""
         return f'<header id="top"><p class="kicker">bptrace trace</p><h1>{t(info.name)}</h1>{description}<dl class="facts">{rows}</dl></header>'
@@ -167,7 +169,7 @@ class HtmlPrinter(notes.NotePrinter):
         for start in range(0, len(losses), width):
             cells = "".join(f"<td>{e(number(x))}</td>" for x in losses[start:start + width])
             body.append(f"<tr><th>{start}</th>{cells}</tr>")
-        return (f'<section id="losses"><h2>Losses</h2>{_sparkline(losses)}'
+        return (f'<section id="losses"><h2>Losses</h2>{loss_sparkline(losses)}'
                 "<p class=\"hint\">Loss before each training step's update; row <i>n</i>, column <i>+k</i> is step "
                 f'<i>n + k</i>.</p><table class="losses"><thead>{head}</thead><tbody>{"".join(body)}</tbody></table></section>')
 
@@ -269,7 +271,7 @@ def _worst(findings: list[Finding]) -> str:
     return next((s for s in ("error", "warning", "info") if s in severities), "info")
 
 
-def _sparkline(losses: tuple[float, ...], width: int = 480, height: int = 80) -> str:
+def loss_sparkline(losses: tuple[float, ...], width: int = 480, height: int = 80) -> str:
     """The losses as an inline SVG line (finite ones; no script, no file)."""
     points = [(i, x) for i, x in enumerate(losses) if np.isfinite(x)]
     if len(points) < 2:

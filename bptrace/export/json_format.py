@@ -19,12 +19,17 @@ import numpy as np
 
 from bptrace import TRACE_FORMAT
 from bptrace.errors import BadInput
+from bptrace.export import legacy
+from bptrace.export.json_reader import read_document
 from bptrace.export.json_writer import write_trace
 from bptrace.pitfalls import SEVERITIES
-from bptrace.trace import PHASES, Finding, Formula, ScenarioInfo, SourceRef, Step, Term, Trace, Verdict
+from bptrace.trace import KINDS, PHASES, Finding, Formula, ScenarioInfo, SourceRef, Step, Term, Trace, Verdict
 
 _NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
-READS = (1, 2)  # version 1: arrays as nested lists only; 2 adds base64 arrays, verdicts, scenario notes
+# Version 1: arrays as nested lists only; 2 adds base64 arrays, verdicts, scenario notes, and (later, as
+# optional keys) each step's kind, layer, of, parameter and learner_name and each finding's fix and
+# explanation. A trace without those keys is read through ``legacy``, which derives them once.
+READS = (1, 2)
 _DTYPES = {"float64": np.dtype("<f8"), "float32": np.dtype("<f4")}
 
 
@@ -86,10 +91,12 @@ class _Loader:
         shape = self.get(value, "shape", where, list)
         if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape):
             raise self.fail(f"{where}.shape", f"expected a list of sizes, found {shape}")
-        try:
-            data = base64.b64decode(self.get(value, "base64", where, str), validate=True)
-        except (binascii.Error, ValueError):
-            raise self.fail(f"{where}.base64", "not valid base64") from None
+        data = self.get(value, "base64", where, (str, bytes, bytearray))
+        if isinstance(data, str):  # a document from json.loads; read_document decodes as it reads
+            try:
+                data = base64.b64decode(data, validate=True)
+            except (binascii.Error, ValueError):
+                raise self.fail(f"{where}.base64", "not valid base64") from None
         dtype = _DTYPES[name]
         if len(data) != math.prod(shape) * dtype.itemsize:
             raise self.fail(f"{where}.base64", f"holds {len(data)} bytes; shape {shape} of {name} needs "
@@ -130,14 +137,24 @@ def _decode_nested(value: Any) -> Any:
     return value
 
 
+def _as_json(value: Any) -> Any:
+    """Free-form JSON (meta, notes) as ``json.loads`` gives it: an array object's bytes back to base64 text."""
+    if isinstance(value, dict):
+        return {k: _as_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_json(v) for v in value]
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(value).decode("ascii")
+    return value
+
+
 def load_trace(path: str | Path) -> Trace:
     path = Path(path)
     file = str(path)
     if not path.exists():
         raise BadInput(file, None, "no such file")
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-        doc = json.loads(text)
+        doc = read_document(path)
     except RecursionError:  # json recurses once per level of [[[ or {{{
         raise BadInput(file, None, "nested too deeply; expected a bptrace trace JSON") from None
     except UnicodeDecodeError:
@@ -168,19 +185,24 @@ def trace_from_dict(doc: Any, file: str) -> Trace:
         layers = tuple((int(units), str(act)) for units, act in layers_raw)
     except (TypeError, ValueError):
         raise r.fail("scenario.layers", "expected a list of [units, activation] pairs") from None
+    description, notes = r.get(s, "description", "scenario", str, optional=True) or "", \
+        _as_json(r.get(s, "notes", "scenario", dict, optional=True) or {})
+    if mode == "code":
+        description, notes = legacy.bounded_note(description, notes)
     info = ScenarioInfo(
         name=r.get(s, "name", "scenario", str),
         mode=mode,
         loss=r.get(s, "loss", "scenario", str),
         reduction=r.get(s, "reduction", "scenario", str),
-        description=r.get(s, "description", "scenario", str, optional=True) or "",
+        description=description,
         layout=r.get(s, "layout", "scenario", str, optional=True) or "columns",
         layers=layers,
         source_file=r.get(s, "source_file", "scenario", str, optional=True),
         source_text=r.get(s, "source_text", "scenario", str, optional=True),
-        notes=r.get(s, "notes", "scenario", dict, optional=True) or {},
+        notes=notes,
     )
-    steps = tuple(_step_from_dict(r, raw, f"steps[{i}]") for i, raw in enumerate(r.get(doc, "steps", "", list)))
+    raw_steps = r.get(doc, "steps", "", list)
+    steps = tuple(_step_from_dict(r, raw, f"steps[{i}]", mode) for i, raw in enumerate(raw_steps))
     findings = []
     for i, raw in enumerate(r.get(doc, "findings", "", list)):
         where = f"findings[{i}]"
@@ -188,16 +210,23 @@ def trace_from_dict(doc: Any, file: str) -> Trace:
         severity = r.get(raw, "severity", where, str)
         if severity not in ("error", "warning", "info"):
             raise r.fail(f"{where}.severity", f'expected "error", "warning" or "info", found "{severity}"')
+        message = r.get(raw, "message", where, str)
+        fix = r.get(raw, "fix", where, str, optional=True)
+        if "fix" not in raw:  # written before findings had a fix of their own
+            message, fix = legacy.split_fix(message)
         findings.append(
             Finding(
                 id=finding_id,
                 severity=severity,  # type: ignore[arg-type]
                 step=r.get(raw, "step", where, int, optional=True),
-                message=r.get(raw, "message", where, str),
+                message=message,
                 file=r.get(raw, "file", where, str, optional=True),
                 line=r.get(raw, "line", where, int, optional=True),
+                fix=fix,
+                explanation=r.get(raw, "explanation", where, str, optional=True),
             )
         )
+    findings.extend(_named_only_by_steps(r, raw_steps, findings))
     trace = Trace(
         scenario=info,
         steps=steps,
@@ -210,6 +239,20 @@ def trace_from_dict(doc: Any, file: str) -> Trace:
     )
     validate_formulas(trace, file)  # a step with no formula must have one that can be built
     return trace
+
+
+def _named_only_by_steps(r: _Loader, raw_steps: list[Any], findings: list[Finding]) -> list[Finding]:
+    """A step's finding id that the findings list does not describe (a hand-made or older trace) becomes a
+    finding of its own, so ``Trace.findings`` is the one list readers consult."""
+    known = {(f.step, f.id) for f in findings}
+    extra = []
+    for i, raw in enumerate(raw_steps):
+        index = r.get(raw, "index", f"steps[{i}]", int)
+        for finding_id in r.get(raw, "findings", f"steps[{i}]", list):
+            if (index, str(finding_id)) not in known:
+                known.add((index, str(finding_id)))
+                extra.append(Finding(str(finding_id), SEVERITIES.get(str(finding_id), "error"), index, ""))
+    return extra
 
 
 def _verdicts(r: _Loader, doc: dict[str, Any]) -> tuple[dict[str, Verdict], ...]:
@@ -234,7 +277,7 @@ def _gradient_list(r: _Loader, doc: dict[str, Any], key: str, optional: bool = F
     return tuple(out)
 
 
-def _step_from_dict(r: _Loader, raw: Any, where: str) -> Step:
+def _step_from_dict(r: _Loader, raw: Any, where: str, mode: str) -> Step:
     phase = r.get(raw, "phase", where, str)
     if phase not in PHASES:
         raise r.fail(f"{where}.phase", f"expected one of {', '.join(PHASES)}, found \"{phase}\"")
@@ -261,6 +304,13 @@ def _step_from_dict(r: _Loader, raw: Any, where: str) -> Step:
     reference_raw = raw.get("reference") if isinstance(raw, dict) else None
     value = r.array(r.get(raw, "value", where, (list, dict, int, float, str)), f"{where}.value")
     value = r.shaped(value, r.get(raw, "shape", where, list), where)
+    typed = {key: r.get(raw, key, where, str, optional=True) for key in ("of", "parameter", "learner_name")}
+    typed["kind"] = r.get(raw, "kind", where, str, optional=True)
+    typed["layer"] = r.get(raw, "layer", where, int, optional=True)
+    if "kind" not in raw:  # written before steps said what they are
+        typed = legacy.step_semantics(raw, mode)
+    elif typed["kind"] not in KINDS:
+        raise r.fail(f"{where}.kind", f"expected one of {', '.join(KINDS)}, found \"{typed['kind']}\"")
     return Step(
         index=r.get(raw, "index", where, int),
         train_step=r.get(raw, "train_step", where, int),
@@ -273,8 +323,8 @@ def _step_from_dict(r: _Loader, raw: Any, where: str) -> Step:
         formula=formula,
         reference=None if reference_raw is None else r.array(reference_raw, f"{where}.reference"),
         source=source,
-        findings=tuple(str(x) for x in r.get(raw, "findings", where, list)),
-        meta=r.get(raw, "meta", where, dict, optional=True) or {},
+        meta=_as_json(r.get(raw, "meta", where, dict, optional=True) or {}),
+        **typed,
     )
 
 

@@ -125,7 +125,11 @@ def write_trace(trace: Trace, out: TextIO, detail: str | None = None) -> None:
         scenario["notes"] = notes
     out.write(f'{{"format":{_scalar(TRACE_FORMAT)},"version":{TRACE_VERSION},"scenario":')
     emit(out, scenario)
-    _items(out, "steps", (_step(step, renumber[step.index]) for step in steps))
+    ids: dict[int, list[str]] = {}
+    for f in trace.findings:  # Trace.findings is the one list; each step's ids are written from it
+        if f.step is not None and f.id not in ids.setdefault(f.step, []):
+            ids[f.step].append(f.id)
+    _items(out, "steps", (_step(step, renumber[step.index], ids.get(step.index, [])) for step in steps))
     _items(out, "losses", (float(x) for x in trace.losses))
     for key, per_step in (("gradients", trace.gradients), ("reference_gradients", trace.reference_gradients)):
         _items(out, key, (grads if i in kept else {} for i, grads in enumerate(per_step)))
@@ -137,7 +141,10 @@ def write_trace(trace: Trace, out: TextIO, detail: str | None = None) -> None:
     out.write("}")
 
 
-def _step(step: Step, index: int) -> dict[str, Any]:
+def _step(step: Step, index: int, findings: list[str]) -> dict[str, Any]:
+    # What the step is: kind always (its presence marks a trace that has these keys), the rest when known.
+    typed = {"kind": step.kind, "layer": step.layer, "of": step.of, "parameter": step.parameter,
+             "learner_name": step.learner_name}
     return {
         "index": index,
         "train_step": step.train_step,
@@ -152,8 +159,9 @@ def _step(step: Step, index: int) -> dict[str, Any]:
                   for t in step.terms],
         "reference": step.reference,
         "source": {"file": step.source.file, "line": step.source.line} if step.source else None,
-        "findings": list(step.findings),
+        "findings": findings,
         "meta": _plain(step.meta),
+        **{key: value for key, value in typed.items() if value is not None},
     }
 
 
@@ -171,4 +179,4 @@ def _plain(value: Any) -> Any:
 def _finding(finding: Finding, renumber: dict[int, int]) -> dict[str, Any]:
     step = renumber.get(finding.step) if finding.step is not None else None
     return {"id": finding.id, "severity": finding.severity, "step": step, "file": finding.file,
-            "line": finding.line, "message": finding.message}
+            "line": finding.line, "message": finding.message, "fix": finding.fix, "explanation": finding.explanation}

@@ -19,7 +19,7 @@ import numpy as np
 from bptrace.export import notes
 from bptrace.inert import visible
 from bptrace.numbers import matrix_rows, number
-from bptrace.trace import Finding, Formula, Step, Trace
+from bptrace.trace import Finding, Formula, Step, Trace, recorded_train_steps
 
 ALERTS = {"error": "CAUTION", "warning": "WARNING", "info": "NOTE"}
 LOSS_COLUMNS = 10
@@ -113,6 +113,8 @@ class MarkdownPrinter(notes.NotePrinter):
                      + (", ".join(f"[{n}](#train-step-{n})" for n in detailed) or "none")
                      + ("; the others by their loss (choose with --detail)" if count > len(detailed) else ""))
         facts.append(f"- **Findings:** {len(trace.findings)} ({trace.error_count()} errors)")
+        if (recorded := recorded_train_steps(info)) is not None:
+            facts.append(f"- **Recorded:** {text(recorded)}")
         out.append("\n".join(facts) + "\n")
         if trace.findings:
             out.append(self._findings_summary(trace))

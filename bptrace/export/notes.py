@@ -128,21 +128,18 @@ def note_for(finding: Finding) -> FindingNote:
     """Explain a finding from the pitfall catalogue; ids the catalogue lacks speak through their message."""
     from bptrace.pitfalls import CATALOGUE
 
-    message, _, fix_in_message = finding.message.partition(" Fix: ")
     pitfall = CATALOGUE.get(finding.id)
     if pitfall is None:
         title = finding.id.replace("-", " ").capitalize()
-        return FindingNote(finding, title, message.strip(), None, fix_in_message.strip() or None)
-    # A fix written into the finding is the specific one; the catalogue's is the general one.
-    return FindingNote(finding, pitfall.title, message.strip(), pitfall.explanation, fix_in_message.strip() or pitfall.fix)
+        return FindingNote(finding, title, finding.message, finding.explanation, finding.fix)
+    # A fix carried by the finding is the specific one; the catalogue's is the general one.
+    return FindingNote(finding, pitfall.title, finding.message, finding.explanation or pitfall.explanation,
+                       finding.fix or pitfall.fix)
 
 
 def findings_of(trace: Trace, step: Step) -> list[Finding]:
-    """The step's findings: those the trace files under it, then any id only the step names."""
-    found = trace.findings_at(step.index)
-    named = {f.id for f in found}
-    extra = [Finding(id_, "error", step.index, f"{id_} at this step.") for id_ in step.findings if id_ not in named]
-    return found + extra
+    """The step's findings (``Trace.findings`` is the one list of them)."""
+    return trace.findings_at(step.index)
 
 
 def where(finding: Finding) -> str:
@@ -161,10 +158,11 @@ def where(finding: Finding) -> str:
 
 
 def gradient_name(step: Step) -> str:
-    """The name a step's value goes by in formulas: ``∂L/∂Z1`` for backward ``dZ1``, else the target."""
-    if step.phase == "backward" and re.fullmatch(r"d[A-Za-z]\w*", step.target):
-        return f"∂L/∂{step.target[1:]}"
-    return step.target
+    """The name a step's value goes by in formulas: ``∂L/∂Z1`` for the gradient bptrace calls so, else the
+    target (code mode: the learner's own name, or the source text of an unnamed intermediate)."""
+    from bptrace.kinds import value_name
+
+    return step.target if step.kind == "op" else value_name(step)
 
 
 _TEXT_ESCAPING = str.maketrans({"_": r"\_", "{": r"\{", "}": r"\}", "#": r"\#", "%": r"\%", "&": r"\&", "$": r"\$",
@@ -175,7 +173,7 @@ def target_latex(step: Step) -> str:
     """What a step computes, as LaTeX: a name in math (``Z_{1}``, ``∂L/∂Z1``), an expression
     recorded from code (``np.dot(W1, X)``) as code."""
     name = gradient_name(step)
-    if step.source is None or re.fullmatch(r"[A-Za-z]\w*|∂L/∂[A-Za-z]\w*", name):
+    if step.kind != "op" or (step.learner_name is not None and step.learner_name.isidentifier()):
         return name_latex(name)
     return rf"\texttt{{{name.translate(_TEXT_ESCAPING)}}}"
 

@@ -63,9 +63,13 @@ class _Check:
         self.choice(value.get("dtype"), f"{where}.dtype", DTYPES)
         shape = self.declared(value.get("shape"), f"{where}.shape")
         data = value.get("base64")
+        size = math.prod(shape) * (8 if value["dtype"] == "float64" else 4)
+        if isinstance(data, bytes | bytearray):  # decoded as read (json_reader)
+            if len(data) != size:
+                raise self.fail(f"{where}.base64", f"expected {size} bytes for shape {_shape_text(shape)}, found {len(data)}")
+            return shape
         if not isinstance(data, str):
             raise self.fail(f"{where}.base64", f"expected a base64 string, found {_show(data)}")
-        size = math.prod(shape) * (8 if value["dtype"] == "float64" else 4)
         if len(data) != 4 * math.ceil(size / 3):
             raise self.fail(f"{where}.base64", f"expected {size} bytes for shape {_shape_text(shape)}, found {len(data)} characters")
         return shape
@@ -183,6 +187,8 @@ def _step(c: _Check, step: dict[str, Any], where: str, position: int, previous: 
     source = step.get("source")
     if isinstance(source, dict):
         c.integer(source.get("line"), f"{where}.source.line", 1, 10**9)
+    if step.get("layer") is not None:
+        c.integer(step["layer"], f"{where}.layer", 0, max(layers, MAX_UNITS))
     meta = step.get("meta") or {}
     if isinstance(meta, dict):
         _meta(c, meta, f"{where}.meta", layers)
@@ -217,8 +223,8 @@ def _rebuilt(c: _Check, step: dict[str, Any], where: str, shape: tuple[int, ...]
         raise c.fail(f"{where}.inputs", f'a "{op}" step with no formula needs {needed} input(s), found {len(inputs)}')
     if op == "input_grad" and len(inputs) != 2:
         raise c.fail(f"{where}.inputs", f'an "input_grad" step needs 2 inputs (W, ∂L/∂Z), found {len(inputs)}')
-    if op in LAYER_OPS and "layer" not in meta:
-        raise c.fail(f"{where}.meta.layer", f'a "{op}" step with no formula needs its layer')
+    if op in LAYER_OPS and "layer" not in meta and step.get("layer") is None:
+        raise c.fail(f"{where}.layer", f'a "{op}" step with no formula needs its layer')
     if op == "activation_grad" and len(shape) != 2:
         raise c.fail(f"{where}.value", f"an activation gradient is a matrix; found {_shape_text(shape)}")
     if op in ("weight_grad", "input_grad") and not (isinstance(step.get("target"), str) and len(step["target"]) > 1):

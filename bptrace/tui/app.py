@@ -20,13 +20,17 @@ from bptrace.errors import BadInput
 from bptrace.inert import inert_trace, visible
 from bptrace.rerun import CodeRun, Failed, WatchTiming
 from bptrace.trace import Trace
-from bptrace.tui.commands import BptraceCommands
 from bptrace.tui.debugger import DebuggerScreen
-from bptrace.tui.empty import EmptyTraceScreen
-from bptrace.tui.help import HelpScreen
 from bptrace.tui.messages import RerunDone, SourceSaved, WatchReady, WatchStopped
-from bptrace.tui.picker import PickerScreen
 from bptrace.tui.watch import Rerunner, WaitingScreen, WatchState, now
+
+
+# Screens and providers the first frame of a trace does not show are imported when first needed:
+# every module imported before that frame delays it.
+def _commands() -> type:
+    from bptrace.tui.commands import BptraceCommands
+
+    return BptraceCommands
 
 
 class BptraceApp(App[int]):
@@ -34,7 +38,7 @@ class BptraceApp(App[int]):
 
     CSS_PATH = "bptrace.tcss"
     TITLE = "bptrace"
-    COMMANDS = App.COMMANDS | {BptraceCommands}
+    COMMANDS = App.COMMANDS | {_commands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help"),
         # Not in the footer: with it, the footer of a code-mode TUI no longer fits 80 columns. The help screen
@@ -59,6 +63,8 @@ class BptraceApp(App[int]):
         if self.rerunner is not None and self.trace is None:
             self.push_screen(WaitingScreen(self.rerunner.code.script().name))
         elif self.trace is None:
+            from bptrace.tui.picker import PickerScreen
+
             self.push_screen(PickerScreen())
         else:
             self.push_screen(trace_screen(self.trace))
@@ -147,10 +153,14 @@ class BptraceApp(App[int]):
         await self.switch_screen(screen)
 
     def action_help(self) -> None:
+        from bptrace.tui.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
     def show_picker(self) -> None:
+        from bptrace.tui.picker import PickerScreen
+
         self.switch_screen(PickerScreen())
 
     def open_scenario(self, path: Path) -> None:
@@ -170,6 +180,8 @@ class BptraceApp(App[int]):
 
     def _record_failed(self, message: str) -> None:
         self.notify(visible(message), title="Cannot open scenario", severity="error", timeout=8, markup=False)
+        from bptrace.tui.picker import PickerScreen
+
         if isinstance(self.screen, PickerScreen):
             self.screen.stop_loading()
 
@@ -184,6 +196,8 @@ def trace_screen(trace: Trace) -> Screen[None]:
     Both show the trace with control characters made visible (a trace is input); the
     debugger exports the trace as recorded, so a JSON export loses nothing.
     """
+    from bptrace.tui.empty import EmptyTraceScreen
+
     shown = inert_trace(trace)
     return DebuggerScreen(shown, recorded=trace) if trace.steps else EmptyTraceScreen(shown)
 

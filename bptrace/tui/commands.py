@@ -17,8 +17,8 @@ class BptraceCommands(Provider):
     """Scenarios are read once per palette opening (small TOML files, no recording)."""
 
     async def startup(self) -> None:
+        from bptrace.bundled import bundled
         from bptrace.scenario import load_scenario
-        from bptrace.scenarios import bundled
 
         self.scenarios: list[tuple[Path, str, str]] = []
         for path in bundled():

@@ -26,7 +26,6 @@ from textual.worker import get_current_worker
 from bptrace.errors import BadInput
 from bptrace.inert import inert_trace, visible
 from bptrace.trace import Step, Trace
-from bptrace.tui.dialogs import ExportDialog, GoToDialog
 from bptrace.tui.findings_pane import FindingsPane
 from bptrace.tui.forms import FormCache, warm_up
 from bptrace.tui.loss_chart import LossChart
@@ -325,6 +324,8 @@ class DebuggerScreen(Screen[None]):
             if answer is not None:  # checked against the trace of its time: a re-run may have come since
                 self.current_step = min(int(answer), len(self.trace.steps) - 1)
 
+        from bptrace.tui.dialogs import GoToDialog
+
         self.app.push_screen(GoToDialog(len(self.trace.steps), self.trace.train_steps, first_of), answered)
 
     def action_symbolic(self) -> None:
@@ -347,6 +348,8 @@ class DebuggerScreen(Screen[None]):
         def answered(path: str | None) -> None:
             if path is not None:
                 self.run_worker(partial(self._export_worker, path), thread=True, group="export", name="export")
+
+        from bptrace.tui.dialogs import ExportDialog
 
         self.app.push_screen(ExportDialog(export_name(self.trace, suffix)), answered)
 

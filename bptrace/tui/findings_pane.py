@@ -7,7 +7,6 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from bptrace.pitfalls import CATALOGUE
 from bptrace.trace import Finding
 from bptrace.tui.model import MARKERS
 
@@ -15,6 +14,8 @@ SEVERITY_STYLE = {"error": "bold $error", "warning": "bold $warning", "info": "b
 
 
 def finding_content(finding: Finding) -> Content:
+    from bptrace.pitfalls import CATALOGUE  # only when a finding is shown (a replayed trace may have none)
+
     pitfall = CATALOGUE.get(finding.id)
     title = pitfall.title if pitfall else ""  # an id the catalogue does not describe yet speaks for itself
     where = f" · {finding.file}:{finding.line}" if finding.file and finding.line else ""
@@ -26,10 +27,12 @@ def finding_content(finding: Finding) -> Content:
     ]
     if finding.message:
         parts.append(Content(f"  {finding.message}"))
-    if pitfall is not None:
-        parts.append(Content.assemble(("  Why: ", "bold"), pitfall.explanation))
-        if pitfall.fix and pitfall.fix not in finding.message:
-            parts.append(Content.assemble(("  Fix: ", "bold $success"), pitfall.fix))
+    explanation = finding.explanation or (pitfall.explanation if pitfall else None)
+    fix = finding.fix or (pitfall.fix if pitfall else None)  # the finding's own advice, else the catalogue's
+    if explanation:
+        parts.append(Content.assemble(("  Why: ", "bold"), explanation))
+    if fix:
+        parts.append(Content.assemble(("  Fix: ", "bold $success"), fix))
     return Content("\n").join(parts)
 
 

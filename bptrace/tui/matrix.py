@@ -28,7 +28,9 @@ def _visible(n: int, limit: int) -> list[int | None]:
 
 
 def _as_2d(value: np.ndarray) -> np.ndarray:
-    array = np.asarray(value, dtype=float)
+    # No dtype conversion here: it would copy the whole array (a float32 10×40,000 on every step);
+    # the few entries shown are converted one by one.
+    array = np.asarray(value)
     if array.ndim == 0:
         return array.reshape(1, 1)
     if array.ndim == 1:

@@ -8,11 +8,9 @@ live here where tests can reach them without a running app.
 from __future__ import annotations
 
 import bisect
-import re
 from dataclasses import dataclass
 from typing import Literal
 
-from bptrace.pitfalls import SEVERITIES
 from bptrace.trace import Finding, Step, Trace
 
 RowKind = Literal["train", "phase", "step"]
@@ -47,7 +45,10 @@ class TraceIndex:
                 self.rows.append(Row("phase", step.train_step, step.phase))
             self.row_of_step.append(len(self.rows))
             self.rows.append(Row("step", step.train_step, step.phase, step.index))
-        self.findings: dict[int, list[Finding]] = _findings_by_step(trace)
+        self.findings: dict[int, list[Finding]] = {}
+        for finding in trace.findings:  # Trace.findings is the one list; this is its index by step
+            if finding.step is not None and 0 <= finding.step < len(trace.steps):
+                self.findings.setdefault(finding.step, []).append(finding)
         self.finding_steps: list[int] = sorted(self.findings)
 
     def __len__(self) -> int:
@@ -94,27 +95,6 @@ class TraceIndex:
     def node_of(self, index: int) -> int | None:
         """The network node a step works on: 0 for X, n for layer n, one past the last layer for the loss."""
         step = self.trace.steps[index]
-        if step.phase == "loss" or step.target == "L":
+        if step.phase == "loss":
             return len(self.trace.scenario.layers)
-        if step.target == "X":
-            return 0
-        layer = step.meta.get("layer")
-        found = re.search(r"(\d+)$", step.target)
-        if found:  # the target names the node (dA1 belongs to layer 1, even when layer 2 computed it)
-            return int(found.group(1))
-        return int(layer) if isinstance(layer, int) else None
-
-
-def _findings_by_step(trace: Trace) -> dict[int, list[Finding]]:
-    by_step: dict[int, list[Finding]] = {}
-    for finding in trace.findings:
-        if finding.step is not None and 0 <= finding.step < len(trace.steps):
-            by_step.setdefault(finding.step, []).append(finding)
-    # A step may name a finding id the trace-level list does not describe; still mark it.
-    for step in trace.steps:
-        known = {f.id for f in by_step.get(step.index, [])}
-        for finding_id in step.findings:
-            if finding_id not in known:
-                severity = SEVERITIES.get(finding_id, "error")
-                by_step.setdefault(step.index, []).append(Finding(finding_id, severity, step.index, ""))
-    return by_step
+        return step.layer

@@ -16,8 +16,8 @@ from bptrace.errors import BadInput
 
 def scenario_options() -> list[Option | None]:
     """One option per bundled scenario: its name, description and file; broken files say why."""
+    from bptrace.bundled import bundled
     from bptrace.scenario import load_scenario
-    from bptrace.scenarios import bundled
 
     options: list[Option | None] = []
     for path in bundled():

@@ -14,11 +14,11 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
+from bptrace.kinds import step_title, value_name
 from bptrace.numbers import number
 from bptrace.trace import Formula, Step
 from bptrace.tui.forms import ChainLike, ElementLike
 from bptrace.tui.matrix import render_matrix, shape_label
-from bptrace.tui.timeline import step_label, value_name
 
 ROLE_LABELS = {"input": "input", "upstream": "upstream", "local": "local", "product": "product", "": ""}
 MIN_NAME_WIDTH = 20
@@ -62,7 +62,7 @@ class StepView(VerticalScroll):
                 (f"Step {step.index}/{context.total - 1}", "bold"),
                 f" · training step {step.train_step} · ",
                 (step.phase, "bold $accent"),
-                f" · {_what(step)}",
+                f" · {step_title(step)}",
                 ("  [digits: full]" if context.full else "", "$text-muted"),
             )
         )
@@ -84,22 +84,6 @@ class StepView(VerticalScroll):
     def _result_in_view(self) -> None:
         """Below a long finding the result may not fit: scroll just enough to show it (its top first)."""
         self.scroll_to_widget(self.query_one("#result"), animate=False, immediate=True)
-
-
-# The recorder's backward and update ops, in the words a learner uses for them.
-_OP_WORDS = {
-    "loss_grad": "loss gradient", "activation_grad": "through the activation",
-    "weight_grad": "weight gradient", "bias_grad": "bias gradient", "input_grad": "through the weights",
-}
-
-
-def _what(step: Step) -> str:
-    """What the step computes, its op said once: ``A1 = relu(Z1)``, ``exp: np.exp(-z)``,
-    ``through the activation → ∂L/∂Z1``, ``subtract → W1 −= η·∂L/∂W1``."""
-    label = step_label(step)
-    if label.startswith(f"{step.op}: ") or f"{step.op}(" in label or step.op in ("affine", "sgd"):
-        return label  # the label already says what the op does
-    return f"{_OP_WORDS.get(step.op, step.op)} → {label}"
 
 
 def _element_content(context: StepContext) -> Content:
@@ -169,10 +153,10 @@ def _terms_content(step: Step, full: bool) -> Content:
 
 def _before(step: Step) -> np.ndarray | None:
     """For an update, the parameter before it, so moved entries can be highlighted."""
-    if step.phase != "update":
+    if step.kind != "update":
         return None
     for term in step.terms:
-        if term.name == step.target and term.role == "input":
+        if term.role == "input" and term.value.shape == step.value.shape:
             return term.value
     return None
 

@@ -6,7 +6,6 @@ so this is a line-API ScrollView: only the rows on screen are ever rendered.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -20,50 +19,15 @@ from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from bptrace.kinds import step_label
 from bptrace.numbers import number
-from bptrace.trace import Step
 from bptrace.tui.model import MARKERS, Location, Row, TraceIndex
 from bptrace.verdict_diff import FIXED, NEW
-
-# A name the learner (or the recorder) gave a value: Z1, dW2, self.hidden, W2.T. Code mode's unnamed
-# intermediates have their source text as target instead: "np.exp(-z)", "learning_rate * dW1".
-NAME = re.compile(r"[A-Za-z_][\w.]*")
-
-
-def _updated(step: Step) -> str | None:
-    """The parameter a gradient-descent update writes (named as the learner's code names it), or None."""
-    if step.phase != "update" or (step.op != "sgd" and "parameter" not in step.meta):
-        return None
-    return step.target if NAME.fullmatch(step.target) else str(step.meta.get("parameter", step.target))
-
-
-def step_label(step: Step) -> str:
-    """A short name for a step: what it computes; an unnamed intermediate is its op, then its source text."""
-    if (parameter := _updated(step)) is not None:
-        return f"{parameter} −= η·∂L/∂{parameter}"
-    if not NAME.fullmatch(step.target):
-        return f"{step.op}: {step.target}"
-    if step.phase == "backward" and step.target.startswith("d") and len(step.target) > 1:
-        return f"∂L/∂{step.target[1:]}"
-    if step.op == "affine" and len(step.inputs) == 3:  # the recorder's Z = W·A + b, in the layout's order
-        weight, activation, bias = step.inputs
-        product = f"{activation}·{weight}" if step.meta.get("layout") == "rows" else f"{weight}·{activation}"
-        return f"{step.target} = {product} + {bias}"
-    if "activation" in step.meta or "loss" in step.meta:  # A1 = relu(Z1), L = bce(A2, Y)
-        return f"{step.target} = {step.op}({', '.join(step.inputs)})"
-    return f"{step.target} = {step.op}"
 
 
 def shorten(text: str, width: int) -> str:
     """``text`` cut to ``width`` cells, with … where it was cut."""
     return text if len(text) <= width else text[: max(0, width - 1)].rstrip() + "…"
-
-
-def value_name(step: Step) -> str:
-    """What the step's value is called beside its matrix: its name, or the start of its source text."""
-    if _updated(step) is None and not NAME.fullmatch(step.target):
-        return shorten(step.target, 16)
-    return step_label(step).split(" ")[0]
 
 
 class Timeline(ScrollView, can_focus=False):

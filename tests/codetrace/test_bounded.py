@@ -12,6 +12,7 @@ import pytest
 
 from bptrace.codetrace import record_code
 from bptrace.codetrace.execute import run_file
+from bptrace.trace import recorded_train_steps
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -156,11 +157,13 @@ def test_a_long_loop_records_its_first_steps_only(tmp_path: Path, name: str) -> 
     assert trace.train_steps == 5
     assert {s.train_step for s in trace.steps} == set(range(5))
     assert trace.error_count() == 0, [(f.id, f.message) for f in trace.findings]
-    assert "training steps 0–4 (5 of 300); the rest of the script ran unrecorded" in trace.scenario.description
+    assert trace.scenario.notes["recorded_train_steps"] == [5, 300]
+    assert "training steps 0–4 (5 of 300); the rest of the script ran unrecorded" in recorded_train_steps(trace.scenario)
+    assert "Recorded in detail" not in trace.scenario.description  # a structured note, not text to parse
     # The recorded steps are those of a full recording: same losses, same gradients.
     short, _, _ = _write(tmp_path, name, 6)
     full = record_code(short, loss=loss, reduction=reduction, steps=1000)
-    assert full.train_steps == 6 and "Recorded in detail" not in full.scenario.description
+    assert full.train_steps == 6 and "recorded_train_steps" not in full.scenario.notes
     assert trace.losses == full.losses[:5]
     for bounded, whole in zip(trace.gradients, full.gradients[:5], strict=True):
         assert bounded.keys() == whole.keys()
@@ -185,7 +188,7 @@ def test_a_planted_mistake_is_still_named_at_its_line(tmp_path: Path) -> None:
     assert trace.train_steps == 5
     found = [f for f in trace.findings if f.id == "derivative-on-preactivation"]
     assert found and found[0].line == 21 and found[0].file == "wrong.py"
-    assert "(5 of 300)" in trace.scenario.description
+    assert trace.scenario.notes["recorded_train_steps"] == [5, 300]
 
 
 @pytest.mark.parametrize("name", list(PROGRAMS))
@@ -246,7 +249,7 @@ def test_an_exception_after_the_recorded_steps_says_so(tmp_path: Path) -> None:
     path.write_text(INPLACE.format(steps=300, derivative="A1").replace(
         "    W1 -= 0.1 * dW1\n", "    W1 -= 0.1 * dW1\n    if epoch == 200:\n        raise ValueError('boom')\n"))
     trace = record_code(path, loss="bce", reduction="sum", steps=5)
-    assert trace.train_steps == 5 and "(5 of 201)" in trace.scenario.description
+    assert trace.train_steps == 5 and trace.scenario.notes["recorded_train_steps"] == [5, 201]
     raised = next(f for f in trace.findings if f.id == "exception")
     assert raised.line == 28 and "ValueError: boom" in raised.message
     assert "training step 200, after the recorded steps" in raised.message

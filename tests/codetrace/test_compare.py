@@ -22,3 +22,43 @@ def test_non_finite_values_are_never_close() -> None:
         assert not close(bad, a)  # the learner's value
         assert not close(a, bad)  # the truth
         assert not close(bad, bad)  # no verdict against a non-finite truth
+
+
+def test_a_large_entry_lends_no_tolerance_to_other_rows_and_columns() -> None:
+    """One huge entry used to set the absolute tolerance of every entry (1e-9 of it): a 0.5% error in an
+    entry 10⁷ times smaller passed as rounding noise. In a float64 matrix each entry is judged at the scale
+    of its own row and column."""
+    expected = np.array([[1e4, 0.0, 0.0], [0.0, 1e-3, 2e-3], [0.0, 3e-3, 1e-3]])
+    wrong = expected.copy()
+    wrong[1, 1] *= 1.005
+    assert not close(wrong, expected)
+    assert close(expected * (1 + 1e-9), expected)
+    wrong_big = expected.copy()
+    wrong_big[0, 0] *= 1.005
+    assert not close(wrong_big, expected)
+
+
+def test_rounding_of_a_gradient_computed_another_way_stays_close() -> None:
+    """No false alarm from the per-line scale: dW = X.T @ dZ summed sample by sample with σ′ written in
+    another form, against one matmul, with features of very different scales, a constant feature (its row
+    is a cancelling sum), an all-zero feature, a saturated unit and a dead one."""
+    rng = np.random.default_rng(3)
+    n = 400
+    X = rng.standard_normal((n, 6)) * np.array([1e3, 1.0, 1e-3, 0.0, 1.0, 1.0])
+    X[:, 4] = 1.0  # a constant feature
+    Z = rng.standard_normal((n, 5))
+    Z[:, 1] += 40.0  # saturated: 1 − σ(z) ≈ 4e-18, all rounding
+    dA = rng.standard_normal((n, 5))
+    dA -= dA.mean(axis=0)  # the constant feature's row cancels
+    s = 1.0 / (1.0 + np.exp(-Z))
+    dZ = dA * s * (1.0 - s)
+    dZ[:, 3] = 0.0  # a dead unit
+    expected = X.T @ dZ
+    looped = np.zeros((6, 5))
+    for k in range(n):
+        e = np.exp(-Z[k])
+        local = e / (1.0 + e) ** 2
+        local[3] = 0.0
+        looped += np.outer(X[k], dA[k] * local)
+    assert close(looped, expected)
+    assert close(looped.astype(np.float32), expected.astype(np.float32))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bptrace.pitfalls import SEVERITIES
+from bptrace.pitfalls import CATALOGUE, SEVERITIES
 from bptrace.sources import trace_from_source
 
 GALLERY = Path(__file__).resolve().parents[2] / "scenarios" / "gallery"
@@ -33,17 +33,42 @@ EXPECTED: dict[str, tuple[int, frozenset[str]]] = {
 
 
 def test_every_finding_id_has_a_gallery_scenario() -> None:
-    assert set(EXPECTED) == set(SEVERITIES)
-    for finding_id in SEVERITIES:
-        stem = finding_id.replace("-", "_")
-        assert (GALLERY / f"{stem}.toml").exists(), finding_id
-        assert (GALLERY / f"{stem}.py").exists(), finding_id
+    """Each catalogue unit names its gallery scenario, which exists and runs a program that exists."""
+    import tomllib
+
+    assert set(EXPECTED) == set(CATALOGUE)
+    stems = [pitfall.gallery for pitfall in CATALOGUE.values()]
+    assert len(set(stems)) == len(stems), "two ids share a gallery program"
+    for finding_id, pitfall in CATALOGUE.items():
+        toml = GALLERY / f"{pitfall.gallery}.toml"
+        assert toml.exists(), finding_id
+        program = tomllib.loads(toml.read_text())["code"]["path"]
+        assert (GALLERY / program).exists(), (finding_id, program)
+
+
+def test_every_code_detector_is_a_catalogue_unit() -> None:
+    """Code mode runs the catalogue's own detectors: the ids found once over the run are exactly the units
+    that hold a detect_code, and the per-update judgements are the units that hold a judge_code."""
+    with_code = {i for i, p in CATALOGUE.items() if p.detect_code is not None}
+    assert with_code == {"shape-broadcast", "non-finite", "implicit-learning-rate", "exp-overflow",
+                         "saturated-units", "dead-relu"}
+    with_reference = {i for i, p in CATALOGUE.items() if p.detect_reference is not None}
+    assert with_reference == {"non-finite", "implicit-learning-rate", "saturated-units", "dead-relu"}
+    # A wrong update is asked of the units that judge one, in the catalogue's order: a negative factor is a
+    # sign before it is a scale, and a bias's wrong sum before a transpose.
+    judges = [i for i, p in CATALOGUE.items() if p.judge_code is not None]
+    assert judges == ["update-sign", "gradient-scale", "bias-sum-axis", "transpose"]
+    # A wrong matrix product reads a weight already updated before it is a missing transpose.
+    products = [i for i, p in CATALOGUE.items() if p.explain_product is not None]
+    assert products == ["stale-weights", "transpose"]
+    locals_ = [i for i, p in CATALOGUE.items() if p.explain_local is not None]
+    assert locals_ == ["derivative-on-preactivation", "derivative-on-activation"]
 
 
 @pytest.mark.parametrize("finding_id", sorted(EXPECTED))
 def test_gallery_program_is_named_at_its_line(finding_id: str) -> None:
     line, also = EXPECTED[finding_id]
-    stem = finding_id.replace("-", "_")
+    stem = CATALOGUE[finding_id].gallery
     trace = trace_from_source(GALLERY / f"{stem}.toml")
     assert trace.scenario.mode == "code"
     hits = [f for f in trace.findings if f.id == finding_id]
@@ -57,8 +82,7 @@ def test_gallery_program_is_named_at_its_line(finding_id: str) -> None:
     allowed = {finding_id} | also
     assert errors <= allowed, errors - allowed
     if SEVERITIES[finding_id] == "error":
-        step = trace.steps[hits[0].step] if hits[0].step is not None else None
-        assert step is None or finding_id in step.findings
+        assert hits[0].step is None or 0 <= hits[0].step < len(trace.steps)
 
 
 def test_gallery_traces_export_valid_json_and_notes(tmp_path: Path) -> None:
@@ -91,7 +115,8 @@ def test_gallery_traces_export_valid_json_and_notes(tmp_path: Path) -> None:
 def test_the_fix_is_written_in_the_learners_own_names(stem: str, fix: str) -> None:
     trace = trace_from_source(GALLERY / f"{stem}.toml")
     finding = next(f for f in trace.findings if f.severity == "error")
-    assert f"Fix: {fix}" in finding.message, finding.message
+    assert finding.fix is not None and fix in finding.fix, finding.fix
+    assert "Fix:" not in finding.message  # the fix is a field of its own
 
 
 def test_notes_name_the_learners_file_not_this_machines_path(tmp_path: Path) -> None:

@@ -40,10 +40,10 @@ def _params_at(trace: Trace, train_step: int, names: list[str]) -> dict[str, np.
     params = {}
     for name in names:
         if train_step == 0:
-            step = next(s for s in trace.steps if s.meta.get("parameter") == name)
+            step = next(s for s in trace.steps if s.parameter == name)
         else:
             step = next(s for s in trace.steps
-                        if s.meta.get("parameter") == name and s.phase == "update" and s.train_step == train_step - 1)
+                        if s.parameter == name and s.kind == "update" and s.train_step == train_step - 1)
         params[name] = np.array(step.value, dtype=np.float64)
     return params
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from bptrace.scenario import Layer, Scenario, parameter_shapes
 
-HIDDEN = ("sigmoid", "relu", "tanh", "leaky_relu", "linear")
+HIDDEN = ("sigmoid", "relu", "tanh", "leaky_relu", "linear", "softplus")
 OUTPUT_FOR_LOSS = {
     "half_sse": ("sigmoid", "tanh", "linear", "relu", "leaky_relu"),
     "sse": ("linear", "relu"),

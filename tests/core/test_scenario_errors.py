@@ -151,7 +151,7 @@ def test_opening_a_scenario_never_evaluates_anything_in_it(tmp_path: Path) -> No
 
 
 def test_bad_cli_options_are_bad_input(tmp_path: Path) -> None:
-    from bptrace.scenarios import default
+    from bptrace.bundled import default
 
     for args, needle in (
         (["run", str(default()), "--loss", "bcee"], 'did you mean "bce"'),

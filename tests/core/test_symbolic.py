@@ -8,9 +8,9 @@ import sys
 import numpy as np
 import pytest
 
+from bptrace.bundled import bundled, default
 from bptrace.recorder import record
 from bptrace.scenario import Layer, Scenario, load_scenario, parameter_shapes
-from bptrace.scenarios import bundled, default
 from tests.core.networks import random_scenario
 
 CASES = [

@@ -78,21 +78,20 @@ def code_mode_trace() -> Trace:
         Step(3, 0, "backward", "multiply", "dZ1", ("dA1", "sigmoid_derivative(Z1)"), dZ1,
              (Term("∂L/∂A1", dA1, "upstream"), Term("sigmoid_derivative(Z1)", wrong_local, "local"),
               Term("∂L/∂Z1", dZ1, "product")),
-             reference=true_dZ1, source=SourceRef("impl.py", 12),
-             findings=("derivative-on-preactivation", "non-finite")),
+             reference=true_dZ1, source=SourceRef("impl.py", 12), learner_name="dZ1"),
         Step(4, 0, "backward", "matmul", "big<tag>", ("a|b", "c$d"), big, (),
              formula=Formula("big = a|b · c$d", r"\mathrm{big} = a \vert b \cdot c\$d \{x\}"),
-             source=SourceRef("impl.py", 9), findings=("my-new-check",)),
+             source=SourceRef("impl.py", 9)),
         Step(5, 1, "forward", "matmul", "Z1", ("W1", "X"), Z1 + np.inf,
              (Term("W1", W1, "input"),), source=SourceRef("impl.py", 10)),
     )
     findings = (
         Finding("derivative-on-preactivation", "error", 3,
                 "sigmoid_derivative(Z1) computes a*(1-a) on the pre-activation Z1: expected 0.2497, got 0.02 "
-                "<img src=x onerror=alert(1)>. Fix: pass A1, the activation.", "impl.py", 12),
+                "<img src=x onerror=alert(1)>.", "impl.py", 12, fix="pass A1, the activation."),
         Finding("non-finite", "error", 3, "NaN appeared in ∂L/∂A1[2,0].", "impl.py", 12),
-        Finding("my-new-check", "warning", 4, "A check the catalogue does not know yet | with a pipe. Fix: do the thing.",
-                "impl.py", 9),
+        Finding("my-new-check", "warning", 4, "A check the catalogue does not know yet | with a pipe.",
+                "impl.py", 9, fix="do the thing."),
         Finding("exception", "error", None, "ValueError: shapes (3,2) and (3,1) not aligned", "impl.py", 13),
     )
     return Trace(

@@ -22,13 +22,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bptrace import symbolic
+from bptrace.bundled import SCENARIO_DIR
 from bptrace.cli import main
 from bptrace.errors import BadInput
 from bptrace.export.json_format import dumps, load_trace
 from bptrace.ops import ACTIVATIONS, LOSSES
 from bptrace.recorder import record
 from bptrace.scenario import load_scenario
-from bptrace.scenarios import SCENARIO_DIR
 from tests.hostile.conftest import memory_cap
 from tests.tui.conftest import code_trace
 

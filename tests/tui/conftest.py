@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
+from bptrace.bundled import SCENARIO_DIR
 from bptrace.codetrace import record_code
 from bptrace.recorder import record
 from bptrace.scenario import load_scenario
-from bptrace.scenarios import SCENARIO_DIR
 from bptrace.trace import Trace
 
 # A learner's program (functions and globals, columns layout, two training steps) with the canonical

@@ -43,11 +43,11 @@ async def test_stepping_formats_only_the_visible_entries(monkeypatch: pytest.Mon
 
 
 async def test_a_trace_with_values_for_some_training_steps_says_so(tmp_path) -> None:
+    from bptrace.bundled import SCENARIO_DIR
     from bptrace.export import export_trace
     from bptrace.export.json_format import load_trace
     from bptrace.recorder import record
     from bptrace.scenario import load_scenario
-    from bptrace.scenarios import SCENARIO_DIR
 
     out = tmp_path / "t.json"
     export_trace(record(load_scenario(SCENARIO_DIR / "seed1_relu_sigmoid.toml"), steps=6), out)
@@ -63,8 +63,8 @@ async def test_a_trace_with_values_for_some_training_steps_says_so(tmp_path) -> 
 
 
 async def test_an_inferred_loss_is_said_in_the_status_line() -> None:
+    from bptrace.bundled import SCENARIO_DIR
     from bptrace.codetrace import record_code
-    from bptrace.scenarios import SCENARIO_DIR
 
     inferred = record_code(SCENARIO_DIR / "gallery" / "inferred_loss.py")
     declared = record_code(SCENARIO_DIR / "gallery" / "inferred_loss.py", loss="bce", reduction="mean")
@@ -76,3 +76,19 @@ async def test_an_inferred_loss_is_said_in_the_status_line() -> None:
             shown.append(str(app.screen.query_one("#status").content))
     assert "code mode · bce (mean, inferred)" in shown[0]
     assert shown[1].endswith("code mode · bce (mean)")  # declared: nothing said
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64])
+def test_rendering_a_big_matrix_copies_none_of_it(dtype: type) -> None:
+    import tracemalloc
+
+    value = np.arange(10 * 40_000).reshape(10, 40_000).astype(dtype)  # 1.6–3.2 MB
+    tracemalloc.start()
+    try:
+        content = matrix.render_matrix(value, reference=value, before=value)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 200_000, peak  # the 8×6 entries shown, not the array
+    text = str(content)
+    assert text.startswith("⎡      0") and "…" in text and "⋮" in text and text.endswith("4e+5 ⎦")

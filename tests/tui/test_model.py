@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from bptrace.bundled import SCENARIO_DIR
+from bptrace.kinds import step_label, step_title, value_name
 from bptrace.numbers import buckets
 from bptrace.recorder import record
 from bptrace.scenario import load_scenario
-from bptrace.scenarios import SCENARIO_DIR
 from bptrace.trace import Trace
 from bptrace.tui.debugger import export_name, fits, move_element
 from bptrace.tui.dialogs import parse_goto
 from bptrace.tui.loss_chart import sparkline
 from bptrace.tui.matrix import CHANGED, WRONG, ZERO, render_matrix
 from bptrace.tui.model import TraceIndex
-from bptrace.tui.timeline import step_label, value_name
 from tests.tui.conftest import line_of, step_of
 
 
@@ -50,9 +50,9 @@ def test_findings_stops_and_breakpoints(coded: Trace) -> None:
 
 
 def test_breakpoint_on_an_op_hits_every_training_step() -> None:
+    from bptrace.bundled import SCENARIO_DIR
     from bptrace.recorder import record
     from bptrace.scenario import load_scenario
-    from bptrace.scenarios import SCENARIO_DIR
 
     trace = record(load_scenario(SCENARIO_DIR / "vanishing_sigmoid.toml"))
     index = TraceIndex(trace)
@@ -96,16 +96,20 @@ def test_labels_and_export_name(seed: Trace) -> None:
 
 
 def test_code_mode_labels_name_what_the_learner_named(coded: Trace) -> None:
-    """Named arrays read as in reference mode; unnamed intermediates are their op, then their source text."""
+    """Named arrays keep the learner's name (a gradient called dZ2 is not renamed ∂L/∂Z2: the label does not
+    guess from spelling); unnamed intermediates are their op, then their source text."""
     label = {(step.train_step, step.target): step_label(step) for step in coded.steps}
-    assert label[0, "Z1"] == "Z1 = add" and label[0, "dZ2"] == "∂L/∂Z2" and label[0, "A1.T"] == "A1.T = transpose"
+    assert label[0, "Z1"] == "Z1 = add" and label[0, "dZ2"] == "dZ2 = multiply" and label[0, "A1.T"] == "transpose: A1.T"
     assert label[0, "np.exp(-z)"] == "exp: np.exp(-z)" and label[0, "-z"] == "negative: -z"
     assert label[0, "W1 @ X"] == "matmul: W1 @ X"
     # the update phase: the step size times the gradient is not itself an update
     assert label[0, "learning_rate * dW1"] == "multiply: learning_rate * dW1"
     assert label[1, "W1"] == "W1 −= η·∂L/∂W1"
     names = {step.target: value_name(step) for step in coded.steps}
-    assert names["dW1"] == "∂L/∂W1" and names["W1 @ X"] == "W1 @ X"
+    assert names["dW1"] == "dW1" and names["W1 @ X"] == "W1 @ X"
+    # what the update descends along is known from the data flow, and said in the title
+    dW1 = next(step for step in coded.steps if step.target == "dW1")
+    assert dW1.of == "W1" and step_title(dW1) == "dW1 = matmul · used as ∂L/∂W1 by its update"
     assert names["Y / A2 - (1 - Y) / (1 - A2)"] == "Y / A2 - (1 - Y…"
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from textual.command import CommandList, CommandPalette
 from textual.widgets import OptionList
 
-from bptrace.scenarios import bundled
+from bptrace.bundled import bundled
 from bptrace.trace import Trace
 from bptrace.tui.app import BptraceApp
 from bptrace.tui.debugger import DebuggerScreen
