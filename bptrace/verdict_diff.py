@@ -88,8 +88,7 @@ def _key(step: Step) -> tuple[str | None, int | None, str]:
 
 
 def _parameter(step: Step) -> str | None:
-    value = step.meta.get("parameter")
-    return value if isinstance(value, str) else None
+    return step.parameter
 
 
 def place_of(trace: Trace, index: int) -> Place:

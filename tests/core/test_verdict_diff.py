@@ -56,7 +56,7 @@ def test_a_mistake_brought_back_is_new() -> None:
     assert diff.gone == ()
     assert diff.lines() == [f"✗ new: derivative-on-preactivation at line {number_of(BUGGY, 'dZo =')}; 1 error"]
     assert list(diff.flipped.values()) == [NEW]
-    assert new.steps[next(iter(diff.flipped))].findings == ("derivative-on-preactivation",)
+    assert new.finding_ids_at(next(iter(diff.flipped))) == ("derivative-on-preactivation",)
 
 
 def test_a_finding_that_only_moved_is_the_same_finding() -> None:
@@ -94,9 +94,9 @@ def test_every_place_follows_its_statement(train_step: int) -> None:
 
 def test_an_update_keeps_its_parameter() -> None:
     old, new = recorded(BUGGY), recorded(FIXED_TEXT)
-    update = next(s.index for s in old.steps if s.train_step == 2 and s.phase == "update" and s.meta.get("parameter") == "W2")
+    update = next(s.index for s in old.steps if s.train_step == 2 and s.phase == "update" and s.parameter == "W2")
     found = new.steps[relocate(new, place_of(old, update), LineMap.between(old, new))]
-    assert (found.train_step, found.phase, found.meta.get("parameter")) == (2, "update", "W2")
+    assert (found.train_step, found.phase, found.parameter) == (2, "update", "W2")
 
 
 def test_fewer_training_steps_keep_the_last_one() -> None:

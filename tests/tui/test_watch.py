@@ -92,7 +92,7 @@ async def test_a_fix_flips_the_finding_and_the_cursor_keeps_its_place(tmp_path: 
         await pilot.press("f")  # to the finding, at the guilty line
         screen = debugger(app)
         before = screen.trace.steps[screen.current_step]
-        assert before.findings == ("derivative-on-preactivation",)
+        assert screen.trace.finding_ids_at(before.index) == ("derivative-on-preactivation",)
         assert (before.train_step, before.target, before.source.line) == (0, "dZo", line_of(BUGGY, "dZo ="))
 
         await save(pilot, app, path, FIXED_TEXT)
@@ -101,7 +101,7 @@ async def test_a_fix_flips_the_finding_and_the_cursor_keeps_its_place(tmp_path: 
         # The same place in the learner's terms: training step 0, the line `dZo = …` is now on (one up).
         assert (after.train_step, after.target, after.source.line) == (0, "dZo", line_of(FIXED_TEXT, "dZo ="))
         assert after.index != before.index  # not the same step index: the debugging line's ops are gone
-        assert not screen.trace.findings and after.findings == ()
+        assert not screen.trace.findings and screen.trace.finding_ids_at(after.index) == ()
         assert changes(app) == f"✓ derivative-on-preactivation at line {line_of(BUGGY, 'dZo =')} is gone; 0 errors"
         # The timeline marks the steps that were wrong (training step 0's, where the finding was) as fixed.
         flipped = screen.query_one(Timeline).flipped
@@ -110,14 +110,14 @@ async def test_a_fix_flips_the_finding_and_the_cursor_keeps_its_place(tmp_path: 
         assert screen.query_one("#source-text", Static).content.plain.count("▶") == 1
 
         # On a parameter's update in the last training step (as a click on the timeline puts it there) ...
-        update = next(s.index for s in screen.trace.steps if s.train_step == 2 and s.meta.get("parameter") == "W2"
+        update = next(s.index for s in screen.trace.steps if s.train_step == 2 and s.parameter == "W2"
                       and s.phase == "update")
         screen.current_step = update
         await save(pilot, app, path, BUGGY)  # ... and back: the mistake is new again
         assert changes(app) == f"✗ new: derivative-on-preactivation at line {line_of(BUGGY, 'dZo =')}; 1 error"
         screen = debugger(app)
         here = screen.trace.steps[screen.current_step]
-        assert (here.train_step, here.phase, here.meta.get("parameter"), here.source.line) == (
+        assert (here.train_step, here.phase, here.parameter, here.source.line) == (
             2, "update", "W2", line_of(BUGGY, "Wo -= rate"))
         assert here.index != update
 
