@@ -13,6 +13,9 @@ from pathlib import Path
 from bptrace import __version__
 from bptrace.errors import BadInput, CannotAnalyse
 from bptrace.inert import inert_trace, visible
+from bptrace.ops import LOSSES, REDUCTIONS
+from bptrace.rerun import CodeRun
+from bptrace.sources import CODE_SUFFIXES
 from bptrace.trace import Trace
 
 COMMANDS = ("run", "export", "replay", "scenarios", "tui")
@@ -46,12 +49,17 @@ def _parser() -> argparse.ArgumentParser:
                        "later steps keep their loss and gradient verdicts")
         p.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
 
+    def watch_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--watch", action="store_true",
+                       help="code mode: run again on every save of the code file or a .py/.ipynb beside it")
+
     run = sub.add_parser("run", help="record headless; print the gradient check, the findings and the loss")
     run.add_argument("source", nargs="?", metavar="SCENARIO")
     run.add_argument("--table", nargs="?", const="all", metavar="N..M",
                      help="also print the step table: all steps, or steps N to M (e.g. 20..40)")
     run.add_argument("--quiet", action="store_true", help="print only the findings and the error count")
     source_options(run)
+    watch_option(run)
 
     export = sub.add_parser("export", help="write a trace as JSON, Markdown or HTML")
     export.add_argument("source", metavar="SOURCE", help="a scenario .toml, a code file or a trace .json")
@@ -70,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     tui = sub.add_parser("tui", help="open a scenario (or a code file with --code) in the TUI")
     tui.add_argument("source", nargs="?", metavar="SCENARIO")
     source_options(tui)
+    watch_option(tui)
 
     scenarios = sub.add_parser("scenarios", help="list the bundled scenarios")
     scenarios.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
@@ -99,9 +108,10 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def _record(args: argparse.Namespace) -> Trace:
+def _code_run(args: argparse.Namespace) -> CodeRun:
+    """What to record, its numbers checked before anything runs."""
     from bptrace.limits import MAX_STEPS, parse_size
-    from bptrace.sources import trace_from_source
+    from bptrace.sources import check_choice
 
     # The same bound as a scenario's train.steps: the command line is no back door around it.
     if args.steps is not None and not 1 <= args.steps <= MAX_STEPS:
@@ -109,11 +119,25 @@ def _record(args: argparse.Namespace) -> Trace:
     # NumPy's legacy seeding takes 0 to 2**32 - 1; anything else was a ValueError traceback from inside the run.
     if args.seed is not None and not 0 <= args.seed < 2**32:
         raise BadInput(None, "--seed", f"expected a seed from 0 to {2**32 - 1}, found {args.seed}")
+    check_choice("--loss", args.loss, tuple(LOSSES))
+    check_choice("--reduction", args.reduction, REDUCTIONS)
     max_memory = parse_size(args.max_memory, "--max-memory") if args.max_memory is not None else None
-    return trace_from_source(
-        args.source, code=args.code, loss=args.loss, reduction=args.reduction, steps=args.steps, seed=args.seed,
-        max_memory=max_memory,
-    )
+    return CodeRun(args.source, args.code, args.loss, args.reduction, args.steps, args.seed, max_memory)
+
+
+def _record(args: argparse.Namespace) -> Trace:
+    return _code_run(args).record()
+
+
+def _watched(args: argparse.Namespace) -> CodeRun:
+    """``--watch``'s run, refused before anything starts when there is no code file to watch."""
+    run = _code_run(args)
+    script = run.script()
+    if not script.exists():
+        raise BadInput(str(script), None, "no such file")
+    if script.suffix.lower() not in CODE_SUFFIXES:
+        raise BadInput(str(script), None, "expected a .py or .ipynb code file")
+    return run
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -127,8 +151,12 @@ def _dispatch(args: argparse.Namespace) -> int:
         from bptrace.export.json_format import load_trace
 
         return _open_tui(load_trace(args.trace))
+    if args.command == "tui" and args.watch:
+        return _open_tui(None, _watched(args), watch=True)  # the app records, and shows a save that fails
     if args.command == "tui" and (args.source or args.code):
-        return _open_tui(_record(args))
+        code = _code_run(args)
+        trace = code.record()
+        return _open_tui(trace, code if trace.scenario.mode == "code" else None)  # code: `w` may watch it
     return _open_tui(None)
 
 
@@ -162,18 +190,27 @@ def _list_scenarios() -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    wanted = step_range(args.table) if args.table is not None else None  # its spelling, before recording
+    if args.watch:
+        from bptrace.watch_run import run_watching
+
+        return run_watching(_watched(args), lambda trace: report(trace, wanted, args.quiet))
+    trace = _record(args)
+    report(trace, wanted, args.quiet)
+    return 1 if trace.error_count() else 0
+
+
+def report(trace: Trace, wanted: range | None, quiet: bool) -> None:
+    """``bptrace run``'s report of one recording, on stdout."""
     from rich.console import Console
 
     from bptrace import symbolic
     from bptrace.report import render
 
-    wanted = step_range(args.table) if args.table is not None else None  # its spelling, before recording
-    trace = _record(args)
     _say_if_interrupted(trace)
     if wanted is not None or trace.findings:  # formulas are shown only in step tables
         trace = symbolic.with_formulas(trace)
-    render(inert_trace(trace), Console(), table=wanted, quiet=args.quiet)
-    return 1 if trace.error_count() else 0
+    render(inert_trace(trace), Console(), table=wanted, quiet=quiet)
 
 
 def step_range(text: str) -> range:
@@ -214,12 +251,12 @@ def _say_if_interrupted(trace: Trace) -> None:
               "step(s) recorded until then (a second Ctrl-C exits at once)", file=sys.stderr)
 
 
-def _open_tui(trace: Trace | None) -> int:
+def _open_tui(trace: Trace | None, code: CodeRun | None = None, *, watch: bool = False) -> int:
     try:
         from bptrace.tui.app import run_app
     except ImportError as error:  # the TUI is optional at this stage of the project
         raise BadInput(None, None, f"the TUI is not available in this build ({error})") from None
-    return run_app(trace)
+    return run_app(trace, code, watch=watch)
 
 
 if __name__ == "__main__":

@@ -40,3 +40,10 @@ class CannotAnalyse(Exception):
         self.file = file
         self.message = message
         super().__init__(f"{file}: cannot analyse: {message}")
+
+
+class Cancelled(BaseException):
+    """A recording given up because a newer one supersedes it (watch mode: the learner saved again).
+
+    A BaseException, like KeyboardInterrupt: the learner's ``except Exception`` must not swallow it.
+    """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from bptrace.errors import BadInput, did_you_mean
@@ -25,9 +26,12 @@ def trace_from_source(
     steps: int | None = None,
     seed: int | None = None,
     max_memory: int | None = None,
+    cancelled: Callable[[], bool] | None = None,
 ) -> Trace:
     """Record (or, for a trace JSON, load) the trace the user asked for. ``max_memory``: code mode's
-    memory budget in bytes (default limits.MAX_MEMORY)."""
+    memory budget in bytes (default limits.MAX_MEMORY).
+
+    ``cancelled`` (watch mode, code mode only) stops a recording that a newer one supersedes."""
     check_choice("--loss", loss, tuple(LOSSES))
     check_choice("--reduction", reduction, REDUCTIONS)
     path = _bundled_or_path(source) if source is not None else None
@@ -41,7 +45,7 @@ def trace_from_source(
         if code is None:
             raise BadInput(None, None, "nothing to run: give a scenario .toml, or --code FILE")
         # No --loss: code mode infers it (and the reduction) from what the script computes.
-        return _record_code(Path(code), loss, reduction, steps, seed or 0, max_memory)
+        return _record_code(Path(code), loss, reduction, steps, seed or 0, max_memory, cancelled)
 
     if path.suffix.lower() != ".toml":
         raise BadInput(str(path), None, "expected a scenario .toml, a code file (.py, .ipynb) or a trace .json")
@@ -58,6 +62,7 @@ def trace_from_source(
             steps,
             seed if seed is not None else (spec.seed if spec else 0),
             max_memory,
+            cancelled,
             name=scenario.name,
             description=scenario.description,
         )
@@ -91,11 +96,12 @@ def _bundled_or_path(source: str | Path) -> Path:
 
 
 def _record_code(path: Path, loss: str | None, reduction: str | None, steps: int | None, seed: int,
-                 max_memory: int | None, **names: str) -> Trace:
+                 max_memory: int | None = None, cancelled: Callable[[], bool] | None = None, **names: str) -> Trace:
     if not path.exists():
         raise BadInput(str(path), None, "no such file")
     if path.suffix.lower() not in CODE_SUFFIXES:
         raise BadInput(str(path), None, "expected a .py or .ipynb code file")
     from bptrace.codetrace import record_code
 
-    return record_code(path, loss=loss, reduction=reduction, seed=seed, steps=steps, max_memory=max_memory, **names)
+    return record_code(path, loss=loss, reduction=reduction, seed=seed, steps=steps, max_memory=max_memory,
+                       cancelled=cancelled, **names)

@@ -20,6 +20,7 @@ source text run in a namespace given (a notebook cell, ``bptrace.notebook`` call
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -38,7 +39,7 @@ from bptrace.codetrace.infer import infer_loss
 from bptrace.codetrace.restore import uninstrument
 from bptrace.codetrace.structure import Structure
 from bptrace.codetrace.truth import Truth, step_truth
-from bptrace.errors import CannotAnalyse
+from bptrace.errors import Cancelled, CannotAnalyse
 from bptrace.limits import MAX_MEMORY
 from bptrace.pitfalls import CATALOGUE
 from bptrace.trace import Finding, ScenarioInfo, Trace
@@ -53,6 +54,7 @@ DEFAULT_STEPS = 50
 def record_code(
     path: Path, *, loss: str | None = None, reduction: str | None = None, seed: int = 0, name: str | None = None,
     description: str | None = None, check: bool = True, steps: int | None = None, max_memory: int | None = None,
+    cancelled: Callable[[], bool] | None = None,
 ) -> Trace:
     """Run the file and trace it. With ``check`` (the default), a run in which no training step could be
     checked and nothing raised cannot be analysed (``CannotAnalyse``, exit 3): an empty table and "0 errors"
@@ -60,12 +62,16 @@ def record_code(
     The first ``steps`` training steps (default ``DEFAULT_STEPS``) are recorded in detail, the rest of the
     script runs unrecorded. Without ``loss``, the loss (and the reduction, unless given) is inferred.
     Values are kept while they fit ``max_memory`` bytes (default ``MAX_MEMORY``); the steps after keep
-    their loss and gradient verdicts only (budget.py)."""
+    their loss and gradient verdicts only (budget.py).
+    ``cancelled`` (watch mode) is asked while the script runs and between training steps of the analysis;
+    once it returns True the recording stops with ``errors.Cancelled``."""
     path = Path(path)
     keep_freed_pages()
     budget = Budget(max_memory or MAX_MEMORY, loss, reduction, {})
-    run = run_file(path, seed, steps=steps or DEFAULT_STEPS, budget=budget)
-    return analyse(run, str(path), loss=loss, reduction=reduction, name=name, description=description, check=check)
+    run = run_file(path, seed, steps=steps or DEFAULT_STEPS, budget=budget, cancelled=cancelled)
+    _stop_if(cancelled)
+    return analyse(run, str(path), loss=loss, reduction=reduction, name=name, description=description, check=check,
+                   cancelled=cancelled)
 
 
 def record_source(
@@ -92,6 +98,7 @@ def record_source(
 def analyse(
     run: Run, file: str, *, loss: str | None = None, reduction: str | None = None, name: str | None = None,
     description: str | None = None, check: bool = True, source_text: str | None = None,
+    cancelled: Callable[[], bool] | None = None,
 ) -> Trace:
     """The Trace of a finished run of ``file`` (a path, or a cell's label): see ``record_code``."""
     recorder = run.recorder
@@ -106,7 +113,9 @@ def analyse(
         # Past the budget the loss was decided on these same kept steps, and every later step judged by it.
         inferred = budget.inferred if budget is not None and not budget.failed else infer_loss(ctx, reduction)
         if inferred is None:
-            if check and run.raised is None:
+            # Stopped by Ctrl-C before its output met its targets: report what was recorded (and that it was
+            # stopped), not "cannot analyse", which would read as a verdict on the program.
+            if check and run.raised is None and not run.interrupted:
                 raise CannotAnalyse(file, _unmapped(ctx))
             loss = "half_sse"  # nothing to judge with it; said, so the header's loss is not taken as found
             notes.append("No loss could be inferred (no output compared with targets); half_sse is shown.")
@@ -117,6 +126,7 @@ def analyse(
     truths: dict[int, Truth] = {}
     checks: dict[int, StepCheck] = {}
     for step in structure.steps:
+        _stop_if(cancelled)
         truth = step_truth(ctx, step, loss, reduction)
         if isinstance(truth, str):
             if truth not in notes and (step.updates or step.index == 0):
@@ -158,6 +168,11 @@ def analyse(
         verdicts=(*({} for _ in structure.steps), *(j.verdicts if j is not None else {} for j in judged))
         if judged else (),
     )
+
+
+def _stop_if(cancelled: Callable[[], bool] | None) -> None:
+    if cancelled is not None and cancelled():
+        raise Cancelled
 
 
 def _findings(ctx: CodeContext, built: Built, checks: dict[int, StepCheck], run: Run,

@@ -87,11 +87,12 @@ def _ctrl_c() -> Iterator[None]:
 
 
 def run_file(path: Path, seed: int, stdout: object | None = None, steps: int | None = None,
-             budget: Budget | None = None) -> Run:
+             budget: Budget | None = None, cancelled: Callable[[], bool] | None = None) -> Run:
     """Execute the file's cells in order; user output goes to ``stdout`` (default: stderr).
 
     With ``steps``, only the first that many training steps are recorded; the rest runs unrecorded.
-    With a ``budget`` (and ``steps``), steps past the memory budget keep their verdicts, not their values."""
+    With a ``budget`` (and ``steps``), steps past the memory budget keep their verdicts, not their values.
+    With ``cancelled``, the script stops with ``Cancelled`` at its next op once it returns True."""
     cells = load_cells(path)
     namespace: dict[str, object] = {"__name__": "__main__", "__file__": str(path), "__builtins__": builtins}
     saved_argv = sys.argv
@@ -99,7 +100,8 @@ def run_file(path: Path, seed: int, stdout: object | None = None, steps: int | N
     np.random.seed(seed)  # noqa: NPY002 - the learner's code draws from the global RNG
     try:
         with _ctrl_c():
-            return _execute(cells, namespace, path.resolve().parent, stdout or sys.stderr, steps, budget=budget)
+            return _execute(cells, namespace, path.resolve().parent, stdout or sys.stderr, steps, budget=budget,
+                            cancelled=cancelled)
     finally:
         sys.argv = saved_argv
 
@@ -121,11 +123,12 @@ def run_source(text: str, namespace: dict[str, object], label: str, folder: Path
 
 def _execute(cells: list[Cell], namespace: dict[str, object], folder: Path, stdout: object, steps: int | None,
              interrupts: type[KeyboardInterrupt] = Interrupted, earlier: dict[str, str] | None = None,
-             budget: Budget | None = None) -> Run:
+             budget: Budget | None = None, cancelled: Callable[[], bool] | None = None) -> Run:
     sites: list[Site] = []
     rewritten = [(cell.label, cell.text, compile(rewrite(cell.tree, cell.label, sites), cell.label, "exec"))
                  for cell in cells]
     recorder = Recorder(sites)
+    recorder.cancelled = cancelled
     if steps is not None:
         recorder.limit = StepLimit(recorder, steps)
         if budget is not None:

@@ -12,6 +12,7 @@ import operator
 import os
 import sys
 import types
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -19,6 +20,7 @@ import numpy as np
 
 from bptrace.codetrace.pylists import ListData, binary_converts, data_positions
 from bptrace.codetrace.rewrite import Site
+from bptrace.errors import Cancelled
 
 
 class UpdateWatcher(Protocol):
@@ -122,17 +124,22 @@ class Recorder:
         # before in-place changes. The memory budget (budget.py) reads it at step boundaries.
         self.kept = 0
         self.released: set[int] = set()  # nodes past the budget whose values were let go (budget.py)
+        # Watch mode: asked at every hook; True stops the learner's script (a newer save supersedes this run).
+        self.cancelled: Callable[[], bool] | None = None
         self._hooks: dict[str, Any] | None = None
 
     def hooks(self) -> dict[str, Any]:
         """The names the rewritten code calls. The same objects every time: a namespace that holds
         them is found by them afterwards (restore.py)."""
         if self._hooks is None:
-            self._hooks = {
+            hooks = {
                 "__bp_bin__": self.bin, "__bp_un__": self.un, "__bp_cmp__": self.bin, "__bp_call__": self.call,
                 "__bp_T__": self.transpose, "__bp_sub__": self.getitem, "__bp_iop__": self.iop,
                 "__bp_setitem__": self.setitem, "__bp_bind__": self.bind,
             }
+            if self.cancelled is not None:
+                hooks = {name: _stoppable(hook, self.cancelled) for name, hook in hooks.items()}
+            self._hooks = hooks
         return self._hooks
 
     # ------------------------------------------------------------ nodes
@@ -416,6 +423,18 @@ class Recorder:
         node.binds.append((site, len(self.nodes)))
         if node.best is None or depth < node.best[0]:
             node.best = (depth, name)
+
+
+def _stoppable(hook: Callable[..., Any], cancelled: Callable[[], bool]) -> Callable[..., Any]:
+    """``hook``, first raising ``Cancelled`` in the learner's script once ``cancelled()`` says so. A thread
+    cannot be killed: this is where a superseded run stops, at its next NumPy op or assignment."""
+
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        if cancelled():
+            raise Cancelled
+        return hook(*args, **kwargs)
+
+    return checked
 
 
 def _owner(array: np.ndarray) -> np.ndarray:

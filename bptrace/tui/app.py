@@ -6,17 +6,23 @@ and everything sympy runs in thread workers after the first frame.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
 
+from textual import on
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
+from textual.reactive import var
+from textual.screen import ModalScreen, Screen
 
 from bptrace.errors import BadInput
 from bptrace.inert import inert_trace, visible
+from bptrace.rerun import CodeRun, Failed, WatchTiming
 from bptrace.trace import Trace
 from bptrace.tui.debugger import DebuggerScreen
+from bptrace.tui.messages import RerunDone, SourceSaved, WatchReady, WatchStopped
+from bptrace.tui.watch import Rerunner, WaitingScreen, WatchState, now
 
 
 # Screens and providers the first frame of a trace does not show are imported when first needed:
@@ -35,20 +41,116 @@ class BptraceApp(App[int]):
     COMMANDS = App.COMMANDS | {_commands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help"),
+        # Not in the footer: with it, the footer of a code-mode TUI no longer fits 80 columns. The help screen
+        # lists it, and the status line says "w stops" while watching.
+        Binding("w", "toggle_watch", "Watch", show=False),
         Binding("q", "quit", "Quit"),
     ]
 
-    def __init__(self, trace: Trace | None = None) -> None:
+    watching: var[WatchState] = var(WatchState())
+    """Watch mode as the status line shows it (bptrace.tui.watch.WatchStatus watches it)."""
+
+    def __init__(self, trace: Trace | None = None, code: CodeRun | None = None, *, watch: bool = False,
+                 timing: WatchTiming | None = None) -> None:
+        """``code``: how to record the shown code again (``w``); ``watch``: start watching it at once,
+        and record it in the app when there is no ``trace`` yet."""
         super().__init__()
         self.trace = trace
+        self.rerunner = Rerunner(code, timing or WatchTiming()) if code is not None else None
+        self.watch_at_start = watch and code is not None
 
     def on_mount(self) -> None:
-        if self.trace is None:
+        if self.rerunner is not None and self.trace is None:
+            self.push_screen(WaitingScreen(self.rerunner.code.script().name))
+        elif self.trace is None:
             from bptrace.tui.picker import PickerScreen
 
             self.push_screen(PickerScreen())
         else:
             self.push_screen(trace_screen(self.trace))
+        if self.watch_at_start:
+            self._start_watching(record=self.trace is None)
+
+    # ------------------------------------------------------------------ watch mode
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "toggle_watch":
+            return self.rerunner is not None  # code mode only; elsewhere the key is not shown
+        return True
+
+    def action_toggle_watch(self) -> None:
+        if self.rerunner is None:
+            return
+        if self.watching.on:
+            self.workers.cancel_group(self, "watch")
+            self.workers.cancel_group(self, "rerun")
+            self.rerunner.stop()
+            self.watching = replace(self.watching, on=False, ready=False, running=False)
+            self.notify("Stopped watching.", timeout=2)
+        else:
+            self._start_watching(record=False)
+
+    def _start_watching(self, *, record: bool) -> None:
+        assert self.rerunner is not None
+        self.watching = replace(self.watching, on=True, ready=False, script=self.rerunner.code.script().name)
+        self.rerunner.watch_files(self)
+        if record:
+            self._rerun("")
+
+    def _rerun(self, saved: str) -> None:
+        assert self.rerunner is not None
+        self.rerunner.rerun(self)
+        self.watching = replace(self.watching, running=True, saved=saved)
+
+    @on(WatchReady)
+    def _watch_ready(self) -> None:
+        if self.watching.on:
+            self.watching = replace(self.watching, ready=True)
+
+    @on(WatchStopped)
+    def _watch_stopped(self, message: WatchStopped) -> None:
+        self.watching = replace(self.watching, on=False, ready=False)
+        self.notify(f"Watching stopped: {message.reason}", title="Watch mode", severity="error", timeout=10,
+                    markup=False)
+
+    @on(SourceSaved)
+    def _saved(self, message: SourceSaved) -> None:
+        if self.watching.on:
+            self._rerun(", ".join(message.names))
+
+    @on(RerunDone)
+    async def _rerun_done(self, message: RerunDone) -> None:
+        if self.rerunner is None or message.generation != self.rerunner.generation:
+            return  # superseded: a newer run is under way, or watching stopped
+        await self._show_outcome(message.outcome)
+        # Last: the status line (and a test waiting on it) sees the run once the screen shows it.
+        self.watching = replace(self.watching, running=False, runs=self.watching.runs + 1, at=now())
+
+    async def _show_outcome(self, outcome: Trace | Failed) -> None:
+        assert self.rerunner is not None
+        debugger = next((s for s in self.screen_stack if isinstance(s, DebuggerScreen)), None)
+        if isinstance(outcome, Trace) and outcome.steps:
+            self.trace = outcome
+            if debugger is not None:
+                await debugger.show_run(outcome)
+            else:
+                await self._replace_base(trace_screen(outcome))
+            return
+        problem = problem_lines(outcome)
+        if debugger is not None:
+            debugger.show_problem(problem)
+            return
+        waiting = next((s for s in self.screen_stack if isinstance(s, WaitingScreen)), None)
+        if waiting is None:
+            waiting = WaitingScreen(self.rerunner.code.script().name)
+            await self._replace_base(waiting)
+        waiting.show_problem(problem)
+
+    async def _replace_base(self, screen: Screen[None]) -> None:
+        """Show ``screen`` instead of the current one; dialogs open over the old one close with it."""
+        while len(self.screen_stack) > 2 and isinstance(self.screen, ModalScreen):
+            await self.pop_screen()
+        await self.switch_screen(screen)
 
     def action_help(self) -> None:
         from bptrace.tui.help import HelpScreen
@@ -100,8 +202,19 @@ def trace_screen(trace: Trace) -> Screen[None]:
     return DebuggerScreen(shown, recorded=trace) if trace.steps else EmptyTraceScreen(shown)
 
 
-def run_app(trace: Trace | None) -> int:
+def problem_lines(outcome: Trace | Failed) -> list[str]:
+    """Why a save gave nothing to step through, as plain lines: its one-line message, or the findings of a
+    script that stopped before its first step (e.g. a NameError)."""
+    if isinstance(outcome, Failed):
+        return [f"✗ {outcome.message}"]
+    shown = inert_trace(outcome)
+    found = [f"✗ {f.id}" + (f" at {f.file}:{f.line}" if f.file and f.line else "") + f": {f.message}"
+             for f in shown.findings]
+    return found or ["✗ the script recorded no step to show"]
+
+
+def run_app(trace: Trace | None, code: CodeRun | None = None, *, watch: bool = False) -> int:
     """Run the TUI until the learner quits; the exit status for the CLI."""
-    app = BptraceApp(trace)
+    app = BptraceApp(trace, code, watch=watch)
     app.run()
     return app.return_code or 0

@@ -24,9 +24,9 @@ from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
 from bptrace.errors import BadInput
-from bptrace.inert import visible
+from bptrace.inert import inert_trace, visible
 from bptrace.limits import budget_text, step_ranges
-from bptrace.trace import Trace
+from bptrace.trace import Step, Trace
 from bptrace.tui.findings_pane import FindingsPane
 from bptrace.tui.forms import FormCache, warm_up
 from bptrace.tui.loss_chart import LossChart
@@ -36,6 +36,8 @@ from bptrace.tui.network import NetworkDiagram
 from bptrace.tui.source_pane import SourcePane
 from bptrace.tui.step_view import StepContext, StepView
 from bptrace.tui.timeline import Timeline, step_label
+from bptrace.tui.watch import WatchStatus
+from bptrace.verdict_diff import LineMap, diff_findings, place_of, relocate
 
 
 def default_element(shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -94,10 +96,19 @@ class DebuggerScreen(Screen[None]):
         super().__init__()
         self.trace = trace
         self.recorded = recorded or trace  # what `e` exports: ``trace`` may be the display copy (bptrace.inert)
-        self.index = TraceIndex(trace)
-        self.forms = FormCache(trace)
         self.breakpoints: set[Location] = set()
         self.element_index: tuple[int, ...] = ()
+        self._load(trace)
+        # Watch mode: what changed since the last run (or why the last save gave no trace), and the steps
+        # whose verdict flipped (bptrace.verdict_diff). Both outlive a re-run's recompose.
+        self.changes: list[str] = []
+        self.changes_bad = False
+        self.flipped: dict[int, str] = {}
+
+    def _load(self, trace: Trace) -> None:
+        self.trace = trace
+        self.index = TraceIndex(trace)
+        self.forms = FormCache(trace)
         self.totals = (
             sum(1 for f in trace.findings if f.severity == "error"),
             sum(1 for f in trace.findings if f.severity == "warning"),
@@ -106,9 +117,12 @@ class DebuggerScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         info = self.trace.scenario
         yield Static(id="status", markup=False)
+        if getattr(self.app, "rerunner", None) is not None:  # code mode opened from a file: `w` watches it
+            yield WatchStatus(id="watch-status")
         with Horizontal(id="body"):
             timeline = Timeline(self.index, id="timeline")
             timeline.breakpoints = self.breakpoints
+            timeline.flipped = self.flipped
             yield timeline
             with Vertical(id="centre"):
                 if info.mode == "code" and info.source_text is not None:
@@ -122,6 +136,13 @@ class DebuggerScreen(Screen[None]):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
+        self._show_trace()
+        if self.trace.scenario.interrupted:  # `tui --code` with Ctrl-C while the script ran: this is what it recorded
+            self.notify(f"Interrupted (Ctrl-C): the script was stopped; these are the {len(self.trace.losses)} "
+                        "training step(s) recorded until then.", title="Interrupted", severity="warning", timeout=10)
+
+    def _show_trace(self) -> None:
+        """Everything a freshly composed screen shows (at mount, and after a re-run's recompose)."""
         info = self.trace.scenario
         kept = info.notes.get("values_for_train_steps")
         # A JSON export keeps step values for some training steps only: say so, or the timeline's gap puzzles.
@@ -138,16 +159,45 @@ class DebuggerScreen(Screen[None]):
             )
         )
         self.query_one(StepView).focus()
+        self.query_one(FindingsPane).show_changes(self.changes, bad=self.changes_bad)
         self.refresh_step()
-        if info.interrupted:  # `tui --code` with Ctrl-C while the script ran: this is what it recorded
-            self.notify(f"Interrupted (Ctrl-C): the script was stopped; these are the {len(self.trace.losses)} "
-                        "training step(s) recorded until then.", title="Interrupted", severity="warning", timeout=10)
         # After the first frame: importing sympy in a thread holds the GIL for much of half a second,
         # which the first paint would otherwise wait behind.
         self.call_after_refresh(self._start_formulas)
 
     def _start_formulas(self) -> None:
-        self.run_worker(self._formulas_worker, thread=True, group="forms", name="formulas")
+        self.run_worker(partial(self._formulas_worker, self.forms, len(self.trace.steps), self.current_step),
+                        thread=True, group="forms", name="formulas", exclusive=True)
+
+    # ------------------------------------------------------------------ watch mode (the app's re-runs)
+
+    async def show_run(self, recorded: Trace) -> None:
+        """A re-run's trace replaces this one. The cursor stays on the same place in the learner's terms
+        (training step, then line or parameter), breakpoints stay on their lines, and the findings pane
+        says what changed."""
+        shown = inert_trace(recorded)
+        old = self.trace
+        lines = LineMap.between(old, shown)
+        place = place_of(old, self.current_step)
+        diff = diff_findings(old, shown, lines)
+        self.workers.cancel_group(self, "forms")
+        self.workers.cancel_group(self, "element")
+        self.recorded = recorded
+        self._load(shown)
+        self.breakpoints = {_moved(b, lines) for b in self.breakpoints}
+        self.flipped = diff.flipped
+        self.changes, self.changes_bad = diff.lines(), False
+        self.set_reactive(DebuggerScreen.current_step, relocate(shown, place, lines))
+        if not fits(self.element_index, shown.steps[self.current_step].shape):
+            self.element_index = default_element(shown.steps[self.current_step].shape)
+        await self.recompose()
+        if self.is_attached:  # not when the app quit meanwhile
+            self._show_trace()
+
+    def show_problem(self, lines: list[str]) -> None:
+        """A save that gave no trace: say why, where the changes go; the last good trace stays."""
+        self.changes, self.changes_bad = [*lines, "The last good run stays on screen; save again to re-run."], True
+        self.query_one(FindingsPane).show_changes(self.changes, bad=True)
 
     # ------------------------------------------------------------------ state → panes
 
@@ -191,30 +241,32 @@ class DebuggerScreen(Screen[None]):
 
     # ------------------------------------------------------------------ workers
 
-    def _formulas_worker(self) -> None:
-        """Import sympy off the UI thread; the current step first, then the rest."""
+    def _formulas_worker(self, forms: FormCache, count: int, start: int) -> None:
+        """Import sympy off the UI thread; the current step first, then the rest (of the trace of its time:
+        a re-run replaces the cache and cancels this worker)."""
         worker = get_current_worker()
-        start = self.current_step
-        if self.forms.formula(start) is None:
+        if forms.formula(start) is None:
             problem = warm_up()
             if problem:
                 self.app.call_from_thread(self.notify, f"Symbolic forms are unavailable: {problem}",
                                           severity="warning", timeout=8, markup=False)
-            self.forms.compute_formulas([start])
+            forms.compute_formulas([start])
             self.post_message(FormulasReady(1))
-        order = (i for i in (*range(start, len(self.trace.steps)), *range(start)) if not worker.is_cancelled)
-        added = self.forms.compute_formulas(order)
+        order = (i for i in (*range(start, count), *range(start)) if not worker.is_cancelled)
+        added = forms.compute_formulas(order)
         self.post_message(FormulasReady(added))
 
     def _request_element(self) -> None:
         step = self.trace.steps[self.current_step]
         index = self.element_index
-        self.run_worker(partial(self._element_worker, step.index, index), thread=True, group="element",
+        # The cache and step as they are now: a re-run may replace both while the worker runs.
+        self.run_worker(partial(self._element_worker, self.forms, step, index), thread=True, group="element",
                         name="element")
 
-    def _element_worker(self, step_index: int, index: tuple[int, ...]) -> None:
-        self.forms.compute_element(self.trace.steps[step_index], index)
-        self.post_message(ElementReady(step_index, index))
+    def _element_worker(self, forms: FormCache, step: Step, index: tuple[int, ...]) -> None:
+        forms.compute_element(step, index)
+        if forms is self.forms:
+            self.post_message(ElementReady(step.index, index))
 
     @on(FormulasReady)
     def _formulas_ready(self) -> None:
@@ -273,8 +325,8 @@ class DebuggerScreen(Screen[None]):
         first_of = {t: self.index.first_of_train_step(t) or 0 for t in range(self.trace.train_steps)}
 
         def answered(answer: str | None) -> None:
-            if answer is not None:
-                self.current_step = int(answer)
+            if answer is not None:  # checked against the trace of its time: a re-run may have come since
+                self.current_step = min(int(answer), len(self.trace.steps) - 1)
 
         from bptrace.tui.dialogs import GoToDialog
 
@@ -321,3 +373,11 @@ class DebuggerScreen(Screen[None]):
                                       severity="error", timeout=8, markup=False)
         else:
             self.app.call_from_thread(self.notify, f"Wrote {path} ({fmt})", title="Exported", timeout=5, markup=False)
+
+
+def _moved(location: Location, lines: LineMap) -> Location:
+    """A breakpoint on a line of the learner's file, followed to where that line is now."""
+    if location[0] != "line":
+        return location
+    line = lines.line(location[1], int(location[2]), strict=False)
+    return location if line is None else ("line", location[1], str(line))

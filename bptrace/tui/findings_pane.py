@@ -36,6 +36,14 @@ def finding_content(finding: Finding) -> Content:
     return Content("\n").join(parts)
 
 
+def _change_style(line: str, bad: bool) -> str:
+    if line.startswith("✓"):
+        return "bold $success"
+    if line.startswith(("✗", "⚠")):
+        return "bold $error" if bad or line.startswith("✗") else "bold $warning"
+    return "$text-muted"
+
+
 class FindingsPane(VerticalScroll):
     """The current step's findings; empty steps get one quiet line that says where the next finding is.
 
@@ -46,7 +54,18 @@ class FindingsPane(VerticalScroll):
     shown: tuple[object, ...] | None = None
 
     def compose(self) -> ComposeResult:
+        yield Static(id="changes", markup=False)
         yield Static(id="findings", markup=False)
+
+    def show_changes(self, lines: list[str], *, bad: bool) -> None:
+        """Watch mode: what changed since the last run (✓ gone, ✗ new), or why the last save gave no trace.
+
+        Plain text: a syntax error quotes the learner's file, and ``[b]`` in it is no markup."""
+        changes = self.query_one("#changes", Static)
+        changes.display = bool(lines)
+        changes.set_class(bad, "-bad")
+        styled = [Content.styled(line, _change_style(line, bad)) for line in lines]
+        changes.update(Content("\n").join(styled))
 
     def show(self, findings: list[Finding], next_finding: int | None, totals: tuple[int, int]) -> None:
         if (key := (tuple(findings), next_finding, totals)) == self.shown:

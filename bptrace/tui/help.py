@@ -31,6 +31,7 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     )),
     ("Elsewhere", (
         ("e", "export the trace (JSON, Markdown, HTML)"),
+        ("w", "watch: re-run the code on every save (code mode)"),
         ("ctrl+p", "command palette: scenarios, export, theme"),
         ("?", "this help"),
         ("q", "quit"),
@@ -44,7 +45,8 @@ def help_content() -> Content:
         lines.append(Content.styled(group, "bold"))
         lines.extend(Content.assemble((f"  {key:<15}", "bold $text-secondary"), what) for key, what in keys)
         lines.append(Content(""))
-    lines.append(Content.styled("Timeline marks: ✗ error  ⚠ warning  ● breakpoint", "$text-muted"))
+    lines.append(Content.styled("Timeline marks: ✗ error  ⚠ warning  ● breakpoint; after a re-run: ✓ fixed,"
+                                " reversed ✗ new", "$text-muted"))
     lines.append(Content.styled("Matrices: green = changed by an update, red = wrong or not finite, dim = zero",
                                 "$text-muted"))
     return Content("\n").join(lines)

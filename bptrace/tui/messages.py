@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
+from bptrace.rerun import Failed
+from bptrace.trace import Trace
+
 
 @dataclass
 class FormulasReady(Message):
@@ -20,3 +23,30 @@ class ElementReady(Message):
 
     step: int
     index: tuple[int, ...]
+
+
+@dataclass
+class WatchReady(Message):
+    """The file watcher is up: saves from now on are seen."""
+
+
+@dataclass
+class WatchStopped(Message):
+    """The file watcher failed (the folder went away, the system's watch limit): why, in one line."""
+
+    reason: str
+
+
+@dataclass
+class SourceSaved(Message):
+    """The learner saved the script or a module beside it (file names, for the status line)."""
+
+    names: tuple[str, ...]
+
+
+@dataclass
+class RerunDone(Message):
+    """Re-run ``generation`` finished: a trace, or why the save gave none (bptrace.rerun.Failed)."""
+
+    generation: int
+    outcome: Trace | Failed

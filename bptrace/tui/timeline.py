@@ -22,6 +22,7 @@ from textual.strip import Strip
 from bptrace.kinds import step_label
 from bptrace.numbers import number
 from bptrace.tui.model import MARKERS, Location, Row, TraceIndex
+from bptrace.verdict_diff import FIXED, NEW
 
 
 def shorten(text: str, width: int) -> str:
@@ -39,6 +40,8 @@ class Timeline(ScrollView, can_focus=False):
         "timeline--error",
         "timeline--warning",
         "timeline--breakpoint",
+        "timeline--fixed",
+        "timeline--new",
     }
 
     current: var[int] = var(0)
@@ -55,6 +58,7 @@ class Timeline(ScrollView, can_focus=False):
         super().__init__(id=id)
         self.index = index
         self.breakpoints: set[Location] = set()
+        self.flipped: dict[int, str] = {}  # watch mode: steps whose verdict flipped since the last run
         self.virtual_size = Size(0, len(index.rows))
         self._lines: LRUCache[tuple[int, bool, int], Strip] = LRUCache(1024)
 
@@ -124,6 +128,11 @@ class Timeline(ScrollView, can_focus=False):
         severity = self.index.severity(row.step)
         marker = MARKERS.get(severity or "", " ")
         marker_style = self._style("error") if severity == "error" else self._style("warning") if severity else Style()
+        flip = self.flipped.get(row.step)
+        if flip == NEW:  # the same mark, reversed: it was not there in the last run
+            marker_style += self._style("new")
+        elif flip == FIXED and severity is None:
+            marker, marker_style = "✓", self._style("fixed")
         return [
             Segment(breakpoint_mark, line_style + self._style("breakpoint")),
             Segment(marker, line_style + marker_style),

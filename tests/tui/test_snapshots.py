@@ -65,3 +65,26 @@ def test_goto_dialog_refusal(snap_compare) -> None:  # type: ignore[no-untyped-d
 
 def test_picker(snap_compare) -> None:  # type: ignore[no-untyped-def]
     assert snap_compare(BptraceApp(None), terminal_size=(100, 30), run_before=prepare())
+
+
+def test_findings_pane_after_a_fix(snap_compare, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Watch mode, after the learner saved the fix: the finding gone (✓ in the pane and the timeline),
+    the cursor still on the line that was wrong, the watcher's status line under the title."""
+    from bptrace.rerun import CodeRun
+    from tests.tui.test_watch import BUGGY, FAST, FIXED_TEXT, first_run, save
+
+    monkeypatch.setattr("bptrace.tui.app.now", lambda: "12:00:00")  # the status line says when the run ended
+    path = tmp_path / "impl.py"
+    path.write_text(BUGGY)
+    app = BptraceApp(None, CodeRun(code=str(path)), watch=True, timing=FAST)
+
+    async def run_before(pilot: Pilot) -> None:
+        await first_run(pilot, app)
+        await pilot.press("f")
+        await save(pilot, app, path, FIXED_TEXT)
+        forms = [w for w in app.workers if w.group in ("forms", "element")]  # the watcher never completes
+        if forms:  # (an empty list would mean every worker, the watcher too)
+            await app.workers.wait_for_complete(forms)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(120, 36), run_before=run_before)
