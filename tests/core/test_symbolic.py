@@ -35,7 +35,12 @@ def test_every_element_expansion_evaluates_to_the_recorded_number(case) -> None:
         for index in indices:
             form = element_expansion(step, trace.scenario, index)
             expected = float(step.value[index]) if index else float(step.value)
-            assert form.value == pytest.approx(expected, rel=1e-9, abs=1e-12), (step.index, step.target, index, form.text)
+            assert form.value == pytest.approx(expected, rel=1e-9, abs=1e-12), (
+                step.index,
+                step.target,
+                index,
+                form.text,
+            )
             assert form.text and form.latex
 
 
