@@ -69,9 +69,6 @@ class Scenario:
     def samples(self) -> int:
         return int(self.X.shape[1] if self.layout == "columns" else self.X.shape[0])
 
-    def parameter_shape(self, name: str) -> tuple[int, ...]:
-        return parameter_shapes(self.layout, self.inputs, self.layers)[name]
-
 
 def parameter_shapes(layout: str, inputs: int, layers: tuple[Layer, ...]) -> dict[str, tuple[int, ...]]:
     shapes: dict[str, tuple[int, ...]] = {}

@@ -334,4 +334,4 @@ def _step_from_dict(r: _Loader, raw: Any, where: str, mode: str) -> Step:
     )
 
 
-__all__ = ["SEVERITIES", "dumps", "load_trace", "render", "trace_from_dict"]
+__all__ = ["dumps", "load_trace", "render", "trace_from_dict"]
