@@ -19,19 +19,15 @@ _ACTIVATION_FORM = {"sigmoid": "{a} * (1 - {a})", "tanh": "1 - {a}**2"}
 
 
 def _explain_local(f: LocalFactor) -> Hit | None:
-    from bptrace.codetrace.context import Hit
     from bptrace.ops import ACTIVATIONS
 
     activation = f.layer.activation
     act = ACTIVATIONS[activation]
     if activation not in _FORMS or not f.same(act.derivative(f.a, act.forward(f.a, 0))):
         return None
-    zname, aname = f.ctx.name(f.layer.z), f.ctx.name(f.layer.a)
-    fix = (f"Pass the pre-activation: {f.called}({zname}), not {f.called}({aname}); or use the activation form "
-           f"{_ACTIVATION_FORM[activation].format(a=aname)}." if f.called else None)
-    return Hit(f.node, f.handed(f.layer.a, f.a), f"{f.helper}the local derivative was computed as {_FORMS[activation]} "
-               f"with x = {aname}, an activation; that form expects the pre-activation {zname} ({f.expected}).",
-               f.meant, fix)
+    otherwise = f"use the activation form {_ACTIVATION_FORM[activation].format(a=f.ctx.name(f.layer.a))}"
+    return f.wrong_input(_FORMS[activation], f.layer.a, f.a, "an activation", "the pre-activation", f.layer.z,
+                         otherwise)
 
 PITFALL = Pitfall(
     id="derivative-on-activation",
