@@ -1,8 +1,8 @@
 """The learner MNIST case: one learner's script, run every way a new user would, side by side.
 
 ``benchmarks/programs/learner_mnist.py`` (784 inputs, 40,000 random samples, softmax, 50 training
-steps) as ``python script.py``, ``bptrace run --code``, ``bptrace export script.py`` (code mode by suffix) to JSON and to
-HTML, ``bptrace tui --code`` until its first frame, and ``bptrace replay`` of the exported JSON
+steps) as ``python script.py``, ``bptrace run --code``, ``bptrace export script.py`` (code mode by
+suffix) to JSON and to HTML, ``bptrace tui --code`` until its first frame, and ``bptrace replay`` of the exported JSON
 until its first frame. Each is a fresh process, timed from launch to exit (to the first frame for
 the TUI) with its own peak RSS (``os.wait4``'s rusage). Budgets (issue 12): ``run`` and ``export``
 within 3× plain's time and within 1 GB plus plain's peak memory; the JSON under 100 MB by default.

@@ -154,8 +154,11 @@ def main() -> int:
           f"ratio {first_frame / FIRST_FRAME_BUDGET:.2f}   (runs: {', '.join(f'{f * 1000:.0f}' for f in firsts)} ms)")
     print(f"floor app      {floor * 1000:7.0f} ms   bptrace / floor {first_frame / floor:.2f}   budget "
           f"{FLOOR_RATIO_BUDGET:.1f}   (runs: {', '.join(f'{f * 1000:.0f}' for f in floors)} ms)")
-    print(f"CPU by then    {cpu * 1000:7.0f} ms   floor {floor_cpu * 1000:.0f} ms   bptrace / floor {cpu / floor_cpu:.2f}   "
-          "(CPU time used until the first frame: less blurred by other load)")
+    print(
+        f"CPU by then    {cpu * 1000:7.0f} ms   floor {floor_cpu * 1000:.0f} ms   "
+        f"bptrace / floor {cpu / floor_cpu:.2f}   "
+        "(CPU time used until the first frame: less blurred by other load)"
+    )
     print(f"step latency   {step * 1000:7.1f} ms   budget {STEP_BUDGET * 1000:.0f} ms    "
           f"ratio {step / STEP_BUDGET:.2f}   (max {max(latencies) * 1000:.1f} ms)")
     return 0

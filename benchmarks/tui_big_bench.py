@@ -103,8 +103,11 @@ def main() -> int:
     seed_median = statistics.median(on_terminal["seed"])
     for label, values in on_terminal.items():
         median = statistics.median(values)
-        print(f"terminal, n: {label:<5} {median * 1000:6.1f} ms (max {max(values) * 1000:6.1f}, {len(values)} keys)  "
-              f"budget {STEP_BUDGET * 1000:.0f} ms: ratio {median / STEP_BUDGET:.2f}  ({median / seed_median:.2f}× seed's)")
+        print(
+            f"terminal, n: {label:<5} {median * 1000:6.1f} ms (max {max(values) * 1000:6.1f}, {len(values)} keys)  "
+            f"budget {STEP_BUDGET * 1000:.0f} ms: ratio {median / STEP_BUDGET:.2f}  "
+            f"({median / seed_median:.2f}× seed's)"
+        )
     base_wall, base_cpu = (statistics.median(x[i] for x in runs["10×8, n"]) for i in (0, 1))
     for label, values in runs.items():
         wall, cpu = (statistics.median(x[i] for x in values) for i in (0, 1))

@@ -82,8 +82,14 @@ def _step(step: Step) -> Step:
 
 
 def _finding(finding: Finding) -> Finding:
-    return replace(finding, id=_name(finding.id), message=visible(finding.message), file=_maybe(finding.file, lines=False),
-                   fix=_maybe(finding.fix), explanation=_maybe(finding.explanation))
+    return replace(
+        finding,
+        id=_name(finding.id),
+        message=visible(finding.message),
+        file=_maybe(finding.file, lines=False),
+        fix=_maybe(finding.fix),
+        explanation=_maybe(finding.explanation),
+    )
 
 
 def _named(arrays: dict[str, Any]) -> dict[str, Any]:

@@ -7,9 +7,9 @@ code made, up to the line that raised if one did (an exception is a finding, not
 bptrace adds nothing: the recorder's hooks and temporaries are taken out, and the functions and
 classes the cell defined run the learner's own, uninstrumented code afterwards
 (``bptrace.codetrace.restore``); functions of earlier cells and of modules imported before are
-traced for the run only (``bptrace.codetrace.earlier``). Two differences from running the cell, both said in the README: the
-global NumPy RNG is not reseeded (the CLI seeds 0; a notebook keeps its own state), and a bare
-expression on the cell's last line is not echoed as ``Out[n]``.
+traced for the run only (``bptrace.codetrace.earlier``). Two differences from running the cell,
+both said in the README: the global NumPy RNG is not reseeded (the CLI seeds 0; a notebook keeps
+its own state), and a bare expression on the cell's last line is not echoed as ``Out[n]``.
 """
 
 from __future__ import annotations
@@ -54,7 +54,9 @@ def parse_options(line: str) -> Options:
     check_choice("--loss", args.loss, tuple(LOSSES))
     check_choice("--reduction", args.reduction, REDUCTIONS)
     if args.steps is not None and not 1 <= args.steps <= MAX_STEPS:
-        raise BadInput(None, "--steps", f"expected a number of training steps from 1 to {MAX_STEPS}, found {args.steps}")
+        raise BadInput(
+            None, "--steps", f"expected a number of training steps from 1 to {MAX_STEPS}, found {args.steps}"
+        )
     return Options(args.loss, args.reduction, args.steps)
 
 

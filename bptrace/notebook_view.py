@@ -121,8 +121,11 @@ def _notes(trace: Trace) -> str:
 
 def verdict_html(trace: Trace) -> str:
     info = trace.scenario
-    parts = [_STYLE, '<div class="bptrace-verdict">',
-             f'<h4>bptrace · <span class="dim">{_e(info.name)} · loss {_e(info.loss)} ({_e(info.reduction)})</span></h4>']
+    parts = [
+        _STYLE,
+        '<div class="bptrace-verdict">',
+        f'<h4>bptrace · <span class="dim">{_e(info.name)} · loss {_e(info.loss)} ({_e(info.reduction)})</span></h4>',
+    ]
     said = _notes(trace)
     if said:
         parts.append(f'<p class="dim">{_e(said)}</p>')
@@ -152,7 +155,9 @@ def verdict_text(trace: Trace, width: int = 100) -> str:
     from bptrace.report import render
 
     out = io.StringIO()
-    render(inert_trace(trace), Console(file=out, width=width, color_system=None, force_terminal=False, force_jupyter=False))
+    render(
+        inert_trace(trace), Console(file=out, width=width, color_system=None, force_terminal=False, force_jupyter=False)
+    )
     return out.getvalue()
 
 
@@ -162,9 +167,13 @@ def viewer_html(trace: Trace, height: int = VIEWER_HEIGHT) -> str:
     from bptrace.export.html_format import render
 
     page = render(trace).replace("<head>\n", f"<head>\n{_BASE}\n", 1)
-    return (f'<iframe sandbox="" srcdoc="{escape(page, quote=True)}" title="bptrace trace viewer: {_e(trace.scenario.name)}" '
-            f'style="box-sizing: border-box; width: 100%; height: {int(height)}px; resize: vertical; overflow: auto; border: 1px solid rgba(127,127,127,0.4); border-radius: 4px;">'
-            "</iframe>")
+    return (
+        f'<iframe sandbox="" srcdoc="{escape(page, quote=True)}" '
+        f'title="bptrace trace viewer: {_e(trace.scenario.name)}" '
+        f'style="box-sizing: border-box; width: 100%; height: {int(height)}px; resize: vertical; overflow: auto; '
+        'border: 1px solid rgba(127,127,127,0.4); border-radius: 4px;">'
+        "</iframe>"
+    )
 
 
 class Verdict:

@@ -81,7 +81,9 @@ def attempt(run: CodeRun, cancelled: Callable[[], bool] | None = None) -> Trace 
     except BadInput as error:
         return Failed(visible(_compiler_style(error), lines=False), bad_input=True)
     except CannotAnalyse as error:  # named as the syntax error is: the file beside it is the one in the editor
-        return Failed(visible(f"{Path(error.file).name}: cannot analyse: {error.message}", lines=False), bad_input=False)
+        return Failed(
+            visible(f"{Path(error.file).name}: cannot analyse: {error.message}", lines=False), bad_input=False
+        )
 
 
 def _compiler_style(error: BadInput) -> str:

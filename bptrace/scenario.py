@@ -69,9 +69,6 @@ class Scenario:
     def samples(self) -> int:
         return int(self.X.shape[1] if self.layout == "columns" else self.X.shape[0])
 
-    def parameter_shape(self, name: str) -> tuple[int, ...]:
-        return parameter_shapes(self.layout, self.inputs, self.layers)[name]
-
 
 def parameter_shapes(layout: str, inputs: int, layers: tuple[Layer, ...]) -> dict[str, tuple[int, ...]]:
     shapes: dict[str, tuple[int, ...]] = {}
@@ -134,7 +131,9 @@ class _Reader:
             )
         return value
 
-    def integer(self, table: dict[str, Any], key: str, where: str, low: int, high: int, default: int | None = None) -> int:
+    def integer(
+        self, table: dict[str, Any], key: str, where: str, low: int, high: int, default: int | None = None
+    ) -> int:
         if key not in table:
             if default is None:
                 raise self.fail(where, f"this key is missing; expected an integer from {low} to {high}")
@@ -163,7 +162,8 @@ class _Reader:
             hint = " — it looks transposed" if shape == expected_shape[::-1] and len(shape) == 2 else ""
             raise self.fail(
                 where,
-                f"wrong shape: found {_shape_text(shape)}, expected {_shape_text(expected_shape)} ({shape_words}){hint}",
+                f"wrong shape: found {_shape_text(shape)}, expected {_shape_text(expected_shape)} "
+                f"({shape_words}){hint}",
             )
         array = np.array(value, dtype=np.float64)
         if not np.all(np.isfinite(array)):
@@ -227,7 +227,9 @@ def read_toml(path: Path) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as error:
         raise BadInput(file, None, f"not valid TOML: {error}") from None
     except RecursionError:  # tomllib recurses once per level of [[[ or {{{
-        raise BadInput(file, None, f"nested too deeply; expected at most {MAX_DEPTH} levels of lists and tables") from None
+        raise BadInput(
+            file, None, f"nested too deeply; expected at most {MAX_DEPTH} levels of lists and tables"
+        ) from None
     if nesting_depth(doc) > MAX_DEPTH:  # our own readers recurse over arrays too
         raise BadInput(file, None, f"nested too deeply; expected at most {MAX_DEPTH} levels of lists and tables")
     return doc
@@ -334,7 +336,9 @@ def _parse_layers(r: _Reader, network: dict[str, Any]) -> tuple[Layer, ...]:
     return tuple(layers)
 
 
-def _parse_data(r: _Reader, data: dict[str, Any], layout: str, inputs: int, outputs: int) -> tuple[np.ndarray, np.ndarray]:
+def _parse_data(
+    r: _Reader, data: dict[str, Any], layout: str, inputs: int, outputs: int
+) -> tuple[np.ndarray, np.ndarray]:
     # The number of samples is whatever X says; Y must agree with it.
     raw_x = data["X"]
     x_shape = r._shape_of(raw_x, "data.X")
@@ -350,19 +354,27 @@ def _parse_data(r: _Reader, data: dict[str, Any], layout: str, inputs: int, outp
         raise r.fail("data.X", "expected at least one sample")
     if layout == "columns":
         X = r.array(raw_x, "data.X", (inputs, samples), f"inputs×samples, layout columns, inputs = {inputs}")
-        Y = r.array(data["Y"], "data.Y", (outputs, samples), f"outputs×samples: {outputs} output units, {samples} samples in X")
+        Y = r.array(
+            data["Y"], "data.Y", (outputs, samples), f"outputs×samples: {outputs} output units, {samples} samples in X"
+        )
     else:
         X = r.array(raw_x, "data.X", (samples, inputs), f"samples×inputs, layout rows, inputs = {inputs}")
-        Y = r.array(data["Y"], "data.Y", (samples, outputs), f"samples×outputs: {samples} samples in X, {outputs} output units")
+        Y = r.array(
+            data["Y"], "data.Y", (samples, outputs), f"samples×outputs: {samples} samples in X, {outputs} output units"
+        )
     return X, Y
 
 
-def _parse_init(r: _Reader, init: dict[str, Any], layout: str, inputs: int, layers: tuple[Layer, ...]) -> dict[str, np.ndarray]:
+def _parse_init(
+    r: _Reader, init: dict[str, Any], layout: str, inputs: int, layers: tuple[Layer, ...]
+) -> dict[str, np.ndarray]:
     shapes = parameter_shapes(layout, inputs, layers)
     allowed = ("seed", *shapes)
     for key in init:
         if key not in allowed:
-            raise r.fail(f"init.{key}", f"unknown key{did_you_mean(key, allowed)}; expected one of: {', '.join(allowed)}")
+            raise r.fail(
+                f"init.{key}", f"unknown key{did_you_mean(key, allowed)}; expected one of: {', '.join(allowed)}"
+            )
     seed = r.integer(init, "seed", "init.seed", 0, 2**32 - 1, default=0)
     rng = np.random.default_rng(seed)
     parameters: dict[str, np.ndarray] = {}

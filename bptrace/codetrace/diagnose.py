@@ -237,7 +237,9 @@ def _check_shape(ctx: CodeContext, step: StepInfo, truth: Truth, j: Judged, numb
                    f"{effective.shape}, {name} has shape {g.shape}: the bias gradient must sum ∂L/∂Z over the "
                    f"samples only ({numbers})."))
     elif effective.T.shape == g.shape and any(close(effective.T, f * g) for f in scales(truth.samples)):
-        result.add("transpose", Hit(grad_node, got_site, f"{ctx.name(grad_node)} is the transpose of ∂L/∂{name} ({numbers})."))
+        result.add(
+            "transpose", Hit(grad_node, got_site, f"{ctx.name(grad_node)} is the transpose of ∂L/∂{name} ({numbers}).")
+        )
     else:
         result.add("shape-broadcast", Hit(grad_node, got_site, f"{ctx.name(grad_node)} has shape {effective.shape} "
                    f"but {name} has shape {g.shape}: numpy broadcast them silently ({numbers})."))

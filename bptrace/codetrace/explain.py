@@ -148,9 +148,16 @@ def _product(ctx: CodeContext, step: StepInfo, matcher: Matcher, node: int) -> t
             if hit is not None:
                 return pitfall.id, hit
         # The local derivative itself is wrong: named where it was computed (a helper's body, not its call).
-        chosen = diverging_call(ctx, range(step.start, step.end), node, lambda n: matcher.match(ctx.value(n)) is not None)
-        routed = (f" The line that computes it ({ctx.sites[ctx.nodes[node].site].file}:{ctx.sites[ctx.nodes[node].site].line}) "
-                  "is right for another layer in this step: this call leads this layer to it." if chosen is not None else "")
+        chosen = diverging_call(
+            ctx, range(step.start, step.end), node, lambda n: matcher.match(ctx.value(n)) is not None
+        )
+        routed = (
+            f" The line that computes it ({ctx.sites[ctx.nodes[node].site].file}:"
+            f"{ctx.sites[ctx.nodes[node].site].line}) "
+            "is right for another layer in this step: this call leads this layer to it."
+            if chosen is not None
+            else ""
+        )
         return "gradient-mismatch", Hit(node, chosen if chosen is not None else local_site(ctx, node, locals_),
             f"{ctx.name(node)} multiplies ∂L/∂{aname} by a local derivative that is not {layer.activation}′({zname}) "
             f"({expected}).{routed}", meant)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bptrace.codetrace.context import CodeContext
+from bptrace.codetrace.context import CodeContext, Hit
 from bptrace.codetrace.flow import StepInfo, Update
 from bptrace.codetrace.layers import Layer
 from bptrace.codetrace.matcher import Matcher
@@ -75,3 +75,15 @@ class LocalFactor:
     expected: str  # "expected sigmoid′(Z1) = …, got …"
     meant: np.ndarray  # what the node should have held
     handed: Callable[[int, np.ndarray], int | None]  # where the array (node, value) was handed to the derivative
+
+    def wrong_input(self, form: str, given: int, value: np.ndarray, given_is: str, meant_is: str, meant: int,
+                    otherwise: str) -> Hit:
+        """The derivative ``form`` (in terms of x) was handed ``given`` (``given_is``: "an activation"), where
+        the form expects ``meant`` (``meant_is``: "the pre-activation"); the fix hands it ``meant``, or
+        ``otherwise`` (another way out)."""
+        given_name, meant_name = self.ctx.name(given), self.ctx.name(meant)
+        fix = (f"Pass {meant_is}: {self.called}({meant_name}), not {self.called}({given_name}); or {otherwise}."
+               if self.called else None)
+        return Hit(self.node, self.handed(given, value), f"{self.helper}the local derivative was computed as {form} "
+                   f"with x = {given_name}, {given_is}; that form expects {meant_is} {meant_name} ({self.expected}).",
+                   self.meant, fix)

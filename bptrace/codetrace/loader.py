@@ -60,7 +60,9 @@ def _notebook_sources(path: Path) -> list[tuple[str, str]]:
     cells = doc.get("cells") if isinstance(doc, dict) else None
     if not isinstance(cells, list):
         raise BadInput(str(path), "cells", "expected a notebook with a list of cells")
-    code = [(k, cell) for k, cell in enumerate(cells, start=1) if isinstance(cell, dict) and cell.get("cell_type") == "code"]
+    code = [
+        (k, cell) for k, cell in enumerate(cells, start=1) if isinstance(cell, dict) and cell.get("cell_type") == "code"
+    ]
     counts = [cell.get("execution_count") for _, cell in code]
     sources = []
     for (k, cell), count in zip(code, counts, strict=True):

@@ -73,5 +73,9 @@ class Matcher:
     def nearest(self, value: np.ndarray) -> int | None:
         """The forward node whose gradient the array is closest to (for expected-vs-got)."""
         value = np.asarray(value, dtype=np.float64)
-        best = [(relative_error(value, self.truth.grads[n]), n) for n in self.order if self.truth.grads[n].shape == value.shape]
+        best = [
+            (relative_error(value, self.truth.grads[n]), n)
+            for n in self.order
+            if self.truth.grads[n].shape == value.shape
+        ]
         return min(best)[1] if best else None

@@ -51,8 +51,11 @@ def raw_output_gradient(ctx: CodeContext, step: StepInfo, matcher: Matcher, node
         matched = matcher.match(ctx.value(parent))
         if matched is not None and matched[0] == step.output:
             # Used right elsewhere (times f′): the array is ∂L/∂A as meant, the wrong op is this use of it.
-            site, shown = ((ctx.op_site(node), ctx.name(parent)) if _used_as_output_gradient(ctx, step, matcher, parent, layer)
-                           else declared(ctx, parent, node))
+            site, shown = (
+                (ctx.op_site(node), ctx.name(parent))
+                if _used_as_output_gradient(ctx, step, matcher, parent, layer)
+                else declared(ctx, parent, node)
+            )
             # It is used as the output delta, so it should have been factor·∂L/∂A ⊙ f′(Z) of the output layer.
             z, a = ctx.value(layer.z).astype(np.float64), ctx.value(layer.a).astype(np.float64)
             delta = matched[1] * matcher.truth.grads[step.output] * ACTIVATIONS[layer.activation].derivative(z, a)
@@ -84,8 +87,9 @@ def declared(ctx: CodeContext, index: int, use: int) -> tuple[int | None, str]:
     if binds and made is not None and _returned(ctx, index, binds[0]):
         # Made by a helper that hands back ∂L/∂A as it should (``return a - y``), and named as the delta by
         # the caller (``delta = self.cost_derivative(a, y)``): the caller's statement took it for ∂L/∂Z.
-        return binds[0], f"{ctx.sites[binds[0]].names[0]} (= {ctx.name(index)})" \
-            if len(ctx.sites[binds[0]].names) == 1 and ctx.sites[binds[0]].names[0] != ctx.name(index) else ctx.name(index)
+        names = ctx.sites[binds[0]].names
+        return binds[0], (f"{names[0]} (= {ctx.name(index)})" if len(names) == 1 and names[0] != ctx.name(index)
+                          else ctx.name(index))
     if len(binds) > 1:
         first = ctx.sites[binds[0]]
         later = [s for s in binds[1:] if ctx.sites[s].depth == first.depth and len(ctx.sites[s].names) == 1

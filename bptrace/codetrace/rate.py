@@ -92,7 +92,11 @@ def _peel(ctx: CodeContext, index: int, stmt: int | None, ydep: set[int], rate: 
         # (lr * A1.T) @ dZ2, (lr * h[:, None]) * error: a scalar inside an operand scales the whole product.
         pulled = False
         for parent in parents:
-            if isinstance(parent, int) and _stmt(ctx, parent) == stmt and ctx.nodes[parent].op in ("multiply", *_DIVIDE):
+            if (
+                isinstance(parent, int)
+                and _stmt(ctx, parent) == stmt
+                and ctx.nodes[parent].op in ("multiply", *_DIVIDE)
+            ):
                 inner = Rate()
                 rest = _peel(ctx, parent, stmt, ydep, inner)
                 if inner.factors and rest is not None:

@@ -104,8 +104,12 @@ _SUSPENDABLE = (GeneratorType, CoroutineType, AsyncGeneratorType)
 
 
 def _code_of(obj: Any) -> CodeType:
-    return obj.ag_code if type(obj) is AsyncGeneratorType else obj.cr_code if type(obj) is CoroutineType else obj.gi_code
+    if type(obj) is AsyncGeneratorType:
+        return obj.ag_code
+    return obj.cr_code if type(obj) is CoroutineType else obj.gi_code
 
 
 def _frame_of(obj: Any) -> Any:
-    return obj.ag_frame if type(obj) is AsyncGeneratorType else obj.cr_frame if type(obj) is CoroutineType else obj.gi_frame
+    if type(obj) is AsyncGeneratorType:
+        return obj.ag_frame
+    return obj.cr_frame if type(obj) is CoroutineType else obj.gi_frame

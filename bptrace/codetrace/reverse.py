@@ -185,13 +185,9 @@ RULES = _rules()
 NO_GRADIENT = frozenset({"greater", "greater_equal", "less", "less_equal", "equal", "not_equal", "sign"})
 
 
-def reverse(nodes: list[Node], cone: Iterable[int], output: int, seed: Grad) -> dict[int, Grad]:
-    """∂L/∂n for every node n of ``cone`` (the nodes the output depends on), from ∂L/∂output."""
-    return reverse_from(nodes, cone, {output: seed})
-
-
 def reverse_from(nodes: list[Node], cone: Iterable[int], seeds: dict[int, Grad]) -> dict[int, Grad]:
-    """As ``reverse``, from several outputs at once (one per sample when per-sample losses are summed)."""
+    """∂L/∂n for every node n of ``cone`` (the nodes the outputs depend on), from ∂L/∂output of each seeded
+    output (one per sample when per-sample losses are summed)."""
     members = set(cone)
     grads: dict[int, Grad] = {output: np.asarray(seed, dtype=np.float64) for output, seed in seeds.items()}
     for index in sorted(members, reverse=True):

@@ -220,7 +220,9 @@ class Rewriter(ast.NodeTransformer):
         if not isinstance(node.ctx, ast.Load):
             return self.generic_visit(node)
         site = self.site(node, "sub", "getitem")
-        return ast.copy_location(_hook("__bp_sub__", site, self.visit(node.value), self.visit(_slices(node.slice))), node)
+        return ast.copy_location(
+            _hook("__bp_sub__", site, self.visit(node.value), self.visit(_slices(node.slice))), node
+        )
 
 
 def _ipython_call(func: ast.expr) -> bool:

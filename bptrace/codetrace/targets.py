@@ -53,7 +53,11 @@ def label_index(index: Any, shape: tuple[int, ...]) -> tuple[int, np.ndarray] | 
         if k < 2 or not _enumerates(samples, n):
             continue
         labels = _integers(classes)
-        if labels is not None and labels.shape == (n,) and (labels.size == 0 or (labels.min() >= 0 and labels.max() < k)):
+        if (
+            labels is not None
+            and labels.shape == (n,)
+            and (labels.size == 0 or (labels.min() >= 0 and labels.max() < k))
+        ):
             return sample_axis, labels
     return None
 
@@ -69,7 +73,9 @@ def _enumerates(part: Any, n: int) -> bool:
 def _integers(part: Any) -> np.ndarray | None:
     if isinstance(part, range):
         return np.arange(part.start, part.stop, part.step)
-    if isinstance(part, list | tuple) and all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in part):
+    if isinstance(part, list | tuple) and all(
+        isinstance(v, int | np.integer) and not isinstance(v, bool) for v in part
+    ):
         return np.asarray(part, dtype=np.int64)
     if isinstance(part, np.ndarray) and part.ndim == 1 and part.dtype.kind in "iu":
         return part

@@ -267,7 +267,9 @@ def _verdicts(r: _Loader, doc: dict[str, Any]) -> tuple[dict[str, Verdict], ...]
     return tuple(out)
 
 
-def _gradient_list(r: _Loader, doc: dict[str, Any], key: str, optional: bool = False) -> tuple[dict[str, np.ndarray], ...]:
+def _gradient_list(
+    r: _Loader, doc: dict[str, Any], key: str, optional: bool = False
+) -> tuple[dict[str, np.ndarray], ...]:
     raw = r.get(doc, key, "", list, optional=optional) or []
     out = []
     for i, item in enumerate(raw):
@@ -284,7 +286,9 @@ def _step_from_dict(r: _Loader, raw: Any, where: str, mode: str) -> Step:
     formula_raw = r.get(raw, "formula", where, dict, optional=True)
     formula = None
     if formula_raw is not None:
-        formula = Formula(r.get(formula_raw, "text", f"{where}.formula", str), r.get(formula_raw, "latex", f"{where}.formula", str))
+        formula = Formula(
+            r.get(formula_raw, "text", f"{where}.formula", str), r.get(formula_raw, "latex", f"{where}.formula", str)
+        )
     terms = []
     for j, t in enumerate(r.get(raw, "terms", where, list)):
         tw = f"{where}.terms[{j}]"
@@ -300,7 +304,9 @@ def _step_from_dict(r: _Loader, raw: Any, where: str, mode: str) -> Step:
     source_raw = r.get(raw, "source", where, dict, optional=True)
     source = None
     if source_raw is not None:
-        source = SourceRef(r.get(source_raw, "file", f"{where}.source", str), r.get(source_raw, "line", f"{where}.source", int))
+        source = SourceRef(
+            r.get(source_raw, "file", f"{where}.source", str), r.get(source_raw, "line", f"{where}.source", int)
+        )
     reference_raw = raw.get("reference") if isinstance(raw, dict) else None
     value = r.array(r.get(raw, "value", where, (list, dict, int, float, str)), f"{where}.value")
     value = r.shaped(value, r.get(raw, "shape", where, list), where)
@@ -328,4 +334,4 @@ def _step_from_dict(r: _Loader, raw: Any, where: str, mode: str) -> Step:
     )
 
 
-__all__ = ["SEVERITIES", "dumps", "load_trace", "render", "trace_from_dict"]
+__all__ = ["dumps", "load_trace", "render", "trace_from_dict"]

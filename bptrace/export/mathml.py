@@ -168,7 +168,10 @@ class _Parser:
         if name in _OPERATORS:
             return _mo(_OPERATORS[name])
         if name in _FUNCTIONS:
-            return f'<mrow><mspace width="0.1667em"></mspace><mi>{name}</mi><mo>\u2061</mo><mspace width="0.1667em"></mspace></mrow>'
+            return (
+                f'<mrow><mspace width="0.1667em"></mspace><mi>{name}</mi><mo>\u2061</mo>'
+                '<mspace width="0.1667em"></mspace></mrow>'
+            )
         if name == "\\":
             return None
         if len(name) == 1 and not name.isalpha():  # \# \% \& \_ \$: the character itself
@@ -182,7 +185,9 @@ class _Parser:
         if self.peek() == r"\right":
             self.take()
             closing = self._delimiter(self.take()) if self.peek() is not None else ""
-        parts = ([_mo(opening, fence=True)] if opening else []) + items + ([_mo(closing, fence=True)] if closing else [])
+        parts = (
+            ([_mo(opening, fence=True)] if opening else []) + items + ([_mo(closing, fence=True)] if closing else [])
+        )
         return _mrow(parts)
 
     @staticmethod

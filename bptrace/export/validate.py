@@ -54,7 +54,9 @@ class _Check:
             return self.encoded(value, where)
         shape = _nested_shape(value)
         if shape is None:
-            raise self.fail(where, "expected a number or a rectangular nested list of numbers (or \"nan\", \"inf\", \"-inf\")")
+            raise self.fail(
+                where, 'expected a number or a rectangular nested list of numbers (or "nan", "inf", "-inf")'
+            )
         if len(shape) > MAX_NDIM:
             raise self.fail(where, f"expected at most {MAX_NDIM} dimensions, found {len(shape)}")
         return shape
@@ -66,12 +68,16 @@ class _Check:
         size = math.prod(shape) * (8 if value["dtype"] == "float64" else 4)
         if isinstance(data, bytes | bytearray):  # decoded as read (json_reader)
             if len(data) != size:
-                raise self.fail(f"{where}.base64", f"expected {size} bytes for shape {_shape_text(shape)}, found {len(data)}")
+                raise self.fail(
+                    f"{where}.base64", f"expected {size} bytes for shape {_shape_text(shape)}, found {len(data)}"
+                )
             return shape
         if not isinstance(data, str):
             raise self.fail(f"{where}.base64", f"expected a base64 string, found {_show(data)}")
         if len(data) != 4 * math.ceil(size / 3):
-            raise self.fail(f"{where}.base64", f"expected {size} bytes for shape {_shape_text(shape)}, found {len(data)} characters")
+            raise self.fail(
+                f"{where}.base64", f"expected {size} bytes for shape {_shape_text(shape)}, found {len(data)} characters"
+            )
         return shape
 
     def declared(self, value: Any, where: str) -> tuple[int, ...]:
@@ -171,7 +177,9 @@ def _scenario(c: _Check, scenario: dict[str, Any]) -> int:
     return len(layers)
 
 
-def _step(c: _Check, step: dict[str, Any], where: str, position: int, previous: int, train_steps: int, layers: int) -> int:
+def _step(
+    c: _Check, step: dict[str, Any], where: str, position: int, previous: int, train_steps: int, layers: int
+) -> int:
     c.integer(step.get("index"), f"{where}.index", position, position)
     # A step may run past the last loss by one training step: the learner's code raised in it.
     train_step = c.integer(step.get("train_step"), f"{where}.train_step", previous, max(train_steps, previous, 0))
@@ -183,7 +191,9 @@ def _step(c: _Check, step: dict[str, Any], where: str, position: int, previous: 
     if step.get("reference") is not None:
         reference = c.shape(step["reference"], f"{where}.reference")
         if reference != shape and math.prod(reference) != 0:
-            raise c.fail(f"{where}.reference", f"expected the value's shape {_shape_text(shape)}, found {_shape_text(reference)}")
+            raise c.fail(
+                f"{where}.reference", f"expected the value's shape {_shape_text(shape)}, found {_shape_text(reference)}"
+            )
     source = step.get("source")
     if isinstance(source, dict):
         c.integer(source.get("line"), f"{where}.source.line", 1, 10**9)
@@ -213,7 +223,9 @@ def _meta(c: _Check, meta: dict[str, Any], where: str, layers: int) -> None:
             raise c.fail(f"{where}.learning_rate", f"expected a finite number, found {_show(rate)}")
 
 
-def _rebuilt(c: _Check, step: dict[str, Any], where: str, shape: tuple[int, ...], meta: dict[str, Any], layers: int) -> None:
+def _rebuilt(
+    c: _Check, step: dict[str, Any], where: str, shape: tuple[int, ...], meta: dict[str, Any], layers: int
+) -> None:
     """A step with no formula gets one rebuilt from its op, inputs and meta: check what that reads."""
     op, inputs = step.get("op"), step.get("inputs")
     if not isinstance(inputs, list):
@@ -257,5 +269,9 @@ def validate_formulas(trace: Trace, file: str) -> None:
         try:
             formula(step, trace.scenario)
         except Exception as error:  # sympy's ShapeError, an IndexError on a short shape, …
-            raise BadInput(file, f"steps[{step.index}].formula", f'is null, and no formula can be built for a "{step.op}" '
-                           f"step from its inputs, meta and shapes ({type(error).__name__}: {error})") from None
+            raise BadInput(
+                file,
+                f"steps[{step.index}].formula",
+                f'is null, and no formula can be built for a "{step.op}" '
+                f"step from its inputs, meta and shapes ({type(error).__name__}: {error})",
+            ) from None

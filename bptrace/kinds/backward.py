@@ -51,7 +51,9 @@ class LossGrad(Gradient):
         grad_text = loss.gradient_text.replace("A", out)
         grad_tex = loss.gradient_latex.replace("A", latex_name(out))
         if info.reduction == "mean":
-            return Formula(f"{lhs_text} = (1/m)·({grad_text})", f"{lhs_tex} = \\frac{{1}}{{m}} \\left({grad_tex}\\right)")
+            return Formula(
+                f"{lhs_text} = (1/m)·({grad_text})", f"{lhs_tex} = \\frac{{1}}{{m}} \\left({grad_tex}\\right)"
+            )
         return Formula(f"{lhs_text} = {grad_text}", f"{lhs_tex} = {grad_tex}")
 
     def elements(self, step: Step, info: ScenarioInfo, E: Any, index: tuple[int, ...]) -> list[Any]:
@@ -200,7 +202,8 @@ class InputGrad(Gradient):
         dA = W.T @ dZ if net.columns else dZ @ W.T
         net.values[f"dA{number - 1}"] = tape.add(
             self, "input_grad", f"dA{number - 1}", (W_name, f"dZ{number}"), dA,
-            (Term(f"{W_name}ᵀ", W.T, "local"), Term(grad(f"Z{number}"), dZ, "upstream"), Term(grad(below), dA, "product")),
+            (Term(f"{W_name}ᵀ", W.T, "local"), Term(grad(f"Z{number}"), dZ, "upstream"),
+             Term(grad(below), dA, "product")),
             layer=number - 1, of=below, layout=net.scenario.layout,
         )
 

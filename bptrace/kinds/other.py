@@ -81,8 +81,10 @@ class Op(KindBase):
     def formula(self, step: Step, info: ScenarioInfo) -> Formula:
         from bptrace.symbolic.parts import latex_name
 
-        return Formula(f"{step.target} = {step.op}({', '.join(step.inputs)})",
-                       rf"{latex_name(step.target)} = \operatorname{{{step.op}}}({', '.join(map(latex_name, step.inputs))})")
+        return Formula(
+            f"{step.target} = {step.op}({', '.join(step.inputs)})",
+            rf"{latex_name(step.target)} = \operatorname{{{step.op}}}({', '.join(map(latex_name, step.inputs))})",
+        )
 
 
 UPDATE, OP = Update(), Op()

@@ -19,26 +19,28 @@ _ACTIVATION_FORM = {"sigmoid": "{a} * (1 - {a})", "tanh": "1 - {a}**2"}
 
 
 def _explain_local(f: LocalFactor) -> Hit | None:
-    from bptrace.codetrace.context import Hit
     from bptrace.ops import ACTIVATIONS
 
     activation = f.layer.activation
     act = ACTIVATIONS[activation]
     if activation not in _FORMS or not f.same(act.derivative(f.a, act.forward(f.a, 0))):
         return None
-    zname, aname = f.ctx.name(f.layer.z), f.ctx.name(f.layer.a)
-    fix = (f"Pass the pre-activation: {f.called}({zname}), not {f.called}({aname}); or use the activation form "
-           f"{_ACTIVATION_FORM[activation].format(a=aname)}." if f.called else None)
-    return Hit(f.node, f.handed(f.layer.a, f.a), f"{f.helper}the local derivative was computed as {_FORMS[activation]} "
-               f"with x = {aname}, an activation; that form expects the pre-activation {zname} ({f.expected}).",
-               f.meant, fix)
+    otherwise = f"use the activation form {_ACTIVATION_FORM[activation].format(a=f.ctx.name(f.layer.a))}"
+    return f.wrong_input(_FORMS[activation], f.layer.a, f.a, "an activation", "the pre-activation", f.layer.z,
+                         otherwise)
 
 PITFALL = Pitfall(
     id="derivative-on-activation",
     severity="error",
     gallery="derivative_on_activation",
     title="Derivative helper given the activation instead of z",
-    explanation="A helper written in terms of the pre-activation, like sigmoid_derivative(z) = σ(z)(1−σ(z)), applies σ once more when handed the activation a: it computes σ(a)(1−σ(a)), not σ′(z).",
+    explanation=(
+        "A helper written in terms of the pre-activation, like sigmoid_derivative(z) = σ(z)(1−σ(z)), applies σ once "
+        "more when handed the activation a: it computes σ(a)(1−σ(a)), not σ′(z)."
+    ),
     explain_local=_explain_local,
-    fix="Pass the layer's pre-activation Z (sigmoid_derivative(Z)), or use the activation form a*(1-a) when you have a.",
+    fix=(
+        "Pass the layer's pre-activation Z (sigmoid_derivative(Z)), or use the activation form a*(1-a) when you have "
+        "a."
+    ),
 )

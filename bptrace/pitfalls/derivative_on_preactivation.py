@@ -17,25 +17,27 @@ _FORMS = {"sigmoid": "x·(1−x)", "tanh": "1−x²"}
 
 
 def _explain_local(f: LocalFactor) -> Hit | None:
-    from bptrace.codetrace.context import Hit
     from bptrace.ops import ACTIVATIONS
 
     activation = f.layer.activation
     if activation not in _FORMS or not f.same(ACTIVATIONS[activation].derivative(f.z, f.z)):
         return None
-    zname, aname = f.ctx.name(f.layer.z), f.ctx.name(f.layer.a)
-    fix = (f"Pass the activation: {f.called}({aname}), not {f.called}({zname}); or rewrite the helper to take z."
-           if f.called else None)
-    return Hit(f.node, f.handed(f.layer.z, f.z), f"{f.helper}the local derivative was computed as {_FORMS[activation]} "
-               f"with x = {zname}, a pre-activation; that form expects the activation {aname} ({f.expected}).",
-               f.meant, fix)
+    return f.wrong_input(_FORMS[activation], f.layer.z, f.z, "a pre-activation", "the activation", f.layer.a,
+                         "rewrite the helper to take z")
 
 PITFALL = Pitfall(
     id="derivative-on-preactivation",
     severity="error",
     gallery="derivative_on_preactivation",
     title="Derivative helper given z instead of the activation",
-    explanation="A helper written in terms of the activation, like sigmoid_derivative(x) = x*(1-x), equals σ′ only when x is the activation a = σ(z). Handed the pre-activation z it returns z(1−z), a different number, and every gradient below that layer is silently wrong.",
+    explanation=(
+        "A helper written in terms of the activation, like sigmoid_derivative(x) = x*(1-x), equals σ′ only when x is "
+        "the activation a = σ(z). Handed the pre-activation z it returns z(1−z), a different number, and every "
+        "gradient below that layer is silently wrong."
+    ),
     explain_local=_explain_local,
-    fix="Pass the layer's activation A (sigmoid_derivative(A); for tanh, 1 - A**2), or rewrite the helper to take z: s = sigmoid(z); return s*(1-s).",
+    fix=(
+        "Pass the layer's activation A (sigmoid_derivative(A); for tanh, 1 - A**2), or rewrite the helper to take z: s "
+        "= sigmoid(z); return s*(1-s)."
+    ),
 )

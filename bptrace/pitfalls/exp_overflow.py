@@ -34,8 +34,14 @@ PITFALL = Pitfall(
     severity="warning",
     gallery="exp_overflow",
     title="np.exp overflowed",
-    explanation="np.exp of a number above about 709 is inf in float64; 1/(1+exp(−z)) still gives 0 but warns, and other forms turn into NaN.",
-    fix="Use a stable sigmoid (np.where on the sign of z, or scipy.special.expit), or np.clip(z, -500, 500) before np.exp.",
+    explanation=(
+        "np.exp of a number above about 709 is inf in float64; 1/(1+exp(−z)) still gives 0 but warns, and other forms "
+        "turn into NaN."
+    ),
+    fix=(
+        "Use a stable sigmoid (np.where on the sign of z, or scipy.special.expit), or np.clip(z, -500, 500) before "
+        "np.exp."
+    ),
     detect_code=_detect_code,
     names_upstream=False,
 )

@@ -54,8 +54,10 @@ def _judge_code(v: Verdict) -> Hit | None:
     source = scale.batch_source(ctx, origin, m)
     if source is not None:  # the op is right, the number it was handed is not: name where it was bound
         site, var, n = source
-        where = (f"{var} = {n} (bound here) is used as the batch size at line {ctx.sites[ctx.nodes[origin].site].line}, "
-                 f"where the batch has {m} samples, so ")
+        where = (
+            f"{var} = {n} (bound here) is used as the batch size at line {ctx.sites[ctx.nodes[origin].site].line}, "
+            f"where the batch has {m} samples, so "
+        )
     return Hit(origin, site, f"{where}{j.name} is updated along a multiple of the true ∂L/∂{j.name}, "
                f"{scale.cause(k, m)} ({numbers}).", _unscaled(matcher, ctx.value(origin), k)
                if origin not in (grad_node, j.update.node) else None)

@@ -49,7 +49,10 @@ PITFALL = Pitfall(
     severity="warning",
     gallery="implicit_learning_rate",
     title="No learning rate (step size 1)",
-    explanation="The parameters are updated with the raw gradient: the step size is 1. That often overshoots, and it hides the learning rate from whoever reads the code.",
+    explanation=(
+        "The parameters are updated with the raw gradient: the step size is 1. That often overshoots, and it hides the "
+        "learning rate from whoever reads the code."
+    ),
     fix="Multiply by an explicit learning rate: W -= lr * dW with lr around 0.01–0.5.",
     detect_reference=_detect,
     detect_code=_detect_code,

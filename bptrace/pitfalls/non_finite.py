@@ -27,7 +27,9 @@ def _detect(steps: Sequence[Step], info: ScenarioInfo) -> list[tuple[int, str]]:
     for step in steps:
         kinds = non_finite_kinds(step.value)
         if kinds:
-            return [(step.index, f"{step.target} contains {' and '.join(kinds)} (first non-finite value of the trace).")]
+            return [
+                (step.index, f"{step.target} contains {' and '.join(kinds)} (first non-finite value of the trace).")
+            ]
     return []
 
 

@@ -45,7 +45,11 @@ def silent_broadcast(ctx: CodeContext) -> list[Hit]:
             if node.inplace or node.rebind:
                 # A parameter's own update is judged against its gradient (diagnose); this is for the arrays
                 # that collect gradients (del_w += …), which no forward pass reads.
-                if parents[0] not in forward and parents[1] in step.ydep and 1 < int(np.prod(sizes[1])) < int(np.prod(out)):
+                if (
+                    parents[0] not in forward
+                    and parents[1] in step.ydep
+                    and 1 < int(np.prod(sizes[1])) < int(np.prod(out))
+                ):
                     hits.append(Hit(index, ctx.site_of(index), f"{ctx.name(index)} {sizes[0]} receives {b} "
                                     f"{sizes[1]}: numpy broadcast the smaller gradient, so every row gets the same "
                                     "numbers."))
@@ -78,8 +82,14 @@ PITFALL = Pitfall(
     severity="error",
     gallery="shape_broadcast",
     title="Gradient shape differs from its parameter (silent broadcast)",
-    explanation="NumPy broadcasts mismatched shapes instead of failing: (m,1) − (m,) is an (m,m) matrix, and a (3,) bias gradient against a (3,1) bias spreads over a (3,3) array.",
-    fix="Keep targets and outputs the same shape (y.reshape(-1, 1)), use keepdims=True, and assert dW.shape == W.shape.",
+    explanation=(
+        "NumPy broadcasts mismatched shapes instead of failing: (m,1) − (m,) is an (m,m) matrix, and a (3,) bias "
+        "gradient against a (3,1) bias spreads over a (3,3) array."
+    ),
+    fix=(
+        "Keep targets and outputs the same shape (y.reshape(-1, 1)), use keepdims=True, and assert dW.shape == "
+        "W.shape."
+    ),
     detect_code=silent_broadcast,
     one_finding=True,
 )

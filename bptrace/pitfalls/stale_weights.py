@@ -27,10 +27,15 @@ def _explain_product(p: Product) -> Hit | None:
     if base not in updated:
         return None
     old = updated[base].old
-    return Hit(node, ctx.op_site(node), f"{ctx.name(node)} uses {ctx.name(base)} after this step's update (at line "
-               f"{ctx.sites[updated[base].site].line}); the chain rule needs the weights the forward pass used: "
-               f"compute every gradient before updating ({array_summary(ctx.value(old))} before, "
-               f"{array_summary(ctx.value(base))} after).", _with_old_weights(ctx, p.matcher, node, other, base != other, old))
+    return Hit(
+        node,
+        ctx.op_site(node),
+        f"{ctx.name(node)} uses {ctx.name(base)} after this step's update (at line "
+        f"{ctx.sites[updated[base].site].line}); the chain rule needs the weights the forward pass used: "
+        f"compute every gradient before updating ({array_summary(ctx.value(old))} before, "
+        f"{array_summary(ctx.value(base))} after).",
+        _with_old_weights(ctx, p.matcher, node, other, base != other, old),
+    )
 
 
 def _with_old_weights(ctx: CodeContext, matcher: Matcher, node: int, other: int, transposed: bool,
@@ -50,7 +55,10 @@ PITFALL = Pitfall(
     severity="error",
     gallery="stale_weights",
     title="Gradient computed with weights already updated",
-    explanation="Backpropagation needs the weights that produced this forward pass. Updating W2 before computing the delta of the layer below uses the new W2 and mixes two different networks.",
+    explanation=(
+        "Backpropagation needs the weights that produced this forward pass. Updating W2 before computing the delta of "
+        "the layer below uses the new W2 and mixes two different networks."
+    ),
     explain_product=_explain_product,
     fix="Compute all gradients first, then update all parameters.",
 )

@@ -69,9 +69,15 @@ PITFALL = Pitfall(
     severity="error",
     gallery="transpose",
     title="Weight used without (or with) a transpose",
-    explanation="For Z = W·A the chain rule gives ∂L/∂A = Wᵀ·∂L/∂Z and ∂L/∂W = ∂L/∂Z·Aᵀ; swapping a transpose gives the right numbers in the wrong places (square matrices hide it).",
+    explanation=(
+        "For Z = W·A the chain rule gives ∂L/∂A = Wᵀ·∂L/∂Z and ∂L/∂W = ∂L/∂Z·Aᵀ; swapping a transpose gives the right "
+        "numbers in the wrong places (square matrices hide it)."
+    ),
     judge_code=_judge_code,
     explain_product=_explain_product,
     one_finding=True,
-    fix="Check each product against the forward one: columns dW = dZ @ A_prev.T, dA_prev = W.T @ dZ; rows dW = A_prev.T @ dZ, dA_prev = dZ @ W.T.",
+    fix=(
+        "Check each product against the forward one: columns dW = dZ @ A_prev.T, dA_prev = W.T @ dZ; rows dW = "
+        "A_prev.T @ dZ, dA_prev = dZ @ W.T."
+    ),
 )

@@ -15,7 +15,15 @@ from sympy.printing.str import StrPrinter
 
 from bptrace.ops import ACTIVATIONS
 
-_LATEX_WORDS = {"ᵀ": r"^{\top}", "⊙": r" \odot ", "Σ": r"\sum ", "η": r"\eta ", "·": r" \cdot ", "′": "'", "ℓ": r"\ell "}
+_LATEX_WORDS = {
+    "ᵀ": r"^{\top}",
+    "⊙": r" \odot ",
+    "Σ": r"\sum ",
+    "η": r"\eta ",
+    "·": r" \cdot ",
+    "′": "'",
+    "ℓ": r"\ell ",
+}
 
 
 def latex_name(name: str) -> str:
@@ -60,7 +68,11 @@ class _TextPrinter(StrPrinter):
         return f"max({', '.join(self._print(arg) for arg in expr.args)})"
 
     def _print_MatrixElement(self, expr: Any) -> str:
-        index = f"{expr.i}" if expr.parent.shape[0] == 1 and getattr(expr.parent, "_vector", False) else f"{expr.i},{expr.j}"
+        index = (
+            f"{expr.i}"
+            if expr.parent.shape[0] == 1 and getattr(expr.parent, "_vector", False)
+            else f"{expr.i},{expr.j}"
+        )
         return f"{self._print(expr.parent)}[{index}]"
 
     def _print_Float(self, expr: Any) -> str:

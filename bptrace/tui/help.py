@@ -40,7 +40,10 @@ KEYS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
 
 
 def help_content() -> Content:
-    lines: list[Content] = [Content.styled("bptrace — a step debugger for backpropagation", "bold $accent"), Content("")]
+    lines: list[Content] = [
+        Content.styled("bptrace — a step debugger for backpropagation", "bold $accent"),
+        Content(""),
+    ]
     for group, keys in KEYS:
         lines.append(Content.styled(group, "bold"))
         lines.extend(Content.assemble((f"  {key:<15}", "bold $text-secondary"), what) for key, what in keys)

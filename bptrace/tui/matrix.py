@@ -42,7 +42,9 @@ def entry_style(value: float, reference: float | None, before: float | None) -> 
     """Why an entry deserves a colour: wrong (differs from the reference or not finite), changed, or zero."""
     # Plain float arithmetic, as np.isclose's test: np.isclose on one pair of scalars costs ~20 µs,
     # and a step shows up to ~200 entries.
-    if not math.isfinite(value) or (reference is not None and not abs(value - reference) <= 1e-12 + 1e-6 * abs(reference)):
+    if not math.isfinite(value) or (
+        reference is not None and not abs(value - reference) <= 1e-12 + 1e-6 * abs(reference)
+    ):
         return WRONG
     if before is not None and value != before:
         return CHANGED

@@ -38,7 +38,9 @@ class NetworkDiagram(Widget):
         nodes = self.nodes()
         if not nodes:
             source = self.info.source_file or "user code"
-            return Content.assemble(("code mode", "bold"), f" · {source}\n", ("network read from the code", "$text-muted"))
+            return Content.assemble(
+                ("code mode", "bold"), f" · {source}\n", ("network read from the code", "$text-muted")
+            )
         arrow = " ◀ " if self.backward else " ▶ "
         top: list[Content] = []
         bottom: list[Content] = []

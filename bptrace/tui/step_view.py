@@ -173,8 +173,11 @@ def _result_content(context: StepContext) -> Content:
     width = _name_width(step)
     parts = [Content.styled("─" * 20, "$text-muted"), _labelled(label, matrix, width)]
     if step.reference is not None:
-        parts.append(_labelled(Content.styled("expected", "$text-muted"), render_matrix(step.reference, full=context.full),
-                               width))
+        parts.append(
+            _labelled(
+                Content.styled("expected", "$text-muted"), render_matrix(step.reference, full=context.full), width
+            )
+        )
     legend = [("changed by this update", "$success")] if _before(step) is not None else []
     if step.reference is not None:
         legend.append(("differs from the true value", "$error"))

@@ -145,8 +145,11 @@ class WatchStatus(Static):
         script = visible(state.script, lines=False)
         if state.running:
             what = f"{visible(state.saved, lines=False)} saved: " if state.saved else ""
-            return Content.assemble((f"{SPINNER[self._frame % len(SPINNER)]} ", "bold $accent"),
-                                    f"{what}re-running {script}…", (" the last good run stays on screen", "$text-muted"))
+            return Content.assemble(
+                (f"{SPINNER[self._frame % len(SPINNER)]} ", "bold $accent"),
+                f"{what}re-running {script}…",
+                (" the last good run stays on screen", "$text-muted"),
+            )
         if not state.ready:
             return Content.styled(f"◌ starting to watch {script}…", "$text-muted")
         last = f" · run {state.runs} at {state.at}" if state.runs else ""

@@ -158,7 +158,9 @@ def test_a_long_loop_records_its_first_steps_only(tmp_path: Path, name: str) -> 
     assert {s.train_step for s in trace.steps} == set(range(5))
     assert trace.error_count() == 0, [(f.id, f.message) for f in trace.findings]
     assert trace.scenario.notes["recorded_train_steps"] == [5, 300]
-    assert "training steps 0–4 (5 of 300); the rest of the script ran unrecorded" in recorded_train_steps(trace.scenario)
+    assert "training steps 0–4 (5 of 300); the rest of the script ran unrecorded" in recorded_train_steps(
+        trace.scenario
+    )
     assert "Recorded in detail" not in trace.scenario.description  # a structured note, not text to parse
     # The recorded steps are those of a full recording: same losses, same gradients.
     short, _, _ = _write(tmp_path, name, 6)

@@ -18,7 +18,9 @@ GALLERY = ROOT / "scenarios" / "gallery"
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bptrace", *args], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "bptrace", *args], capture_output=True, text=True, timeout=120, cwd=ROOT
+    )
 
 
 @pytest.mark.parametrize(
@@ -39,7 +41,9 @@ def test_correct_programs_have_no_error_finding(name: str, loss: str, reduction:
 
 
 def test_canonical_mistake_is_named_at_its_line() -> None:
-    result = run_cli("run", "--code", str(GALLERY / "derivative_on_preactivation.py"), "--loss", "bce", "--reduction", "sum")
+    result = run_cli(
+        "run", "--code", str(GALLERY / "derivative_on_preactivation.py"), "--loss", "bce", "--reduction", "sum"
+    )
     assert result.returncode == 1
     out = " ".join(result.stdout.split())
     assert "derivative-on-preactivation" in out

@@ -13,7 +13,9 @@ def test_close_within_tolerance_only() -> None:
     assert not close(a + 1e-3, a) and not close(a.T, a) and not close(a[0], a)
     assert close(np.zeros(3), np.zeros(3)) and close(np.zeros(0), np.zeros(0))
     assert close(np.array([1, 0, 2]), np.array([1.0, 0.0, 2.0]))
-    assert close(np.array(2.0), np.array(2.0)) and not close(np.array(2.0), np.array(2.1))  # 0-d: np.sum(dZ)  # integer arrays from integer inputs
+    assert close(np.array(2.0), np.array(2.0)) and not close(
+        np.array(2.0), np.array(2.1)
+    )  # 0-d: np.sum(dZ)  # integer arrays from integer inputs
 
 
 def test_non_finite_values_are_never_close() -> None:

@@ -189,7 +189,9 @@ def test_correct_program_checks_clean(program: Program, tmp_path: Path) -> None:
         assert trace.train_steps == program.steps
 
 
-@pytest.mark.parametrize("plant", _known("test_planted_mistake_is_named_at_its_line", CORPUS_DATA.plants, lambda p: p.id))
+@pytest.mark.parametrize(
+    "plant", _known("test_planted_mistake_is_named_at_its_line", CORPUS_DATA.plants, lambda p: p.id)
+)
 def test_planted_mistake_is_named_at_its_line(plant: Plant, tmp_path: Path) -> None:
     entry = _copy(plant.program, tmp_path)
     target = entry.parent / plant.file if plant.file else entry

@@ -24,7 +24,9 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
         ("softmax_columns.py", "cross_entropy", "mean", 2, set()),
     ],
 )
-def test_correct_program_has_no_error(name: str, loss: str, reduction: str, train_steps: int, warnings: set[str]) -> None:
+def test_correct_program_has_no_error(
+    name: str, loss: str, reduction: str, train_steps: int, warnings: set[str]
+) -> None:
     trace = record_code(FIXTURES / name, loss=loss, reduction=reduction)
     assert trace.train_steps == train_steps
     assert trace.error_count() == 0, [(f.id, f.line, f.message) for f in trace.findings]

@@ -307,7 +307,9 @@ def test_a_wrong_delta_at_the_labels_is_found(tmp_path: Path) -> None:
     source = ROWS_ALIAS.replace("    dscores[range(N), y] -= 1\n", "")
     trace = record_code(_write(tmp_path, source), loss="cross_entropy", reduction="mean")
     errors = _errors(trace)
-    assert errors and all(line is not None and line >= _line(source, "dscores /= N") for _id, line, _m in errors), errors
+    assert errors and all(line is not None and line >= _line(source, "dscores /= N") for _id, line, _m in errors), (
+        errors
+    )
 
 
 def test_scores_picked_at_the_labels_by_a_hinge_loss_are_not_probabilities(tmp_path: Path) -> None:

@@ -80,7 +80,10 @@ def test_a_cell_magic_whose_body_is_not_python_stays_out(tmp_path: Path) -> None
     cells = [("code", "import numpy as np\nran = []", None)]
     cells += [("code", f"{magic}\nran.append({magic!r})\n", None) for magic in (
         "%%bash", "%%sh", "%%html", "%%javascript", "%%markdown", "%%latex", "%%python3", "%%script python")]
-    cells += [("code", f"%%writefile {written}\nran.append('writefile')\n", None), ("code", "\n\n%%bash\nls -l\n", None)]
+    cells += [
+        ("code", f"%%writefile {written}\nran.append('writefile')\n", None),
+        ("code", "\n\n%%bash\nls -l\n", None),
+    ]
     run = run_file(_notebook(tmp_path / "nb.ipynb", cells), seed=0)
     assert run.raised is None
     assert run.namespace["ran"] == []

@@ -109,7 +109,9 @@ def test_the_wrong_argument_is_named_at_the_call_that_passed_it(tmp_path: Path) 
 def test_a_wrong_value_inside_a_method_is_named_there_not_at_its_call(tmp_path: Path) -> None:
     main = MAIN.replace("grad_x = np.dot(grad, self.w.T)", "grad_x = np.dot(grad, self.w)")
     main = main.replace("Dense(3, 1)", "Dense(3, 3)").replace("Dense(2, 3)", "Dense(3, 3)")
-    main = main.replace("[[0.0, 1.0]], [[1.0, 0.0]], [[1.0, 1.0]]", "[[0.0, 1.0, 0.5]], [[1.0, 0.0, 0.2]], [[1.0, 1.0, 0.9]]")
+    main = main.replace(
+        "[[0.0, 1.0]], [[1.0, 0.0]], [[1.0, 1.0]]", "[[0.0, 1.0, 0.5]], [[1.0, 0.0, 0.2]], [[1.0, 1.0, 0.9]]"
+    )
     main = main.replace("[[[1.0]], [[1.0]], [[0.0]]]", "[[[1.0, 0.0, 0.0]], [[0.0, 1.0, 0.0]], [[0.0, 0.0, 1.0]]]")
     errors = _errors(_modules(tmp_path, main=main))
     assert errors == [("transpose", "main.py", _line(main, "grad_x = np.dot(grad, self.w)"))]
@@ -117,7 +119,10 @@ def test_a_wrong_value_inside_a_method_is_named_there_not_at_its_call(tmp_path: 
 
 def test_a_cache_filled_with_the_activation_is_named_where_it_was_filled(tmp_path: Path) -> None:
     text = (FIXTURES / "cache_dicts.py").read_text()
-    buggy = text.replace("    A = 1 / (1 + np.exp(-Z))\n    return A, Z", "    A = 1 / (1 + np.exp(-Z))\n    cache = A\n    return A, cache")
+    buggy = text.replace(
+        "    A = 1 / (1 + np.exp(-Z))\n    return A, Z",
+        "    A = 1 / (1 + np.exp(-Z))\n    cache = A\n    return A, cache",
+    )
     assert buggy != text
     path = tmp_path / "buggy.py"
     path.write_text(buggy)
@@ -186,10 +191,14 @@ def test_the_warmup_checks_clean(tmp_path: Path) -> None:
 
 
 def test_a_derivative_at_a_linear_output_is_a_loss_output_mismatch(tmp_path: Path) -> None:
-    path, text = _warmup(tmp_path, "grad_y_pred = 2.0 * (y_pred - y)", "grad_y_pred = 2.0 * (y_pred - y) * (y_pred > 0)")
+    path, text = _warmup(
+        tmp_path, "grad_y_pred = 2.0 * (y_pred - y)", "grad_y_pred = 2.0 * (y_pred - y) * (y_pred > 0)"
+    )
     assert _errors(path, "sse", "sum") == [("loss-output-mismatch", "warmup.py", _line(text, "(y_pred > 0)"))]
 
 
 def test_an_activation_gradient_handed_to_a_helper_that_needs_dz_is_named_at_the_call(tmp_path: Path) -> None:
     path, text = _warmup(tmp_path, "dense_backward(grad_h, x, w1)", "dense_backward(grad_h_relu, x, w1)")
-    assert _errors(path, "sse", "sum") == [("gradient-mismatch", "warmup.py", _line(text, "dense_backward(grad_h_relu, x"))]
+    assert _errors(path, "sse", "sum") == [
+        ("gradient-mismatch", "warmup.py", _line(text, "dense_backward(grad_h_relu, x"))
+    ]

@@ -50,8 +50,10 @@ EXCEPTION = frozenset({"exception"})  # the wrong shape makes a later in-place u
 PLANTS: list[Plant] = [
     # -- derivative-on-preactivation: a helper expecting σ(z) handed z.
     # functions: skipped, see SKIPPED. class: the canonical mistake, z1 instead of a1, and z2 for output.
-    Plant("class", "derivative-on-preactivation", "self.sigmoid_derivative(self.a1)", "self.sigmoid_derivative(self.z1)"),
-    Plant("class", "derivative-on-preactivation", "self.sigmoid_derivative(output)", "self.sigmoid_derivative(self.z2)"),
+    Plant("class", "derivative-on-preactivation", "self.sigmoid_derivative(self.a1)",
+          "self.sigmoid_derivative(self.z1)"),
+    Plant("class", "derivative-on-preactivation", "self.sigmoid_derivative(output)",
+          "self.sigmoid_derivative(self.z2)"),
     # functions, under half SSE: the activation form of σ′ written inline, applied to Z2.
     Plant("functions", "derivative-on-preactivation", "dZ2 = A2 - Y", "dZ2 = (A2 - Y) * Z2 * (1 - Z2)",
           loss="half_sse"),
@@ -71,7 +73,8 @@ PLANTS: list[Plant] = [
     Plant("functions", "gradient-scale", "dW1 = np.dot(dZ1, X.T)", "dW1 = np.dot(dZ1, X.T) / X.shape[1]"),
     Plant("class", "gradient-scale", "self.error = output - y", "self.error = (output - y) / len(X)"),
     # (Not `self.weights1 -= np.dot(X.T, self.delta1) / len(X)`: in a fused update that IS a learning rate of 1/m.)
-    Plant("class", "gradient-scale", "self.delta1 = np.dot(self.delta2, self.weights2.T) * self.sigmoid_derivative(self.a1)",
+    Plant("class", "gradient-scale",
+          "self.delta1 = np.dot(self.delta2, self.weights2.T) * self.sigmoid_derivative(self.a1)",
           "self.delta1 = np.dot(self.delta2, self.weights2.T) * self.sigmoid_derivative(self.a1) / len(X)"),
     # -- bias-sum-axis: summed over units instead of samples, or over everything.
     Plant("functions", "bias-sum-axis", "db1 = np.sum(dZ1, axis=1, keepdims=True)",

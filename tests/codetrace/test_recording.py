@@ -65,7 +65,9 @@ def test_notebook_cells_run_in_order_with_magics_neutralised() -> None:
 
 def test_out_arguments_make_a_new_version(tmp_path: Path) -> None:
     program = tmp_path / "out.py"
-    program.write_text("import numpy as np\nZ = np.array([[-1.0, 2.0], [3.0, -4.0]])\nnp.maximum(Z, 0, out=Z)\nS = Z * 2\n")
+    program.write_text(
+        "import numpy as np\nZ = np.array([[-1.0, 2.0], [3.0, -4.0]])\nnp.maximum(Z, 0, out=Z)\nS = Z * 2\n"
+    )
     trace = record_code(program, loss="half_sse", check=False)
     z = next(s for s in trace.steps if s.target == "Z")
     assert z.value.tolist() == [[-1.0, 2.0], [3.0, -4.0]]  # the version before the in-place op keeps its numbers

@@ -18,7 +18,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _act(name: str, z: np.ndarray) -> np.ndarray:
-    return {"relu": lambda: np.maximum(z, 0.0), "sigmoid": lambda: 1.0 / (1.0 + np.exp(-z)), "tanh": lambda: np.tanh(z)}[name]()
+    return {
+        "relu": lambda: np.maximum(z, 0.0),
+        "sigmoid": lambda: 1.0 / (1.0 + np.exp(-z)),
+        "tanh": lambda: np.tanh(z),
+    }[name]()
 
 
 def _loss(a: np.ndarray, y: np.ndarray, loss: str, reduction: str, columns: bool) -> float:
@@ -88,7 +92,9 @@ def test_reference_gradients_match_finite_differences(case: tuple) -> None:
                 up[name][i] += 1e-6
                 down[name][i] -= 1e-6
                 numeric[i] = (f(up) - f(down)) / 2e-6
-            np.testing.assert_allclose(truth[name], numeric, rtol=1e-5, atol=1e-8, err_msg=f"{path} {name} step {train_step}")
+            np.testing.assert_allclose(
+                truth[name], numeric, rtol=1e-5, atol=1e-8, err_msg=f"{path} {name} step {train_step}"
+            )
 
 
 def test_views_of_parameters_keep_the_numbers_they_had(tmp_path: Path) -> None:

@@ -56,6 +56,8 @@ def random_scenario(rng: np.random.Generator, loss: str, reduction: str, layout:
 def all_combinations() -> list[tuple[str, str, str, str, str]]:
     combos = []
     for loss, outputs in OUTPUT_FOR_LOSS.items():
-        for reduction, layout, hidden, output in itertools.product(("sum", "mean"), ("columns", "rows"), HIDDEN, outputs):
+        for reduction, layout, hidden, output in itertools.product(
+            ("sum", "mean"), ("columns", "rows"), HIDDEN, outputs
+        ):
             combos.append((loss, reduction, layout, hidden, output))
     return combos

@@ -1,12 +1,17 @@
-"""Bundled scenarios are found by name from any folder; a wrong name is bad input with the names to pick from."""
+"""Bundled scenarios are found by name from any folder (a wrong name is bad input with the names to pick
+from); each has a description and records what it describes."""
 
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+
 import bptrace
 from bptrace.bundled import SCENARIO_DIR, bundled, find, gallery, names
+from bptrace.recorder import record
+from bptrace.scenario import load_scenario
 
 
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -50,3 +55,25 @@ def test_an_unknown_name_says_what_exists(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert 'did you mean "seed1_relu_sigmoid"' in result.stderr and "bptrace scenarios" in result.stderr
+
+
+def test_bundled_scenarios_have_descriptions_and_record() -> None:
+    paths = bundled()
+    assert {p.name for p in paths} >= {"seed1_relu_sigmoid.toml", "seed2_sigmoid_rows.toml", "xor_tanh.toml",
+                                       "softmax_classifier.toml", "vanishing_sigmoid.toml"}
+    for path in paths:
+        scenario = load_scenario(path)
+        assert len(scenario.description) > 40
+        trace = record(scenario, steps=1)
+        assert np.isfinite(trace.losses[0])
+
+
+def test_vanishing_scenario_shows_gradients_shrinking_layer_by_layer() -> None:
+    trace = record(load_scenario(next(p for p in bundled() if p.name == "vanishing_sigmoid.toml")), steps=1)
+    norms = [np.linalg.norm(trace.gradients[0][f"W{n}"]) for n in range(1, 7)]
+    assert norms[0] < norms[-1] / 50, norms
+
+
+def test_xor_learns() -> None:
+    trace = record(load_scenario(next(p for p in bundled() if p.name == "xor_tanh.toml")))
+    assert trace.losses[-1] < 0.2 * trace.losses[0]

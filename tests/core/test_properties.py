@@ -30,7 +30,11 @@ def toml_value(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return "nan" if math.isnan(value) else ("inf" if value == math.inf else "-inf" if value == -math.inf else repr(value))
+        return (
+            "nan"
+            if math.isnan(value)
+            else ("inf" if value == math.inf else "-inf" if value == -math.inf else repr(value))
+        )
     if isinstance(value, int):
         return str(value)
     if isinstance(value, str):
@@ -137,7 +141,9 @@ def test_random_scenarios_give_a_checked_trace_or_a_clean_error(tmp_path_factory
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(blob=st.binary(max_size=300), suffix=st.sampled_from([".toml", ".json"]))
-def test_random_bytes_are_refused_cleanly(tmp_path_factory, capsys: pytest.CaptureFixture[str], blob: bytes, suffix: str) -> None:
+def test_random_bytes_are_refused_cleanly(
+    tmp_path_factory, capsys: pytest.CaptureFixture[str], blob: bytes, suffix: str
+) -> None:
     folder = Path(tmp_path_factory.mktemp("b"))
     source = folder / f"input{suffix}"
     source.write_bytes(blob)
@@ -150,7 +156,9 @@ def test_random_bytes_are_refused_cleanly(tmp_path_factory, capsys: pytest.Captu
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=st.text(max_size=200))
-def test_random_text_as_a_trace_is_refused_cleanly(tmp_path_factory, capsys: pytest.CaptureFixture[str], text: str) -> None:
+def test_random_text_as_a_trace_is_refused_cleanly(
+    tmp_path_factory, capsys: pytest.CaptureFixture[str], text: str
+) -> None:
     folder = Path(tmp_path_factory.mktemp("t"))
     source = folder / "trace.json"
     source.write_text(json.dumps({"format": "bptrace-trace", "version": 1, "scenario": text, "steps": [text]}))

@@ -31,7 +31,9 @@ def number_of(text: str, start: str) -> int:
 
 @cache
 def recorded(text: str) -> Trace:
-    path = Path(tempfile.mkdtemp(prefix="bptrace-diff-")) / "impl.py"  # the same name in every version, as a learner's saves are
+    path = (
+        Path(tempfile.mkdtemp(prefix="bptrace-diff-")) / "impl.py"
+    )  # the same name in every version, as a learner's saves are
     path.write_text(text)
     return record_code(path)
 

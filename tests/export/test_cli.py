@@ -30,7 +30,9 @@ def test_scenario_to_json_and_back_is_byte_identical(tmp_path: Path) -> None:
     assert first.read_bytes() == again.read_bytes()
 
 
-@pytest.mark.parametrize(("suffix", "marker"), [(".md", "# Seed 1"), (".html", "<!DOCTYPE html>"), (".json", '{"format"')])
+@pytest.mark.parametrize(
+    ("suffix", "marker"), [(".md", "# Seed 1"), (".html", "<!DOCTYPE html>"), (".json", '{"format"')]
+)
 def test_format_from_the_suffix(tmp_path: Path, suffix: str, marker: str) -> None:
     out = tmp_path / f"note{suffix}"
     result = run(SEED, "-o", str(out), "--detail", "last")
@@ -72,7 +74,9 @@ def _malformed(tmp: Path) -> str:
         (lambda tmp: SEED, [], "no/such/folder/out.json", "does not exist"),
     ],
 )
-def test_bad_input_is_one_clear_message_exit_2_and_no_file(tmp_path: Path, make_source, options, out_name, says) -> None:
+def test_bad_input_is_one_clear_message_exit_2_and_no_file(
+    tmp_path: Path, make_source, options, out_name, says
+) -> None:
     source = make_source(tmp_path)
     before = set(tmp_path.rglob("*"))
     result = run(source, "-o", str(tmp_path / out_name), *options)

@@ -30,12 +30,25 @@ def assert_same_trace(a: Trace, b: Trace) -> None:
     assert a.scenario == b.scenario
     assert len(a.steps) == len(b.steps)
     for x, y in zip(a.steps, b.steps, strict=True):
-        assert (x.index, x.train_step, x.phase, x.op, x.target, x.inputs) == (y.index, y.train_step, y.phase, y.op, y.target, y.inputs)
+        assert (x.index, x.train_step, x.phase, x.op, x.target, x.inputs) == (
+            y.index,
+            y.train_step,
+            y.phase,
+            y.op,
+            y.target,
+            y.inputs,
+        )
         assert x.value.shape == y.value.shape and bits(x.value) == bits(y.value)
         assert [(t.name, t.role, t.latex, bits(t.value), t.value.shape) for t in x.terms] == \
             [(t.name, t.role, t.latex, bits(t.value), t.value.shape) for t in y.terms]
         assert x.formula == y.formula and x.source == y.source
-        assert (x.kind, x.layer, x.of, x.parameter, x.learner_name) == (y.kind, y.layer, y.of, y.parameter, y.learner_name)
+        assert (x.kind, x.layer, x.of, x.parameter, x.learner_name) == (
+            y.kind,
+            y.layer,
+            y.of,
+            y.parameter,
+            y.learner_name,
+        )
         assert (x.reference is None) == (y.reference is None)
         if x.reference is not None:
             assert bits(x.reference) == bits(y.reference)
@@ -127,7 +140,9 @@ def test_malformed_traces_name_the_key(seed_trace: Trace, change, where: str) ->
 def test_empty_arrays_keep_their_shape(code_trace: Trace) -> None:
     empty = np.zeros((0, 3))
     step = replace(code_trace.steps[0], value=empty, terms=(replace(code_trace.steps[0].terms[0], value=empty),))
-    loaded = trace_from_dict(_doc(replace(code_trace, steps=(step,), findings=())), "t.json")  # findings name later steps
+    loaded = trace_from_dict(
+        _doc(replace(code_trace, steps=(step,), findings=())), "t.json"
+    )  # findings name later steps
     assert loaded.steps[0].value.shape == (0, 3) and loaded.steps[0].terms[0].value.shape == (0, 3)
 
 

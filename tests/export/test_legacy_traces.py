@@ -28,7 +28,13 @@ def test_a_reference_trace_from_before_derives_what_each_step_is() -> None:
     fresh = record(load_scenario(ROOT / "scenarios" / "seed1_relu_sigmoid.toml"), steps=1)
     assert len(old.steps) == len(fresh.steps)
     for a, b in zip(old.steps, fresh.steps, strict=True):
-        assert (a.kind, a.layer, a.of, a.parameter, a.learner_name) == (b.kind, b.layer, b.of, b.parameter, b.learner_name)
+        assert (a.kind, a.layer, a.of, a.parameter, a.learner_name) == (
+            b.kind,
+            b.layer,
+            b.of,
+            b.parameter,
+            b.learner_name,
+        )
         assert step_label(a) == step_label(b) and step_title(a) == step_title(b)
     by_target = {s.target: s for s in old.steps}
     assert by_target["dA1"].kind == "input_grad" and by_target["dA1"].layer == 1 and by_target["dA1"].of == "A1"
@@ -64,7 +70,13 @@ def test_an_old_trace_written_again_reads_back_the_same() -> None:
     again = trace_from_dict(json.loads(dumps(old)), "again.json")
     assert again.scenario == old.scenario and again.findings == old.findings
     for a, b in zip(old.steps, again.steps, strict=True):
-        assert (a.kind, a.layer, a.of, a.parameter, a.learner_name) == (b.kind, b.layer, b.of, b.parameter, b.learner_name)
+        assert (a.kind, a.layer, a.of, a.parameter, a.learner_name) == (
+            b.kind,
+            b.layer,
+            b.of,
+            b.parameter,
+            b.learner_name,
+        )
 
 
 def test_a_step_finding_id_the_list_lacks_becomes_a_finding() -> None:

@@ -53,7 +53,11 @@ def test_detail_bounds_a_long_training(long_trace: Trace) -> None:
     table = [row for row in losses.group(1).splitlines() if row.startswith("| ") and row[2].isdigit()]
     assert [row.split(" | ")[0] for row in table] == ["| 0", "| 10"]
     assert table[1].count("|") == 12  # 10 columns + step, padded
-    assert re.findall(r"^## Training step (\d+)$", render(long_trace, detail="2..3,last"), flags=re.M) == ["2", "3", "11"]
+    assert re.findall(r"^## Training step (\d+)$", render(long_trace, detail="2..3,last"), flags=re.M) == [
+        "2",
+        "3",
+        "11",
+    ]
     assert len(re.findall(r"^## Training step", render(long_trace, detail="all"), flags=re.M)) == 12
 
 
@@ -66,7 +70,11 @@ def test_bad_detail_is_bad_input(long_trace: Trace, detail: str) -> None:
 def test_code_mode_findings_are_call_outs_with_their_fix(code_trace: Trace) -> None:
     note = render(code_trace)
     # The title comes from the pitfall catalogue (code mode registers its ids there).
-    assert "> [!CAUTION]\n> **Derivative helper given z instead of the activation** (derivative-on-preactivation, error, impl.py line 12, step 3)" in note
+    assert (
+        "> [!CAUTION]\n> **Derivative helper given z instead of the activation** "
+        "(derivative-on-preactivation, error, impl.py line 12, step 3)"
+        in note
+    )
     assert "> **Fix:** pass A1, the activation." in note
     assert "> *Why:* Once a NaN or inf appears" in note  # from the catalogue
     # An id the catalogue does not know speaks through its message and the fix inside it.

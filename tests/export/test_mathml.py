@@ -33,7 +33,10 @@ def test_every_bundled_formula_converts() -> None:
 @pytest.mark.parametrize(
     ("latex", "expected"),
     [
-        (r"\frac{\partial L}{\partial Z_{1}}", "<mfrac><mrow><mi>∂</mi><mi>L</mi></mrow><mrow><mi>∂</mi><msub><mi>Z</mi><mn>1</mn></msub></mrow></mfrac>"),
+        (
+            r"\frac{\partial L}{\partial Z_{1}}",
+            "<mfrac><mrow><mi>∂</mi><mi>L</mi></mrow><mrow><mi>∂</mi><msub><mi>Z</mi><mn>1</mn></msub></mrow></mfrac>",
+        ),
         (r"W_{2}^{T}", "<msubsup><mi>W</mi><mn>2</mn><mi>T</mi></msubsup>"),
         (r"\sum_{s} x", '<munder><mo largeop="true" movablelimits="false">∑</mo><mi>s</mi></munder>'),
         (r"A \odot B", "<mo>⊙</mo>"),

@@ -72,7 +72,9 @@ def _wait_for(process: subprocess.Popen[str], line: str) -> None:
 
 
 def test_first_ctrl_c_stops_an_endless_loop_and_reports_what_was_recorded(tmp_path: Path) -> None:
-    script(tmp_path, "epoch = 0\nwhile True:\n", "    epoch += 1\n    if epoch == 5:\n        print('ready', flush=True)\n")
+    script(
+        tmp_path, "epoch = 0\nwhile True:\n", "    epoch += 1\n    if epoch == 5:\n        print('ready', flush=True)\n"
+    )
     with _started(tmp_path, "run") as process:
         _wait_for(process, "ready")
         process.send_signal(signal.SIGINT)
@@ -108,5 +110,7 @@ async def test_the_tui_says_the_trace_was_interrupted() -> None:
     app = BptraceApp(replace(trace, scenario=replace(trace.scenario, interrupted=True)))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        messages = [n.message for n in app._notifications]  # toasts are not in the screenshot; Textual's tests read this
+        messages = [
+            n.message for n in app._notifications
+        ]  # toasts are not in the screenshot; Textual's tests read this
     assert any(m.startswith("Interrupted (Ctrl-C): the script was stopped") for m in messages), messages

@@ -101,12 +101,19 @@ def scenario_texts(draw: st.DrawFn) -> str:
     if layout == "rows":
         x, y = [list(col) for col in zip(*x, strict=False)], [list(col) for col in zip(*y, strict=False)]
     doc: dict[str, dict[str, Any]] = {
-        "network": {"layout": layout, "inputs": inputs, "layers": wrong.get(("network", "layers"), layers),
-                    "loss": loss, "reduction": wrong.get(("network", "reduction"), draw(st.sampled_from(["sum", "mean"])))},
+        "network": {
+            "layout": layout,
+            "inputs": inputs,
+            "layers": wrong.get(("network", "layers"), layers),
+            "loss": loss,
+            "reduction": wrong.get(("network", "reduction"), draw(st.sampled_from(["sum", "mean"]))),
+        },
         "data": {"X": x, "Y": y},
         "init": {"seed": wrong.get(("init", "seed"), draw(st.integers(0, 3)))},
-        "train": {"learning_rate": wrong.get(("train", "learning_rate"), draw(st.sampled_from([0.1, 0.5, 1.0]))),
-                  "steps": wrong.get(("train", "steps"), draw(st.integers(1, 3)))},
+        "train": {
+            "learning_rate": wrong.get(("train", "learning_rate"), draw(st.sampled_from([0.1, 0.5, 1.0]))),
+            "steps": wrong.get(("train", "steps"), draw(st.integers(1, 3))),
+        },
     }
     if ("train", "surprise") in wrong:
         doc["train"]["surprise"] = 1  # an unknown key
@@ -178,7 +185,8 @@ NO_NETWORK = ["print(sum(range(5)))\n", "import numpy as np\nx = np.ones(3) * 2\
 
 @st.composite
 def programs(draw: st.DrawFn) -> str:
-    """A small learner program: a training loop (maybe interrupted), or one with no network, or one that does not parse."""
+    """A small learner program: a training loop (maybe interrupted), or one with no network, or one that
+    does not parse."""
     kind = draw(st.sampled_from(["net", "net", "net", "none", "syntax"]))
     if kind == "none":
         return draw(st.sampled_from(NO_NETWORK))
@@ -248,8 +256,10 @@ def cases(draw: st.DrawFn, commands: tuple[str, ...] = ("run", "export", "replay
         # export takes a code file as its SOURCE; run takes it with --code
         argv += ["impl.py"] if command == "export" and source == "code" else ["--code", "impl.py"]
     options: dict[str, st.SearchStrategy[Any]] = {  # mostly values that exist, now and then one that does not
-        "--loss": st.sampled_from([*LOSSES[:5], "hinge"]), "--reduction": st.sampled_from(["sum", "mean", "sum", "max"]),
-        "--steps": st.sampled_from(["1", "2", "3", "0", "1000000"]), "--seed": st.sampled_from(["0", "7", "-1"]),
+        "--loss": st.sampled_from([*LOSSES[:5], "hinge"]),
+        "--reduction": st.sampled_from(["sum", "mean", "sum", "max"]),
+        "--steps": st.sampled_from(["1", "2", "3", "0", "1000000"]),
+        "--seed": st.sampled_from(["0", "7", "-1"]),
     }
     if source in ("code", "scenario+code") and draw(st.booleans()):
         argv += ["--loss", draw(st.sampled_from(["bce", "half_sse", "mse"]))]

@@ -114,7 +114,9 @@ async def _replay(path: Path) -> None:
         await pilot.pause()
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(mutations())
 def test_inconsistent_traces_end_in_0_1_or_2_without_a_traceback(capsys: pytest.CaptureFixture[str], case) -> None:
     which, edits = case
@@ -150,7 +152,9 @@ KNOWN = [  # the cases the issue reproduced, each by the key path it must name
 
 
 @pytest.mark.parametrize(("edit", "where"), [k[1:] for k in KNOWN], ids=[k[0] for k in KNOWN])
-def test_each_reproduced_case_is_exit_2_naming_the_key(tmp_path: Path, capsys: pytest.CaptureFixture[str], edit, where) -> None:
+def test_each_reproduced_case_is_exit_2_naming_the_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], edit, where
+) -> None:
     doc = copy.deepcopy(base_traces()[0])
     edit(doc)
     path = _write(doc, tmp_path)
@@ -173,7 +177,9 @@ def test_a_hundred_thousand_levels_of_nesting_is_exit_2(tmp_path: Path, capsys: 
     assert "nested too deeply" in capsys.readouterr().err
 
 
-def test_a_code_mode_trace_with_a_3d_value_goes_through_every_reader(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_code_mode_trace_with_a_3d_value_goes_through_every_reader(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     # The issue's "3-D value" traceback: code mode records any NumPy value, so the readers show it
     # (rows by the first axis, as the TUI does) instead of the loader refusing what bptrace wrote.
     doc = copy.deepcopy(base_traces()[1])

@@ -132,7 +132,10 @@ def helper_module(tmp_path: Path, request: pytest.FixtureRequest):
 
 def test_a_module_the_cell_imports_is_plain_afterwards_and_stays_imported(tmp_path: Path, helper_module: str) -> None:
     body = TRAIN.split("\n", 1)[1].split("class Layer")[1]
-    body = f"from {helper_module} import sigmoid, sigmoid_derivative\nimport {helper_module} as helpers_mod\nclass Layer" + body
+    body = (
+        f"from {helper_module} import sigmoid, sigmoid_derivative\nimport {helper_module} as helpers_mod\nclass Layer"
+        + body
+    )
     namespace = _fresh()
     trace = _trace(body, namespace, tmp_path)
     assert "derivative-on-preactivation" in [f.id for f in trace.findings]
@@ -181,7 +184,9 @@ def test_a_module_edited_since_its_import_runs_as_imported_untraced(tmp_path: Pa
 
 def test_functions_of_earlier_cells_are_traced_for_the_run_and_given_back(tmp_path: Path) -> None:
     helpers, rest = TRAIN.split("\n", 1)[1].split("class Layer")
-    earlier = "/tmp/ipykernel_0/earlier_cell.py"  # a kernel's name for a cell; its text in linecache, as IPython keeps it
+    earlier = (
+        "/tmp/ipykernel_0/earlier_cell.py"  # a kernel's name for a cell; its text in linecache, as IPython keeps it
+    )
     linecache.cache[earlier] = (len(helpers), None, helpers.splitlines(keepends=True), earlier)
     namespace = _fresh()
     exec(compile(helpers, earlier, "exec"), namespace)
@@ -240,7 +245,9 @@ class _Tags(HTMLParser):
 
 def test_text_from_the_cell_cannot_escape_the_verdict_or_the_frame(tmp_path: Path) -> None:
     namespace = _fresh()
-    body = TRAIN.split("\n", 1)[1].replace("sigmoid_derivative(Z1)", "sigmoid_derivative(Z1)  # </iframe><script>x()</script>")
+    body = TRAIN.split("\n", 1)[1].replace(
+        "sigmoid_derivative(Z1)", "sigmoid_derivative(Z1)  # </iframe><script>x()</script>"
+    )
     trace = _trace(body, namespace, tmp_path)
     trace = replace(trace, scenario=replace(trace.scenario, name='"><img src=x onerror=y()>'))
     verdict, viewer = _Tags(), _Tags()

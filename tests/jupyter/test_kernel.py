@@ -118,7 +118,9 @@ def _kernel(folder: Path) -> KernelManager:
     (spec / "kernel.json").write_text(json.dumps({
         "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
         "display_name": "bptrace test", "language": "python"}))
-    return KernelManager(kernel_name="bptrace-test", kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(spec.parent)]))
+    return KernelManager(
+        kernel_name="bptrace-test", kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(spec.parent)])
+    )
 
 
 def _execute(nb: Any, folder: Path) -> Any:

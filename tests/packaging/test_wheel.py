@@ -18,7 +18,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _run(*command: str | Path, cwd: Path, timeout: int = 300) -> subprocess.CompletedProcess[str]:
     env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "PYTHONHOME")}
-    return subprocess.run([str(part) for part in command], capture_output=True, text=True, timeout=timeout, cwd=cwd, env=env)
+    return subprocess.run(
+        [str(part) for part in command], capture_output=True, text=True, timeout=timeout, cwd=cwd, env=env
+    )
 
 
 @pytest.fixture(scope="module")

@@ -119,7 +119,11 @@ async def test_the_expected_value_stands_beside_a_wrong_one(coded: Trace) -> Non
     """A gradient the learner's code got wrong shows the true one under it, differing entries marked."""
     wrong = next(s for s in coded.steps if s.reference is not None and not np.allclose(s.value, s.reference))
     # the first wrong value is the guilty step itself, the one the finding names
-    assert wrong.target == "dZ2" and wrong.train_step == 0 and "derivative-on-preactivation" in coded.finding_ids_at(wrong.index)
+    assert (
+        wrong.target == "dZ2"
+        and wrong.train_step == 0
+        and "derivative-on-preactivation" in coded.finding_ids_at(wrong.index)
+    )
     app = BptraceApp(coded)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("g", *str(wrong.index), "enter")
@@ -155,7 +159,9 @@ def fully_visible(app: BptraceApp, selector: str) -> bool:
 
 
 @pytest.mark.parametrize("size", [(100, 30), (120, 36)])
-async def test_a_step_with_a_finding_or_a_true_value_keeps_its_result_in_view(coded: Trace, size: tuple[int, int]) -> None:
+async def test_a_step_with_a_finding_or_a_true_value_keeps_its_result_in_view(
+    coded: Trace, size: tuple[int, int]
+) -> None:
     """The source and a long finding take room; the step's result (and expected) is scrolled into view."""
     app = BptraceApp(coded)
     async with app.run_test(size=size) as pilot:

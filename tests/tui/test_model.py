@@ -99,7 +99,9 @@ def test_code_mode_labels_name_what_the_learner_named(coded: Trace) -> None:
     """Named arrays keep the learner's name (a gradient called dZ2 is not renamed ∂L/∂Z2: the label does not
     guess from spelling); unnamed intermediates are their op, then their source text."""
     label = {(step.train_step, step.target): step_label(step) for step in coded.steps}
-    assert label[0, "Z1"] == "Z1 = add" and label[0, "dZ2"] == "dZ2 = multiply" and label[0, "A1.T"] == "transpose: A1.T"
+    assert (
+        label[0, "Z1"] == "Z1 = add" and label[0, "dZ2"] == "dZ2 = multiply" and label[0, "A1.T"] == "transpose: A1.T"
+    )
     assert label[0, "np.exp(-z)"] == "exp: np.exp(-z)" and label[0, "-z"] == "negative: -z"
     assert label[0, "W1 @ X"] == "matmul: W1 @ X"
     # the update phase: the step size times the gradient is not itself an update

@@ -143,7 +143,9 @@ async def test_a_save_that_does_not_parse_keeps_the_last_trace(tmp_path: Path) -
         # A valid script bptrace cannot analyse (exit 3's case): its message, and the last trace stays.
         await save(pilot, app, path, "import numpy as np\n\nscores = np.ones(4) * 3\n")
         assert screen.recorded is good
-        assert changes(app).startswith("✗ net[b].py: cannot analyse: found 1 array(s) that look like parameters (np.ones(4))")
+        assert changes(app).startswith(
+            "✗ net[b].py: cannot analyse: found 1 array(s) that look like parameters (np.ones(4))"
+        )
 
         await save(pilot, app, path, BUGGY)  # good again: the same finding as the last good run
         assert changes(app) == "No change in the findings since the last run; 1 error"
@@ -214,7 +216,9 @@ async def test_until_a_save_gives_a_trace_the_waiting_screen_says_why(tmp_path: 
         said = str(app.screen.query_one("#waiting", Static).content)
         assert said.startswith("✗ exception at impl.py:4: NameError: name 'undefined_name' is not defined")
         await save(pilot, app, path, "import numpy as np\n\nW = np.ones((2, 2)\n")
-        assert str(app.screen.query_one("#waiting", Static).content) == "✗ impl.py:3: does not parse: '(' was never closed"
+        assert (
+            str(app.screen.query_one("#waiting", Static).content) == "✗ impl.py:3: does not parse: '(' was never closed"
+        )
         await save(pilot, app, path, BUGGY)
         screen = debugger(app)
         assert [f.id for f in screen.trace.findings] == ["derivative-on-preactivation"]
