@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bptrace import __version__
 from bptrace.errors import BadInput, CannotAnalyse
+from bptrace.export import FORMATS
 from bptrace.inert import inert_trace, visible
 from bptrace.ops import LOSSES, REDUCTIONS
 from bptrace.rerun import CodeRun
@@ -64,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", help="write a trace as JSON, Markdown or HTML")
     export.add_argument("source", metavar="SOURCE", help="a scenario .toml, a code file or a trace .json")
     export.add_argument("-o", "--output", required=True, metavar="OUT")
-    export.add_argument("--format", choices=("json", "markdown", "html"))
+    export.add_argument("--format", choices=FORMATS)
     export.add_argument("--detail", metavar="STEPS",
                         help="training steps written out in full, e.g. 0,5,-1 or 2..4 or last or all "
                         "(default: first and last, and any with a finding; the others keep their loss, "
@@ -115,7 +116,9 @@ def _code_run(args: argparse.Namespace) -> CodeRun:
 
     # The same bound as a scenario's train.steps: the command line is no back door around it.
     if args.steps is not None and not 1 <= args.steps <= MAX_STEPS:
-        raise BadInput(None, "--steps", f"expected a number of training steps from 1 to {MAX_STEPS}, found {args.steps}")
+        raise BadInput(
+            None, "--steps", f"expected a number of training steps from 1 to {MAX_STEPS}, found {args.steps}"
+        )
     # NumPy's legacy seeding takes 0 to 2**32 - 1; anything else was a ValueError traceback from inside the run.
     if args.seed is not None and not 0 <= args.seed < 2**32:
         raise BadInput(None, "--seed", f"expected a seed from 0 to {2**32 - 1}, found {args.seed}")
@@ -172,7 +175,9 @@ def _list_scenarios() -> int:
     table.add_column()
     for path in bundled_scenarios():
         scenario = load_scenario(path)
-        table.add_row(Text(path.stem), Text.assemble(visible(scenario.name), "\n", (visible(scenario.description), "dim")))
+        table.add_row(
+            Text(path.stem), Text.assemble(visible(scenario.name), "\n", (visible(scenario.description), "dim"))
+        )
     console = Console()
     console.print(table)
     from bptrace.bundled import SCENARIO_DIR, gallery
@@ -182,7 +187,10 @@ def _list_scenarios() -> int:
     mistakes.add_column(style="bold cyan", no_wrap=True)
     mistakes.add_column()
     for path in gallery():
-        mistakes.add_row(Text(path.relative_to(SCENARIO_DIR).with_suffix("").as_posix()), Text(visible(load_scenario(path).name).removeprefix("Gallery: ")))
+        mistakes.add_row(
+            Text(path.relative_to(SCENARIO_DIR).with_suffix("").as_posix()),
+            Text(visible(load_scenario(path).name).removeprefix("Gallery: ")),
+        )
     if mistakes.rows:
         console.print()
         console.print(mistakes)
@@ -252,10 +260,8 @@ def _say_if_interrupted(trace: Trace) -> None:
 
 
 def _open_tui(trace: Trace | None, code: CodeRun | None = None, *, watch: bool = False) -> int:
-    try:
-        from bptrace.tui.app import run_app
-    except ImportError as error:  # the TUI is optional at this stage of the project
-        raise BadInput(None, None, f"the TUI is not available in this build ({error})") from None
+    from bptrace.tui.app import run_app
+
     return run_app(trace, code, watch=watch)
 
 

@@ -14,7 +14,11 @@ CODE_SUFFIXES = (".py", ".ipynb")
 
 def check_choice(option: str, value: str | None, choices: tuple[str, ...]) -> None:
     if value is not None and value not in choices:
-        raise BadInput(None, option, f'unknown value "{value}"{did_you_mean(value, choices)}; expected one of: {", ".join(choices)}')
+        raise BadInput(
+            None,
+            option,
+            f'unknown value "{value}"{did_you_mean(value, choices)}; expected one of: {", ".join(choices)}',
+        )
 
 
 def trace_from_source(
@@ -80,7 +84,8 @@ def trace_from_source(
 
 
 def _bundled_or_path(source: str | Path) -> Path:
-    """A file that exists wins; else a bundled scenario's name (``xor_tanh``, ``gallery/dead_relu``) works from any folder."""
+    """A file that exists wins; else a bundled scenario's name (``xor_tanh``, ``gallery/dead_relu``) works from
+    any folder."""
     path = Path(source)
     if path.exists() or path.suffix.lower() not in ("", ".toml"):
         return path
@@ -90,8 +95,12 @@ def _bundled_or_path(source: str | Path) -> Path:
     if found is not None:
         return found
     if path.suffix == "":
-        raise BadInput(str(source), None, f"no such file, and no bundled scenario of that name{did_you_mean(str(source), names())} "
-                       "(`bptrace scenarios` lists them)")
+        raise BadInput(
+            str(source),
+            None,
+            f"no such file, and no bundled scenario of that name{did_you_mean(str(source), names())} "
+            "(`bptrace scenarios` lists them)",
+        )
     return path
 
 

@@ -175,5 +175,7 @@ def budget_note(info: ScenarioInfo, train_steps: int) -> str | None:
     if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in (size, kept, verdicts)):
         return None
     steps = "training step 0" if kept == 1 else f"training steps 0–{kept - 1}"
-    judged = f"verdicts for all {train_steps}" if verdicts == train_steps else f"verdicts for {verdicts} of {train_steps}"
+    judged = (
+        f"verdicts for all {train_steps}" if verdicts == train_steps else f"verdicts for {verdicts} of {train_steps}"
+    )
     return f"Values kept for {steps} (memory budget {budget_text(size)}); {judged}."

@@ -259,15 +259,24 @@ def _info(file: str, run: Run, structure: Structure, ctx: CodeContext, loss: str
         if number == 0:
             layers.append((ins, ""))
         layers.append((outs, _layer_activation(acts, number)))
-    text = "\n\n".join(f"# {cell.label}\n{cell.text}" for cell in run.cells) if len(run.cells) > 1 else run.cells[0].text
+    text = (
+        "\n\n".join(f"# {cell.label}\n{cell.text}" for cell in run.cells) if len(run.cells) > 1 else run.cells[0].text
+    )
     shown_name = Path(file).name
     about = description or f"Code mode: {shown_name}, traced as it runs."
     if inferred:
         notes = [inferred, *notes]
     return ScenarioInfo(
-        name=name or shown_name, mode="code", loss=loss, reduction=reduction,
-        description=" ".join([about, *notes]), layout="columns" if structure.columns else "rows",
-        layers=tuple(layers), source_file=file, source_text=text if source_text is None else source_text, interrupted=run.interrupted,
+        name=name or shown_name,
+        mode="code",
+        loss=loss,
+        reduction=reduction,
+        description=" ".join([about, *notes]),
+        layout="columns" if structure.columns else "rows",
+        layers=tuple(layers),
+        source_file=file,
+        source_text=text if source_text is None else source_text,
+        interrupted=run.interrupted,
         notes={"loss_inferred": inferred} if inferred else {},
     )
 

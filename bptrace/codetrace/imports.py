@@ -28,7 +28,9 @@ class LocalModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         self.compiled = compiled  # (label, source, rewritten code) of each module run
         self.loaded: list[str] = []
 
-    def find_spec(self, fullname: str, path: object = None, target: object = None) -> importlib.machinery.ModuleSpec | None:
+    def find_spec(
+        self, fullname: str, path: object = None, target: object = None
+    ) -> importlib.machinery.ModuleSpec | None:
         candidate = self.folder / f"{fullname}.py"
         if "." in fullname or not candidate.is_file():
             return None

@@ -284,8 +284,13 @@ class Recorder:
             return func(*args, **kwargs)
         user = _is_user_function(func, self.user_modules)
         if user:
-            record = UserCall(site, func, args, tuple(self.by_id.get(id(a)) if isinstance(a, ARRAY_TYPES) else None for a in args),
-                              start=len(self.nodes))
+            record = UserCall(
+                site,
+                func,
+                args,
+                tuple(self.by_id.get(id(a)) if isinstance(a, ARRAY_TYPES) else None for a in args),
+                start=len(self.nodes),
+            )
             self.calls.append(record)
         else:
             args = self._list_operands(func, args)

@@ -28,7 +28,7 @@ class Structure:
         self._pdep: set[int] | None = None
         self.updates = self._find_updates(failed)
         self.steps = self._segment()
-        self.prepared = self._prepare()
+        self._prepare()
         self.columns = True
         for step in self.steps:
             self._outputs(step)
@@ -129,9 +129,14 @@ class Structure:
             if step.index and len(candidates) == 1 and self.nodes[node.index].site == self._loss_site() \
                     and len(self.steps[0].pairs) == 1:
                 break  # the same line as step 0's loss: no need to look further
-        chosen = self._hinted(step, pdep) or next((c for c in candidates if not self._is_mask(c, candidates, step)), None)
-        labels = find_labels(self.nodes, self.root, step, pdep, self.steps[0] if self.steps else None) if chosen is None \
+        chosen = self._hinted(step, pdep) or next(
+            (c for c in candidates if not self._is_mask(c, candidates, step)), None
+        )
+        labels = (
+            find_labels(self.nodes, self.root, step, pdep, self.steps[0] if self.steps else None)
+            if chosen is None
             else hinted_labels(self.nodes, self.root, chosen, pdep)
+        )
         if labels is not None:  # integer labels: probs[range(N), y]
             chosen = (labels.pick, labels.output, labels.target)
             step.target_value = labels.onehot
@@ -146,7 +151,11 @@ class Structure:
         for index in step.cone:
             if index in self.root:  # a version of a parameter (W.T read from it is not one)
                 step.params[self.root.get(index, index)] = index
-        step.ydep = self._ydep(step) if labels is None else labels_ydep(self.nodes, self.root, self.param_dependent(), step, labels)
+        step.ydep = (
+            self._ydep(step)
+            if labels is None
+            else labels_ydep(self.nodes, self.root, self.param_dependent(), step, labels)
+        )
 
     def _passes(self, step: StepInfo, chosen: tuple[int, int, int], candidates: list[tuple[int, int, int]],
                 pdep: set[int]) -> list[tuple[int, int, int]]:
@@ -186,7 +195,9 @@ class Structure:
         want_out, want_y = self.hints.get("output"), self.hints.get("targets")
         if not (want_out and want_y):
             return None
-        out = next((n.index for n in self.nodes[step.start : step.end] if want_out in n.names and n.index in pdep), None)
+        out = next(
+            (n.index for n in self.nodes[step.start : step.end] if want_out in n.names and n.index in pdep), None
+        )
         if out is None:
             return None
         target = next((n.index for n in reversed(self.nodes[:out]) if want_y in n.names and n.index not in pdep), None)

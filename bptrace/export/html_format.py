@@ -27,7 +27,6 @@ from bptrace.trace import Finding, Formula, Step, Trace, budget_note, recorded_t
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 LOSS_COLUMNS = 10
-PHASES_SHOWN = {"forward": "forward", "loss": "loss", "backward": "backward", "update": "update"}
 
 
 def e(value: object) -> str:
@@ -111,16 +110,23 @@ class HtmlPrinter(notes.NotePrinter):
         others = "; the others by their loss, choose with <code>--detail</code>" if count > len(detailed) else ""
         facts.append(("Training steps", f"{count} (written out in full: {shown}{others})"))
         errors = trace.error_count()
-        facts.append(("Findings", f'<a href="#findings">{len(trace.findings)}</a>' if trace.findings else "none")
-                     if not errors else ("Findings", f'<a href="#findings">{len(trace.findings)}</a>'
-                                         f' <span class="badge severity-error">{errors} error{"s" * (errors != 1)}</span>'))
+        facts.append(
+            ("Findings", f'<a href="#findings">{len(trace.findings)}</a>' if trace.findings else "none")
+            if not errors
+            else (
+                "Findings",
+                f'<a href="#findings">{len(trace.findings)}</a>'
+                f' <span class="badge severity-error">{errors} error{"s" * (errors != 1)}</span>',
+            )
+        )
         if (recorded := recorded_train_steps(info)) is not None:
             facts.append(("Recorded", t(recorded)))
         if (kept := budget_note(info, len(trace.losses))) is not None:
             facts.append(("Memory budget", t(kept)))
         rows = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts)
         description = f'<p class="description">{t(info.description)}</p>' if info.description else ""
-        return f'<header id="top"><p class="kicker">bptrace trace</p><h1>{t(info.name)}</h1>{description}<dl class="facts">{rows}</dl></header>'
+        return (f'<header id="top"><p class="kicker">bptrace trace</p><h1>{t(info.name)}</h1>{description}'
+                f'<dl class="facts">{rows}</dl></header>')
 
     def _timeline(self, trace: Trace, detailed: tuple[int, ...]) -> str:
         items = ['<li><a href="#top">Overview</a></li>']
@@ -135,10 +141,12 @@ class HtmlPrinter(notes.NotePrinter):
                 flagged = notes.findings_of(trace, step)
                 mark = ""
                 if flagged:
-                    mark = f' <span class="dot severity-{_worst(flagged)}" title="{e(", ".join(plain_isolated(f.id) for f in flagged))}">●</span>'
+                    ids = e(", ".join(plain_isolated(f.id) for f in flagged))
+                    mark = f' <span class="dot severity-{_worst(flagged)}" title="{ids}">●</span>'
                 steps.append(
                     f'<li class="phase-{e(step.phase)}"><a href="#step-{step.index}">'
-                    f'<span class="index">{step.index}</span> {t(step.op)} → {t(notes.gradient_name(step))}</a>{mark}</li>'
+                    f'<span class="index">{step.index}</span> {t(step.op)} → {t(notes.gradient_name(step))}</a>'
+                    f'{mark}</li>'
                 )
             items.append(f'<li class="train-step"><a href="#train-step-{train_step}">Training step {train_step}</a>'
                          f'<ol class="steps">{"".join(steps)}</ol></li>')
@@ -153,9 +161,11 @@ class HtmlPrinter(notes.NotePrinter):
                 place = f'<a href="#step-{finding.step}">{place}</a>'
             elif finding.line is not None and trace.scenario.source_text is not None:
                 place = f'<a href="#L{finding.line}">{place}</a>'
-            rows.append(f'<tr class="severity-{e(finding.severity)}"><td><span class="badge severity-{e(finding.severity)}">'
-                        f"{t(finding.severity)}</span></td><td>{t(note.title)}<br><code>{t(finding.id)}</code></td>"
-                        f"<td>{place}</td><td>{t(note.message)}</td></tr>")
+            rows.append(
+                f'<tr class="severity-{e(finding.severity)}"><td><span class="badge severity-{e(finding.severity)}">'
+                f"{t(finding.severity)}</span></td><td>{t(note.title)}<br><code>{t(finding.id)}</code></td>"
+                f"<td>{place}</td><td>{t(note.message)}</td></tr>"
+            )
         unplaced = "".join(self.doprint(f) for f in trace.findings if f.step is None)
         return (f'<section id="findings"><h2>Findings</h2><table class="findings"><thead><tr><th>severity</th>'
                 f"<th>finding</th><th>where</th><th>what</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
@@ -171,15 +181,20 @@ class HtmlPrinter(notes.NotePrinter):
         for start in range(0, len(losses), width):
             cells = "".join(f"<td>{e(number(x))}</td>" for x in losses[start:start + width])
             body.append(f"<tr><th>{start}</th>{cells}</tr>")
-        return (f'<section id="losses"><h2>Losses</h2>{loss_sparkline(losses)}'
-                "<p class=\"hint\">Loss before each training step's update; row <i>n</i>, column <i>+k</i> is step "
-                f'<i>n + k</i>.</p><table class="losses"><thead>{head}</thead><tbody>{"".join(body)}</tbody></table></section>')
+        return (
+            f'<section id="losses"><h2>Losses</h2>{loss_sparkline(losses)}'
+            '<p class="hint">Loss before each training step\'s update; row <i>n</i>, column <i>+k</i> is step '
+            f'<i>n + k</i>.</p><table class="losses"><thead>{head}</thead><tbody>{"".join(body)}</tbody></table>'
+            '</section>'
+        )
 
     def _listing(self, trace: Trace) -> str:
         info = trace.scenario
         flagged: dict[int, str] = {}
         for finding in trace.findings:
-            if finding.line is not None and (finding.file is None or notes.source_line(trace, finding.file, finding.line)):
+            if finding.line is not None and (
+                finding.file is None or notes.source_line(trace, finding.file, finding.line)
+            ):
                 flagged.setdefault(finding.line, finding.severity)
         lines = []
         for number_, line in enumerate((info.source_text or "").splitlines(), start=1):
@@ -192,7 +207,8 @@ class HtmlPrinter(notes.NotePrinter):
         loss = f'<p class="loss">Loss before this step\'s update: <b>{e(number(trace.losses[train_step]))}</b></p>' \
             if train_step < len(trace.losses) else ""
         steps = "\n".join(self.doprint(step) for step in notes.steps_of(trace, train_step))
-        return f'<section class="train-step" id="train-step-{train_step}"><h2>Training step {train_step}</h2>{loss}\n{steps}</section>'
+        return (f'<section class="train-step" id="train-step-{train_step}"><h2>Training step {train_step}</h2>'
+                f'{loss}\n{steps}</section>')
 
     # ------------------------------------------------------------ one step
 
@@ -242,10 +258,12 @@ class HtmlPrinter(notes.NotePrinter):
     def _print_Finding(self, finding: Finding) -> str:
         assert self.trace is not None
         note = notes.note_for(finding)
-        parts = [f'<p class="finding-title"><span class="badge severity-{e(finding.severity)}">{t(finding.severity)}</span> '
-                 f"<strong>{t(note.title)}</strong> <code>{t(finding.id)}</code> "
-                 f'<span class="where">{_where(finding)}</span></p>',
-                 f"<p>{t(note.message)}</p>"]
+        parts = [
+            f'<p class="finding-title"><span class="badge severity-{e(finding.severity)}">{t(finding.severity)}</span> '
+            f"<strong>{t(note.title)}</strong> <code>{t(finding.id)}</code> "
+            f'<span class="where">{_where(finding)}</span></p>',
+            f"<p>{t(note.message)}</p>",
+        ]
         line = notes.source_line(self.trace, finding.file, finding.line)
         if line is not None:
             parts.append(f'<pre class="snippet"><code><span class="ln">{finding.line}</span>{t(line)}</code></pre>')

@@ -104,7 +104,10 @@ class MarkdownPrinter(notes.NotePrinter):
         out = [f"# {text(info.name)}\n"]
         if info.description:
             out.append(text(info.description) + "\n")
-        facts = [f"- **Mode:** {info.mode}", f"- **Loss:** {text(info.loss)}, reduction {text(info.reduction)} over samples"]
+        facts = [
+            f"- **Mode:** {info.mode}",
+            f"- **Loss:** {text(info.loss)}, reduction {text(info.reduction)} over samples",
+        ]
         if notes.network_text(trace):
             facts.append(f"- **Network:** {text(notes.network_text(trace))} ({text(info.layout)} layout)")
         if info.source_file:
@@ -140,7 +143,9 @@ class MarkdownPrinter(notes.NotePrinter):
             place = text(notes.where(finding))
             if finding.step is not None:
                 place = f"[{place}](#step-{finding.step})"
-            lines.append(f"| {finding.severity} | {text(note.title)} ({text(finding.id)}) | {place} | {text(note.message)} |")
+            lines.append(
+                f"| {finding.severity} | {text(note.title)} ({text(finding.id)}) | {place} | {text(note.message)} |"
+            )
         return "\n".join(lines) + "\n"
 
     def _losses(self, trace: Trace) -> str:

@@ -79,7 +79,9 @@ def _detail_parts(detail: str) -> list[tuple[int, int | None]]:
         part = {"first": "0", "last": "-1"}.get(part, part)
         match = re.fullmatch(r"(-?\d{1,18})(?:\.\.(-?\d{1,18}))?", part)
         if not match:
-            raise BadInput(None, "--detail", f'cannot read "{part}"; expected training steps such as 0,5,-1 or 2..4 or last or all')
+            raise BadInput(
+                None, "--detail", f'cannot read "{part}"; expected training steps such as 0,5,-1 or 2..4 or last or all'
+            )
         parts.append((int(match[1]), None if match[2] is None else int(match[2])))
     return parts
 
@@ -106,7 +108,9 @@ def detail_steps(detail: str | None, count: int) -> tuple[int, ...]:
 def _resolve(number: int, count: int) -> int:
     resolved = number + count if number < 0 else number
     if not 0 <= resolved < count:
-        raise BadInput(None, "--detail", f"training step {number} does not exist; this trace has {count} (0 to {count - 1})")
+        raise BadInput(
+            None, "--detail", f"training step {number} does not exist; this trace has {count} (0 to {count - 1})"
+        )
     return resolved
 
 
@@ -186,7 +190,9 @@ def value_terms(step: Step) -> Iterator[tuple[str, str, np.ndarray]]:
     """(LaTeX name, role, value) for each chain-rule term, then the step's own value unless a product term shows it."""
     for term in step.terms:
         yield term_latex(term.name, term.latex), term.role or "term", term.value
-    shown = any(term.role == "product" and np.array_equal(term.value, step.value, equal_nan=True) for term in step.terms)
+    shown = any(
+        term.role == "product" and np.array_equal(term.value, step.value, equal_nan=True) for term in step.terms
+    )
     if not shown:
         yield target_latex(step), "result", step.value
 

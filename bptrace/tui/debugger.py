@@ -363,11 +363,9 @@ class DebuggerScreen(Screen[None]):
         try:
             fmt = export_trace(self.recorded, Path(path).expanduser())
         except BadInput as error:
-            self.app.call_from_thread(self.notify, visible(str(error)), title="Export failed", severity="error", timeout=8,
-                                      markup=False)
-        except ModuleNotFoundError as error:
-            self.app.call_from_thread(self.notify, f"{path}: this format is not available in this build yet ({error.name})",
-                                      title="Export failed", severity="error", timeout=8, markup=False)
+            self.app.call_from_thread(
+                self.notify, visible(str(error)), title="Export failed", severity="error", timeout=8, markup=False
+            )
         except OSError as error:
             self.app.call_from_thread(self.notify, f"{path}: {error.strerror or error}", title="Export failed",
                                       severity="error", timeout=8, markup=False)
