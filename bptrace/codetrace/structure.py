@@ -28,7 +28,7 @@ class Structure:
         self._pdep: set[int] | None = None
         self.updates = self._find_updates(failed)
         self.steps = self._segment()
-        self._prepare()
+        self.prepared = self._prepare()  # how many ops ran before training step 0 (data preparation)
         self.columns = True
         for step in self.steps:
             self._outputs(step)
