@@ -41,7 +41,8 @@ def step_table(trace: Trace, indices: range, title: str, width: int | None = Non
         lines = [Text(_line_label(step.source, main_file))] if with_lines else []
         phase = [step.phase] if with_phase else []
         table.add_row(
-            str(step.index), *phase, *lines, Text(formula), shape_text(step.shape), array_summary(step.value), marks
+            str(step.index), *phase, *lines, Text(formula), shape_text(step.shape), Text(array_summary(step.value)),
+            marks,
         )
     return table
 
