@@ -99,7 +99,8 @@ def render(trace: Trace, console: Console, *, table: range | None = None, quiet:
         if table is not None:
             _full_table(trace, console, table, width)
         elif trace.steps:
-            console.print(Text(f"(the {len(trace.steps)} steps: --table, or --table N..M for some; "
+            count = len(trace.steps)
+            console.print(Text(f"(the {count} step{'s' * (count != 1)}: --table, or --table N..M for some; "
                                "bptrace export or the TUI)", style="dim"))
     errors = trace.error_count()
     warnings = sum(1 for f in trace.findings if f.severity == "warning")

@@ -113,3 +113,12 @@ def test_a_value_that_overflowed_prints_as_inf_not_as_markup(preactivation: Trac
     rows = {cells(line)[0]: cells(line) for line in text.splitlines() if line.startswith("│")}
     assert rows["3"][-2].startswith("[inf"), rows["3"]
     assert rows["4"][-2].startswith("[nan"), rows["4"]
+
+
+def test_a_trace_of_one_step_says_step_not_steps(preactivation: Trace) -> None:
+    import dataclasses
+
+    one = dataclasses.replace(preactivation, steps=preactivation.steps[:1], findings=())
+    text = " ".join(screen(one, width=120).split())
+    assert "(the 1 step: --table" in text, text
+    assert "(the 2 steps: --table" in " ".join(screen(dataclasses.replace(one, steps=preactivation.steps[:2])).split())
