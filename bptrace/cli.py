@@ -63,7 +63,8 @@ def _parser() -> argparse.ArgumentParser:
     watch_option(run)
 
     export = sub.add_parser("export", help="write a trace as JSON, Markdown or HTML")
-    export.add_argument("source", metavar="SOURCE", help="a scenario .toml, a code file or a trace .json")
+    export.add_argument("source", nargs="?", metavar="SOURCE",
+                        help="a scenario .toml, a code file or a trace .json (or give the code file by --code)")
     export.add_argument("-o", "--output", required=True, metavar="OUT")
     export.add_argument("--format", choices=FORMATS)
     export.add_argument("--detail", metavar="STEPS",

@@ -41,7 +41,8 @@ def step_table(trace: Trace, indices: range, title: str, width: int | None = Non
         lines = [Text(_line_label(step.source, main_file))] if with_lines else []
         phase = [step.phase] if with_phase else []
         table.add_row(
-            str(step.index), *phase, *lines, Text(formula), shape_text(step.shape), array_summary(step.value), marks
+            str(step.index), *phase, *lines, Text(formula), shape_text(step.shape), Text(array_summary(step.value)),
+            marks,
         )
     return table
 
@@ -98,7 +99,8 @@ def render(trace: Trace, console: Console, *, table: range | None = None, quiet:
         if table is not None:
             _full_table(trace, console, table, width)
         elif trace.steps:
-            console.print(Text(f"(the {len(trace.steps)} steps: --table, or --table N..M for some; "
+            count = len(trace.steps)
+            console.print(Text(f"(the {count} step{'s' * (count != 1)}: --table, or --table N..M for some; "
                                "bptrace export or the TUI)", style="dim"))
     errors = trace.error_count()
     warnings = sum(1 for f in trace.findings if f.severity == "warning")

@@ -21,6 +21,10 @@ from bptrace.pitfalls import CATALOGUE
 
 # Most common first: a tie (one output unit makes mse and sse agree) goes to the earlier one.
 _ORDER = ("bce", "cross_entropy", "half_sse", "mse", "sse")
+# When no loss fits, these say only that the gradient does not fit the loss tried ("the output delta does not
+# fit the loss", "differs, unexplained"): under a guessed loss that blames the guess. A loss under which the
+# mistake has a name of its own (a transpose, a derivative of the wrong input) explains the code better.
+_UNNAMED = ("loss-output-mismatch", "gradient-mismatch")
 
 
 @dataclass(frozen=True)
@@ -40,7 +44,8 @@ def infer_loss(ctx: CodeContext, reduction: str | None) -> Inferred | None:
         return None
     reductions = (reduction,) if reduction else REDUCTIONS
     computed = _computed_losses(ctx, step)
-    fits: list[tuple[int, int, str, str, str | None]] = []  # (errors, preference, loss, reduction, line)
+    # (errors, preference, loss, reduction, line, unnamed: errors that name no mistake of the learner's own)
+    fits: list[tuple[int, int, str, str, str | None, int]] = []
     values: dict[tuple[str, str], float] = {}
     for rank, loss in enumerate(_ORDER):
         if LOSSES[loss].needs == "softmax" and not _sums_to_one(ctx, step):
@@ -50,10 +55,10 @@ def infer_loss(ctx: CodeContext, reduction: str | None) -> Inferred | None:
             if not isinstance(truth, Truth) or not math.isfinite(truth.loss):
                 continue
             values[loss, red] = truth.loss
-            errors = sum(len(hits) for fid, hits in check_step(ctx, step, truth).hits.items()
-                         if CATALOGUE[fid].severity == "error")
+            hits = {fid: len(found) for fid, found in check_step(ctx, step, truth).hits.items()
+                    if CATALOGUE[fid].severity == "error"}
             line = next((site_line for value, site_line in computed if _same(value, truth.loss)), None)
-            fits.append((errors, rank, loss, red, line))
+            fits.append((sum(hits.values()), rank, loss, red, line, sum(hits.get(fid, 0) for fid in _UNNAMED)))
     if not fits:
         return None
     clean = [f for f in fits if f[0] == 0]
@@ -64,7 +69,7 @@ def infer_loss(ctx: CodeContext, reduction: str | None) -> Inferred | None:
         how = _how(best[4], len(clean) > 1 and best[4] is None)
     else:
         said = [f for f in fits if f[4] is not None]
-        best = min(said or fits, key=lambda f: (f[4] is None, f[0], f[1]))
+        best = min(said or fits, key=lambda f: (f[4] is None, f[0], f[5], f[1]))
         how = f"your line {best[4]} computes it" if best[4] is not None else \
             "the closest fit to your gradients, which none fits exactly: pass --loss to be sure"
     other = values.get((best[2], "mean" if best[3] == "sum" else "sum"))

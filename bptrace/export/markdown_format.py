@@ -115,7 +115,8 @@ class MarkdownPrinter(notes.NotePrinter):
         facts.append(f"- **Training steps:** {count}; written out in full: "
                      + (", ".join(f"[{n}](#train-step-{n})" for n in detailed) or "none")
                      + ("; the others by their loss (choose with --detail)" if count > len(detailed) else ""))
-        facts.append(f"- **Findings:** {len(trace.findings)} ({trace.error_count()} errors)")
+        errors = trace.error_count()
+        facts.append(f"- **Findings:** {len(trace.findings)} ({errors} error{'s' * (errors != 1)})")
         if (recorded := recorded_train_steps(info)) is not None:
             facts.append(f"- **Recorded:** {text(recorded)}")
         if (kept := budget_note(info, len(trace.losses))) is not None:

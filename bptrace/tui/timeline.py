@@ -85,7 +85,8 @@ class Timeline(ScrollView, can_focus=False):
             self.scroll_to(y=max(0, row - height // 3), animate=False)
 
     def on_mount(self) -> None:
-        self.call_after_refresh(self.scroll_to_region_row, self.index.row_of_step[self.current])
+        # The row of `current` when the layout is known, not now: a re-run's recompose sets it after mounting.
+        self.call_after_refresh(lambda: self.scroll_to_region_row(self.index.row_of_step[self.current]))
 
     def on_click(self, event: events.Click) -> None:
         y = event.y + self.scroll_offset.y

@@ -145,3 +145,15 @@ def test_a_hint_comment_names_the_output_and_targets(tmp_path: Path) -> None:
     program.write_text(HINTED.replace("gH * (1 - H ** 2)", "gH * (1 - H)"))
     found = record_code(program, loss="half_sse", reduction="sum").findings
     assert {f.id for f in found if f.severity == "error"} == {"gradient-mismatch"}, [(f.id, f.line) for f in found]
+
+
+def test_export_takes_the_code_file_by_code_like_run_and_tui(tmp_path: Path) -> None:
+    # `run --code f.py` and `tui --code f.py` work; `export --code f.py -o t.json` was an argparse usage error.
+    out = tmp_path / "t.json"
+    result = run_cli("export", "--code", str(GALLERY / "derivative_on_preactivation.py"), "--loss", "bce",
+                     "--reduction", "sum", "-o", str(out))
+    assert result.returncode == 1, result.stderr  # the planted mistake is an error finding
+    assert load_trace(out).scenario.mode == "code"
+    nothing = run_cli("export", "-o", str(tmp_path / "u.json"))
+    assert nothing.returncode == 2 and "nothing to run" in nothing.stderr
+    assert len(nothing.stderr.strip().splitlines()) == 1 and not (tmp_path / "u.json").exists()

@@ -49,3 +49,31 @@ def test_a_script_that_raises_before_any_output_says_no_loss_was_inferred(tmp_pa
     assert [f.id for f in trace.findings] == ["exception"]
     assert "No loss could be inferred" in trace.scenario.description
     assert "loss_inferred" not in trace.scenario.notes  # nothing was inferred: the TUI must not say so
+
+
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+
+
+@pytest.mark.parametrize(
+    ("stem", "plant"),
+    [("nielsen_lists", "transpose"), ("nielsen_lists", "derivative-on-activation"),
+     ("other_lists", "derivative-on-preactivation")],
+)
+def test_with_a_mistake_and_no_loss_computed_the_mistake_is_named_not_the_guessed_loss(
+        tmp_path: Path, stem: str, plant: str) -> None:
+    """No loss fits a wrong gradient exactly. A loss under which the mistake has a name beats one under which
+    the output delta merely 'does not fit the loss' (which, for a guessed loss, blames the learner for the guess):
+    the tie went to bce, the first in order, and a correct line was flagged loss-output-mismatch."""
+    import tomllib
+
+    source = CORPUS / f"{stem}.py"
+    spec = next(p for p in tomllib.loads((CORPUS / f"{stem}.plants.toml").read_text())["plant"] if p["id"] == plant)
+    text = source.read_text()
+    assert text.count(spec["old"]) == 1
+    program = tmp_path / source.name
+    program.write_text(text.replace(spec["old"], spec["new"]))
+    planted_line = text[: text.index(spec["old"])].count("\n") + 1
+    trace = record_code(program)
+    assert "none fits exactly" in trace.scenario.description
+    errors = [(f.id, f.line) for f in trace.findings if f.severity == "error"]
+    assert errors == [(plant, planted_line)], errors

@@ -144,3 +144,13 @@ def test_code_formulas_are_code_and_text_groups_stay_literal(code_trace: Trace) 
     from bptrace.export.markdown_format import math
 
     assert math(r"\texttt{z > 0 \{\}}").strip() == r"\texttt{z }\gt \texttt{ 0 }\lbrace \rbrace"
+
+
+def test_the_findings_count_says_error_or_errors_as_the_number_needs(code_trace: Trace) -> None:
+    import dataclasses
+
+    errors = [f for f in code_trace.findings if f.severity == "error"]
+    assert len(errors) > 1
+    assert f"- **Findings:** {len(code_trace.findings)} ({len(errors)} errors)\n" in render(code_trace)
+    one = dataclasses.replace(code_trace, findings=tuple(errors[:1]))
+    assert "- **Findings:** 1 (1 error)\n" in render(one)

@@ -98,3 +98,27 @@ def test_step_ranges() -> None:
     for bad in ("x", "5..2", "-1", "1..b"):
         with pytest.raises(BadInput):
             step_range(bad)
+
+
+def test_a_value_that_overflowed_prints_as_inf_not_as_markup(preactivation: Trace) -> None:
+    # "[inf, inf]" and "[nan, …]" look like rich markup tags: printed as a str the cell came out blank.
+    import dataclasses
+
+    import numpy as np
+
+    steps = list(preactivation.steps)
+    steps[3] = dataclasses.replace(steps[3], value=np.full(np.shape(steps[3].value), np.inf))
+    steps[4] = dataclasses.replace(steps[4], value=np.full(np.shape(steps[4].value), np.nan))
+    text = screen(dataclasses.replace(preactivation, steps=tuple(steps)), width=120, table=range(3, 5))
+    rows = {cells(line)[0]: cells(line) for line in text.splitlines() if line.startswith("│")}
+    assert rows["3"][-2].startswith("[inf"), rows["3"]
+    assert rows["4"][-2].startswith("[nan"), rows["4"]
+
+
+def test_a_trace_of_one_step_says_step_not_steps(preactivation: Trace) -> None:
+    import dataclasses
+
+    one = dataclasses.replace(preactivation, steps=preactivation.steps[:1], findings=())
+    text = " ".join(screen(one, width=120).split())
+    assert "(the 1 step: --table" in text, text
+    assert "(the 2 steps: --table" in " ".join(screen(dataclasses.replace(one, steps=preactivation.steps[:2])).split())

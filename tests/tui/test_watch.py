@@ -241,3 +241,23 @@ async def test_a_watcher_that_cannot_start_says_why_and_the_app_goes_on(tmp_path
         assert any(n.message.startswith("Watching stopped: FileNotFoundError") for n in app._notifications)
         await pilot.press("n")
         assert debugger(app).current_step == 1
+
+
+async def test_after_a_re_run_the_timeline_shows_the_step_the_cursor_kept(tmp_path: Path) -> None:
+    # The recomposed timeline scrolled to the row of its default step 0, read when it mounted, after the
+    # screen had already put it on the kept step: the cursor's row was off screen until the next key.
+    path = tmp_path / "impl.py"
+    path.write_text(BUGGY)
+    app = watching_app(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await first_run(pilot, app)
+        await pilot.press("end")
+        await save(pilot, app, path, FIXED_TEXT)
+        await pilot.pause()
+        screen = debugger(app)
+        timeline = screen.query_one(Timeline)
+        row = timeline.index.row_of_step[screen.current_step]
+        height = timeline.scrollable_content_region.height
+        assert row > height  # the last step is below the first screenful: the timeline must have scrolled
+        assert timeline.current == screen.current_step
+        assert timeline.scroll_offset.y <= row < timeline.scroll_offset.y + height, (row, timeline.scroll_offset)
