@@ -9,6 +9,7 @@
   broadcast grew, a saturated output whose delta no longer matches) follows from that mistake: the code
   runs the same lines every step, so an independent mistake is already found in the first wrong step.
   Those later errors are not reported as new; the first wrong step's finding says the run went on to them.
+  A warning first met there (np.exp overflowing as the weights run away) follows from it the same way.
 """
 
 from __future__ import annotations
@@ -77,8 +78,8 @@ def _mismatches(ctx: CodeContext, hits: list[tuple[str, Hit]]) -> list[tuple[str
 
 
 def _later_steps(ctx: CodeContext, hits: list[tuple[str, Hit]]) -> list[tuple[str, Hit]]:
-    """Errors first met in a training step after the first one with a wrong gradient or update are its
-    consequences: dropped, and said in the first wrong step's finding."""
+    """Errors and warnings first met in a training step after the first one with a wrong gradient or update
+    are its consequences: dropped, and said in the first wrong step's finding."""
     if not ctx.structure.steps:
         return hits
     steps = [_step(ctx, hit) for _id, hit in hits]
@@ -92,7 +93,7 @@ def _later_steps(ctx: CodeContext, hits: list[tuple[str, Hit]]) -> list[tuple[st
     known = {(finding_id, _line(ctx, hit.site)) for (finding_id, hit), s in zip(hits, steps, strict=True)
              if s is not None and s <= first}
     for (finding_id, hit), s in zip(hits, steps, strict=True):
-        if s is not None and s > first and _error(finding_id):
+        if s is not None and s > first and CATALOGUE[finding_id].severity != "info":
             where = _line(ctx, hit.site)
             said = f"{finding_id} at line {where[1]}" if where else finding_id
             if (finding_id, where) not in known and said not in later:

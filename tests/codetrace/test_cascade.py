@@ -223,3 +223,52 @@ def test_a_derivative_helper_handed_the_activation_is_named_at_the_call(tmp_path
     trace, text = _run(tmp_path, PER_RECORD_HELPER, "return d * act * (1 - act)",
                        "return d * squash(act) * (1 - squash(act))")
     assert _errors(trace) == [("derivative-on-activation", _line(text, "hidden_term = back("))], trace.findings
+
+
+# The canonical mistake (the derivative helper handed Z1) with a large learning rate: the weights run away, and
+# np.exp overflows in later training steps. That warning follows from the mistake as the non-finite values do.
+RUN_AWAY = """\
+import numpy as np
+
+rng = np.random.RandomState(7)
+X = rng.randn(4, 12)
+Y = (X[:1] + X[1:2] > 0).astype(float)
+W1 = 0.5 * rng.randn(5, 4)
+W2 = 0.5 * rng.randn(1, 5)
+rate = 40.0
+
+
+def sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def sigmoid_derivative(a):
+    return a * (1 - a)
+
+
+for it in range(30):
+    Z1 = W1 @ X
+    A1 = sigmoid(Z1)
+    Z2 = W2 @ A1
+    A2 = sigmoid(Z2)
+    loss = 0.5 * np.sum((A2 - Y) ** 2)
+    dZ2 = (A2 - Y) * sigmoid_derivative(A2)
+    dZ1 = (W2.T @ dZ2) * sigmoid_derivative(Z1)
+    W2 -= rate * dZ2 @ A1.T
+    W1 -= rate * dZ1 @ X.T
+"""
+
+
+def test_a_warning_that_follows_from_an_earlier_wrong_step_is_said_in_its_finding(tmp_path: Path) -> None:
+    path = tmp_path / "run_away.py"
+    path.write_text(RUN_AWAY)
+    trace = record_code(path, loss="half_sse", reduction="sum")
+    assert [(f.id, f.line) for f in trace.findings] == [
+        ("derivative-on-preactivation", RUN_AWAY.splitlines().index(
+            "    dZ1 = (W2.T @ dZ2) * sigmoid_derivative(Z1)") + 1)]
+    message = trace.findings[0].message
+    assert "exp-overflow at line 12" in message and "non-finite" in message
+    # Without the mistake nothing is wrong and nothing is dropped: the warning was the mistake's alone.
+    fixed = tmp_path / "fixed.py"
+    fixed.write_text(RUN_AWAY.replace("sigmoid_derivative(Z1)", "sigmoid_derivative(A1)"))
+    assert record_code(fixed, loss="half_sse", reduction="sum").findings == ()
