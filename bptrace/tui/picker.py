@@ -15,8 +15,9 @@ from bptrace.errors import BadInput
 
 
 def scenario_options() -> list[Option | None]:
-    """One option per bundled scenario: its name, description and file; broken files say why."""
-    from bptrace.bundled import bundled
+    """One option per bundled scenario: its name, description and file; broken files say why. Then the
+    gallery, one line per finding's learner program, as `bptrace scenarios` lists them."""
+    from bptrace.bundled import SCENARIO_DIR, bundled, gallery
     from bptrace.scenario import load_scenario
 
     options: list[Option | None] = []
@@ -32,6 +33,19 @@ def scenario_options() -> list[Option | None]:
             (scenario.name, "bold"), (f"   {path.name}\n", "$text-muted"), (scenario.description, "$text-muted"),
         )
         options.append(Option(prompt, id=str(path)))
+    programs = gallery()
+    if programs:
+        options.append(None)
+        options.append(Option(Content.styled("Gallery: a short learner program for each finding (code mode)",
+                                             "bold $accent"), disabled=True))
+    for path in programs:
+        name = path.relative_to(SCENARIO_DIR).with_suffix("").as_posix()
+        try:
+            title = load_scenario(path).name.removeprefix("Gallery: ")
+        except BadInput as error:
+            options.append(Option(Content.styled(f"{name}: {error}", "$error"), id=str(path), disabled=True))
+            continue
+        options.append(Option(Content.assemble(title, (f"   {name}", "$text-muted")), id=str(path)))
     return options
 
 

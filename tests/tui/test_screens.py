@@ -7,7 +7,7 @@ from pathlib import Path
 from textual.command import CommandList, CommandPalette
 from textual.widgets import OptionList
 
-from bptrace.bundled import bundled
+from bptrace.bundled import bundled, gallery
 from bptrace.trace import Trace
 from bptrace.tui.app import BptraceApp
 from bptrace.tui.debugger import DebuggerScreen
@@ -31,7 +31,7 @@ async def test_picker_lists_bundled_scenarios_and_opens_one() -> None:
     async with app.run_test(size=SIZE) as pilot:
         assert isinstance(app.screen, PickerScreen)
         options = app.screen.query_one(OptionList)
-        assert options.option_count == len(bundled())
+        assert options.option_count == len(bundled()) + 1 + len(gallery())  # the gallery under its heading
         prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
         assert any("Seed 1: ReLU hidden layer" in p and "Watch ∂L/∂Z2" in p for p in prompts)
         seed_index = next(i for i, p in enumerate(prompts) if "seed2_sigmoid_rows.toml" in p)
@@ -39,6 +39,19 @@ async def test_picker_lists_bundled_scenarios_and_opens_one() -> None:
         await pilot.press("enter")
         screen = await wait_for_debugger(pilot, app)
         assert screen.trace.scenario.layout == "rows" and len(screen.trace.steps) == 17
+
+
+async def test_picker_opens_a_gallery_program_in_code_mode() -> None:
+    app = BptraceApp(None)
+    async with app.run_test(size=SIZE) as pilot:
+        options = app.screen.query_one(OptionList)
+        prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        wanted = "gallery/derivative_on_preactivation"
+        options.highlighted = next(i for i, p in enumerate(prompts) if p.endswith(wanted))
+        await pilot.press("enter")
+        screen = await wait_for_debugger(pilot, app)
+        assert screen.trace.scenario.mode == "code"
+        assert [f.id for f in screen.trace.findings if f.severity == "error"] == ["derivative-on-preactivation"]
 
 
 async def test_picker_reports_a_scenario_that_cannot_be_recorded(tmp_path: Path) -> None:
