@@ -110,11 +110,12 @@ def render(trace: Trace, console: Console, *, table: range | None = None, quiet:
 
 def _header(trace: Trace, console: Console) -> None:
     info = trace.scenario
-    console.print(Text(info.name, style="bold"), Text(f"  {info.mode} mode · loss {info.loss} ({info.reduction})",
-                                                      style="dim"))
-    inferred = info.notes.get("loss_inferred")
-    if isinstance(inferred, str):
-        console.print(Text(inferred, style="dim"))
+    unknown = info.notes.get("loss_unknown")
+    loss = "no loss inferred" if unknown else f"loss {info.loss} ({info.reduction})"
+    console.print(Text(info.name, style="bold"), Text(f"  {info.mode} mode · {loss}", style="dim"))
+    for said in (info.notes.get("loss_inferred"), unknown):
+        if isinstance(said, str):
+            console.print(Text(said, style="dim"))
     bounded = recorded_train_steps(info)
     if bounded:  # the findings below hold for the recorded steps only
         console.print(Text(bounded, style="yellow"))

@@ -51,6 +51,8 @@ __all__ = ["DEFAULT_STEPS", "analyse", "record_code", "record_source"]
 DEFAULT_STEPS = 50
 
 
+LOSS_UNKNOWN = "No loss could be inferred (no output compared with targets), so no gradient was judged."
+
 def record_code(
     path: Path, *, loss: str | None = None, reduction: str | None = None, seed: int = 0, name: str | None = None,
     description: str | None = None, check: bool = True, steps: int | None = None, max_memory: int | None = None,
@@ -118,7 +120,7 @@ def analyse(
             if check and run.raised is None and not run.interrupted:
                 raise CannotAnalyse(file, _unmapped(ctx))
             loss = "half_sse"  # nothing to judge with it; said, so the header's loss is not taken as found
-            notes.append("No loss could be inferred (no output compared with targets); half_sse is shown.")
+            notes.append(LOSS_UNKNOWN)
         else:
             loss, reduction = inferred.loss, inferred.reduction
             inferred_note = inferred.note
@@ -149,6 +151,8 @@ def analyse(
     recorded = len(structure.steps) + len(judged)
     if run.total_steps is not None:  # the script ran on unrecorded: "0 errors" holds for the recorded steps only
         info = replace(info, notes={**info.notes, "recorded_train_steps": [recorded, run.total_steps]})
+    if LOSS_UNKNOWN in notes:  # structured too: readers show it in place of the loss, which judged nothing
+        info = replace(info, notes={**info.notes, "loss_unknown": LOSS_UNKNOWN})
     if budget is not None:  # values for the kept steps; loss and verdicts for all (trace.budget_note says so)
         verdicts = len(structure.steps) + sum(1 for j in judged if j is not None)
         info = replace(info, notes={**info.notes, "values_for_train_steps": list(range(len(structure.steps))),

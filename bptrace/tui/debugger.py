@@ -152,10 +152,11 @@ class DebuggerScreen(Screen[None]):
                    + (f" (memory budget {budget_text(size)})" if isinstance(size, int) else "")
                    if isinstance(kept, list) else "")
         inferred = ", inferred" if info.notes.get("loss_inferred") else ""  # no --loss given: the run said why
+        loss = "no loss inferred" if info.notes.get("loss_unknown") else f"{info.loss} ({info.reduction}{inferred})"
         self.query_one("#status", Static).update(
             Content.assemble(
                 ("bptrace ", "bold $accent"), info.name,
-                (f"  ·  {info.mode} mode · {info.loss} ({info.reduction}{inferred}){partial}", "$text-muted"),
+                (f"  ·  {info.mode} mode · {loss}{partial}", "$text-muted"),
             )
         )
         self.query_one(StepView).focus()

@@ -49,6 +49,16 @@ def test_a_script_that_raises_before_any_output_says_no_loss_was_inferred(tmp_pa
     assert [f.id for f in trace.findings] == ["exception"]
     assert "No loss could be inferred" in trace.scenario.description
     assert "loss_inferred" not in trace.scenario.notes  # nothing was inferred: the TUI must not say so
+    # Readers show that in place of the loss (half_sse, kept for the exports' sake), which judged nothing.
+    assert trace.scenario.notes["loss_unknown"].startswith("No loss could be inferred")
+    from rich.console import Console
+
+    from bptrace.report import render
+
+    console = Console(width=100, record=True)
+    render(trace, console)
+    header = console.export_text().splitlines()[0]
+    assert "no loss inferred" in header and "half_sse" not in header
 
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
