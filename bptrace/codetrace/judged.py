@@ -30,6 +30,10 @@ class Judged:
     rate: Rate | None
     direction: float  # +1: the update subtracts the learner's array (W -= lr·dW); −1: it adds it
     factor: float | None = None  # effective ≈ factor · g (None: no single factor explains it)
+    right: bool = False  # close(effective, g), judged once: the same pair is asked about several times
+    # ±1 when ``effective`` is exactly that sign times the node's value in float64 (the learner's own array,
+    # read as it is): the node's reference then needs no elementwise fit (see diagnose._reference).
+    sign_of_node: float | None = None
 
 
 @dataclass(frozen=True)

@@ -154,4 +154,11 @@ def effective_gradient(ctx: CodeContext, update: Update, rate: Rate) -> np.ndarr
     step = np.asarray(ctx.nodes[rate.step].value)
     sign = 1.0 if ctx.nodes[update.node].op == "add" else -1.0
     with np.errstate(all="ignore"):
-        return -sign * step.astype(np.float64) / abs(rate.product)
+        # (−sign·step) / |product| in one float64 copy, worked on in place: the same operations in the same
+        # order as the expression, without its two full-size temporaries.
+        out = step.astype(np.float64)
+        if out.ndim == 0:
+            return -sign * out / abs(rate.product)
+        np.multiply(out, -sign, out=out)
+        np.divide(out, abs(rate.product), out=out)
+        return out

@@ -24,7 +24,7 @@ def _judge_code(v: Verdict) -> Hit | None:
     else that multiplies by a near-constant (σ′ ≈ ¼ where every z ≈ 0) is no scale: None, and the caller
     localises it by derivative."""
     from bptrace.codetrace import scale
-    from bptrace.codetrace.compare import close, tolerance
+    from bptrace.codetrace.compare import tolerance
     from bptrace.codetrace.context import Hit
 
     ctx, step, matcher, j, judged, k, numbers = v.ctx, v.step, v.matcher, v.j, v.judged, v.j.factor, v.numbers
@@ -34,7 +34,7 @@ def _judge_code(v: Verdict) -> Hit | None:
     m = matcher.truth.samples
     grad_node = j.node
     origin = scale.introducer(ctx, step, matcher, grad_node, k)
-    peers = [p for p in judged if p is not j and p.effective.shape == p.g.shape and close(p.effective, p.g)]
+    peers = [p for p in judged if p is not j and p.right]  # close(p.effective, p.g)
     if origin is None and peers and j.update.node >= 0 and any(
             p.rate is not None and (p.rate.reduction(m) != 1.0 or p.rate.fused) for p in peers):
         origin = j.update.node  # the others divide by m in their update line: this one does not

@@ -34,12 +34,10 @@ def against_convention(v: Verdict) -> Hit | None:
     judged against the learner's own array. The program's correct updates show its convention (arrays that
     are gradients, subtracted; or negated gradients, added); an update that applies its array the other way
     is ``update-sign``, whatever the array's own error (asked only once the array is known to be wrong)."""
-    from bptrace.codetrace.compare import close
     from bptrace.codetrace.context import Hit
 
     j = v.j
-    conventions = {p.direction for p in v.judged if p is not j and p.effective.shape == p.g.shape
-                   and close(p.effective, p.g)}
+    conventions = {p.direction for p in v.judged if p is not j and p.right}  # close(p.effective, p.g), judged once
     if len(conventions) != 1 or j.direction in conventions or j.update.node < 0:
         return None
     return Hit(j.update.node, j.update.site, f"{j.name} moves up its gradient: the update applies its gradient "

@@ -64,3 +64,38 @@ def test_rounding_of_a_gradient_computed_another_way_stays_close() -> None:
         looped += np.outer(X[k], dA[k] * local)
     assert close(looped, expected)
     assert close(looped.astype(np.float32), expected.astype(np.float32))
+
+
+def test_blocked_route_gives_the_whole_array_verdict() -> None:
+    """Large float64 matrices are compared a block of rows at a time (no fresh pages per call); the verdict
+    must be the whole-array rule's on every kind of pair: right, rounding noise at and past the tolerance,
+    one wrong entry, NaN/inf on either side, an all-zero truth, rows of very different scales (where the
+    line test decides), a transposed view, blocks that do not divide the rows."""
+    from bptrace.codetrace import compare
+
+    rng = np.random.default_rng(7)
+    rtol, scale = compare._TOLERANCES[8]
+    routes = {True: 0, False: 0, None: 0}
+    for shape in ((128, 784), (300, 97), (3, 20000), (2, 40000), (50000, 2)):
+        truth = rng.standard_normal(shape)
+        lopsided = truth * np.logspace(0, 8, shape[0])[:, None]  # one row dwarfs the others
+        cases = [(truth.copy(), truth), (truth * (1 + 1e-9), truth), (truth * (1 + 1.5e-6), truth),
+                 (truth + 0.9e-9 * np.abs(truth).max(), truth), (truth + 1.1e-9 * np.abs(truth).max(), truth),
+                 (np.zeros(shape), np.zeros(shape)), (np.full(shape, 1e-13), np.zeros(shape)),
+                 (lopsided * (1 + 1e-9), lopsided), (np.asfortranarray(truth.T).T, truth)]
+        for k in range(1, 6):  # noise in a small row at the whole array's scale: within it, past its row's
+            noisy = lopsided.copy()
+            noisy[0, k % shape[1]] += 10.0 ** -k * np.abs(lopsided).max() * 1e-9
+            cases.append((noisy, lopsided))
+        for bad in (np.nan, np.inf, -np.inf, 1e-3):
+            wrong = truth.copy()
+            wrong[-1, -1] = bad if not np.isfinite(bad) else wrong[-1, -1] + bad
+            cases += [(wrong, truth), (truth, np.where(np.isfinite(wrong), truth, wrong))]
+        for got, expected in cases:
+            whole = compare._close_whole(got, expected, 8, rtol, scale)
+            assert compare.close(got, expected) == whole
+            if compare._blockable(got, expected):
+                blocked = compare._close_blocked(got, expected, rtol, scale)
+                assert blocked in (None, whole)
+                routes[blocked] += 1
+    assert all(routes.values()), routes  # each route (true, false, left to the whole rule) was taken
