@@ -161,6 +161,20 @@ def _before(step: Step) -> np.ndarray | None:
     return None
 
 
+def _differs(step: Step) -> bool:
+    """Does the step's value differ from the true one anywhere (entry_style's test, over the whole array)?"""
+    if step.reference is None:
+        return False
+    try:
+        value, reference = np.asarray(step.value, dtype=np.float64), np.asarray(step.reference, dtype=np.float64)
+    except (TypeError, ValueError):
+        return True
+    if value.shape != reference.shape:
+        return True
+    with np.errstate(all="ignore"):
+        return not bool(np.all(np.abs(value - reference) <= 1e-12 + 1e-6 * np.abs(reference)))
+
+
 def _result_content(context: StepContext) -> Content:
     step = context.step
     mark = None
@@ -179,7 +193,7 @@ def _result_content(context: StepContext) -> Content:
             )
         )
     legend = [("changed by this update", "$success")] if _before(step) is not None else []
-    if step.reference is not None:
+    if _differs(step):
         legend.append(("differs from the true value", "$error"))
     if legend:
         parts.append(Content.assemble(*(item for text, style in legend for item in ((f"■ {text}  ", style),))))
