@@ -46,6 +46,11 @@ def relative_error(got: np.ndarray, expected: np.ndarray) -> float:
         return float(np.linalg.norm(got - expected)) / scale
 
 
+def verdict(got: np.ndarray, truth: np.ndarray) -> Verdict:
+    """One parameter's gradient check: the relative error, and whether the arrays agree as code mode judges."""
+    return Verdict(relative_error(got, truth), close(got, truth))
+
+
 def learner_names(trace: Trace) -> dict[str, str]:
     """Canonical parameter name → the learner's, read from the steps that update it."""
     names: dict[str, str] = {}
@@ -64,8 +69,7 @@ def step_verdicts(trace: Trace) -> list[dict[str, Verdict]]:
         got = trace.gradients[i] if i < len(trace.gradients) else {}
         true = trace.reference_gradients[i] if i < len(trace.reference_gradients) else {}
         stored = trace.verdicts[i] if i < len(trace.verdicts) else {}
-        verdicts = {name: Verdict(relative_error(got[name], truth), close(got[name], truth))
-                    for name, truth in true.items() if name in got}
+        verdicts = {name: verdict(got[name], truth) for name, truth in true.items() if name in got}
         out.append(verdicts | {name: v for name, v in stored.items() if name not in verdicts})
     return out
 

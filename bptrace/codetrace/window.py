@@ -10,9 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-import numpy as np
-
-from bptrace.codetrace.compare import close
 from bptrace.codetrace.context import CodeContext
 from bptrace.codetrace.diagnose import check_step
 from bptrace.codetrace.rewrite import Site
@@ -78,6 +75,8 @@ def judge_step(nodes: list[Node], calls: list[UserCall], sites: list[Site], star
     if not isinstance(truth, Truth):
         return None
     check = check_step(ctx, step, truth)
+    from bptrace.gradcheck import verdict  # the report's own verdict, so both agree
+
     back = {k: p for p, k in where.items()}
     by_name = {name: root for root, name in structure.names.items()}
     verdicts: dict[str, Verdict] = {}
@@ -87,11 +86,5 @@ def judge_step(nodes: list[Node], calls: list[UserCall], sites: list[Site], star
         kept = names.get(lineage.get(original, original)) if original is not None else None
         if kept is None:
             continue
-        verdicts[kept] = _verdict(got, check.true_gradients[name])
+        verdicts[kept] = verdict(got, check.true_gradients[name])
     return Judged(truth.loss, verdicts)
-
-
-def _verdict(got: np.ndarray, truth: np.ndarray) -> Verdict:
-    from bptrace.gradcheck import relative_error
-
-    return Verdict(relative_error(got, truth), close(got, truth))
