@@ -16,7 +16,7 @@ from bptrace.export import notes
 from bptrace.export.html_format import loss_sparkline
 from bptrace.gradcheck import ParameterCheck, check
 from bptrace.numbers import number
-from bptrace.trace import Finding, ScenarioInfo, Trace
+from bptrace.trace import Finding, Trace, loss_said
 
 # px; the export's timeline is sticky at 100vh, so it scrolls on its own beside the steps. A sandboxed
 # frame runs no script to measure its page, so the height is fixed; the frame's corner resizes it.
@@ -119,16 +119,12 @@ def _notes(trace: Trace) -> str:
     return info.description.removeprefix(about).strip()
 
 
-def _loss(info: ScenarioInfo) -> str:
-    return "no loss inferred" if info.notes.get("loss_unknown") else f"loss {info.loss} ({info.reduction})"
-
-
 def verdict_html(trace: Trace) -> str:
     info = trace.scenario
     parts = [
         _STYLE,
         '<div class="bptrace-verdict">',
-        f'<h4>bptrace · <span class="dim">{_e(info.name)} · {_e(_loss(info))}</span></h4>',
+        f'<h4>bptrace · <span class="dim">{_e(info.name)} · {_e(loss_said(info))}</span></h4>',
     ]
     said = _notes(trace)
     if said:

@@ -10,7 +10,7 @@ from rich.text import Text
 
 from bptrace.numbers import array_summary, shape_text
 from bptrace.report_verdicts import gradient_check, loss_summary
-from bptrace.trace import Finding, SourceRef, Trace, budget_note, recorded_train_steps
+from bptrace.trace import Finding, SourceRef, Trace, budget_note, loss_said, recorded_train_steps
 
 _MARKS = {"error": ("✗", "bold red"), "warning": ("⚠", "yellow"), "info": ("i", "cyan")}
 CONTEXT_BEFORE = 3  # steps shown before a finding's own
@@ -110,10 +110,8 @@ def render(trace: Trace, console: Console, *, table: range | None = None, quiet:
 
 def _header(trace: Trace, console: Console) -> None:
     info = trace.scenario
-    unknown = info.notes.get("loss_unknown")
-    loss = "no loss inferred" if unknown else f"loss {info.loss} ({info.reduction})"
-    console.print(Text(info.name, style="bold"), Text(f"  {info.mode} mode · {loss}", style="dim"))
-    for said in (info.notes.get("loss_inferred"), unknown):
+    console.print(Text(info.name, style="bold"), Text(f"  {info.mode} mode · {loss_said(info)}", style="dim"))
+    for said in (info.notes.get("loss_inferred"), info.notes.get("loss_unknown")):
         if isinstance(said, str):
             console.print(Text(said, style="dim"))
     bounded = recorded_train_steps(info)

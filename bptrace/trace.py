@@ -152,6 +152,11 @@ class Trace:
         return tuple(dict.fromkeys(f.id for f in self.findings if f.step == step_index))
 
 
+def loss_said(info: ScenarioInfo) -> str:
+    """The loss as a header names it: "loss bce (sum)", or "no loss inferred" when none judged anything."""
+    return "no loss inferred" if info.notes.get("loss_unknown") else f"loss {info.loss} ({info.reduction})"
+
+
 def recorded_train_steps(info: ScenarioInfo) -> str | None:
     """The sentence for code mode's bounded recording (``notes["recorded_train_steps"]``), or None."""
     counts = info.notes.get("recorded_train_steps")
