@@ -18,7 +18,7 @@ from bptrace.kinds import step_title, value_name
 from bptrace.numbers import number
 from bptrace.trace import Formula, Step
 from bptrace.tui.forms import ChainLike, ElementLike
-from bptrace.tui.matrix import render_matrix, shape_label
+from bptrace.tui.matrix import differs, render_matrix, shape_label
 
 ROLE_LABELS = {"input": "input", "upstream": "upstream", "local": "local", "product": "product", "": ""}
 MIN_NAME_WIDTH = 20
@@ -161,20 +161,6 @@ def _before(step: Step) -> np.ndarray | None:
     return None
 
 
-def _differs(step: Step) -> bool:
-    """Does the step's value differ from the true one anywhere (entry_style's test, over the whole array)?"""
-    if step.reference is None:
-        return False
-    try:
-        value, reference = np.asarray(step.value, dtype=np.float64), np.asarray(step.reference, dtype=np.float64)
-    except (TypeError, ValueError):
-        return True
-    if value.shape != reference.shape:
-        return True
-    with np.errstate(all="ignore"):
-        return not bool(np.all(np.abs(value - reference) <= 1e-12 + 1e-6 * np.abs(reference)))
-
-
 def _result_content(context: StepContext) -> Content:
     step = context.step
     mark = None
@@ -183,7 +169,8 @@ def _result_content(context: StepContext) -> Content:
         mark = (index[0], index[1]) if len(index) == 2 else (0, index[0])
     label = Content.assemble(("result   ", "$text-muted"), (value_name(step), "bold"),
                              (f" {shape_label(step.value)}", "bold $accent"))
-    matrix = render_matrix(step.value, full=context.full, reference=step.reference, before=_before(step), mark=mark)
+    before = _before(step)
+    matrix = render_matrix(step.value, full=context.full, reference=step.reference, before=before, mark=mark)
     width = _name_width(step)
     parts = [Content.styled("─" * 20, "$text-muted"), _labelled(label, matrix, width)]
     if step.reference is not None:
@@ -192,8 +179,8 @@ def _result_content(context: StepContext) -> Content:
                 Content.styled("expected", "$text-muted"), render_matrix(step.reference, full=context.full), width
             )
         )
-    legend = [("changed by this update", "$success")] if _before(step) is not None else []
-    if _differs(step):
+    legend = [("changed by this update", "$success")] if before is not None else []
+    if step.reference is not None and differs(step.value, step.reference):
         legend.append(("differs from the true value", "$error"))
     if legend:
         parts.append(Content.assemble(*(item for text, style in legend for item in ((f"■ {text}  ", style),))))
