@@ -81,10 +81,6 @@ class StepLimit:
         budget.capture(recorder, self.lineages.root)
         recorder.truncate(*budget.kept)
 
-    def recorded(self) -> int:
-        """Training steps recorded, in detail or past the budget."""
-        return self.done
-
     def total(self) -> int | None:
         """Training steps the script ran in all, once recording stopped (None: it never did)."""
         if self.recorder.tally_site < 0:

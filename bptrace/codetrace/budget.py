@@ -34,7 +34,6 @@ class Budget:
         self.hints = hints
         self.inferred: Inferred | None = None  # the loss inferred on the kept steps, when none was given
         self.kept: Cut | None = None  # once exceeded: the end of the last training step kept in detail
-        self.kept_steps = 0
         self.judged: list[Judged | None] = []  # per training step past the budget, in order
         self.names: dict[int, str] = {}  # parameter lineage root -> its name in the kept steps
         self.layer_sites: list[tuple[int, int, str]] = []  # the kept steps' layers, by line (structure.py)
@@ -52,15 +51,15 @@ class Budget:
         if self.kept is None:
             if end_bytes <= self.limit or done == 1:
                 return
-            self._exceed(recorder, start, done - 1)
+            self._exceed(recorder, start)
         self.judge(recorder, lineage, start[0], end[0], start[1])
-        recorder.release(self.kept[0], end[0])  # type: ignore[index]
-        for call in recorder.calls[self.kept[1]:end[1]]:  # type: ignore[index]
+        recorder.release(start[0], end[0])  # this step's nodes, and the earlier ones the script still held
+        for call in recorder.calls[start[1]:end[1]]:
             call.args = ()  # a call's arguments would keep its arrays alive
 
-    def _exceed(self, recorder: Recorder, kept: Cut, steps: int) -> None:
+    def _exceed(self, recorder: Recorder, kept: Cut) -> None:
         """The steps before ``kept`` are all that keeps values; fix the loss and the names on them now."""
-        self.kept, self.kept_steps = kept, steps
+        self.kept = kept
         nodes = recorder.nodes[: kept[0]]
         failed = [(f.site, f.op, f.parents) for f in recorder.failed[: kept[2]]]
         structure = Structure(nodes, failed, hints=self.hints)

@@ -124,6 +124,7 @@ class Recorder:
         # before in-place changes. The memory budget (budget.py) reads it at step boundaries.
         self.kept = 0
         self.released: set[int] = set()  # nodes past the budget whose values were let go (budget.py)
+        self.held: list[int] = []  # nodes past the budget whose arrays the script still held when last looked at
         # Watch mode: asked at every hook; True stops the learner's script (a newer save supersedes this run).
         self.cancelled: Callable[[], bool] | None = None
         self._hooks: dict[str, Any] | None = None
@@ -204,24 +205,31 @@ class Recorder:
                 del self.by_id[id(node.value)]
         del self.nodes[nodes:], self.calls[calls:], self.failed[failed:]
         self.released = {i for i in self.released if i < nodes}
+        self.held = [i for i in self.held if i < nodes]
 
     def release(self, start: int, end: int) -> None:
         """Past the memory budget: let go of the values of nodes ``start``..``end`` that the script no
         longer holds. An array the script still holds (the current W, a list's element) keeps its node,
         so its next update is still known as an update of that parameter; its id stays taken while it
-        lives, so the id map stays exact."""
-        for index in range(start, end):
+        lives, so the id map stays exact. Such nodes are looked at again with the next range (``held``);
+        the others only once, so each training step past the budget costs its own nodes, not all since."""
+        held: list[int] = []
+        for index in [*self.held, *range(start, end)]:
             if index in self.released:
                 continue
             node = self.nodes[index]
             # Three references are ours: the node's, getrefcount's argument and ``value`` here.
             value = node.value
-            if isinstance(value, np.ndarray) and sys.getrefcount(value) <= 3:
-                if self.by_id.get(id(value)) == index:
-                    del self.by_id[id(value)]
-                node.value = RELEASED
-                self.released.add(index)
+            if isinstance(value, np.ndarray):
+                if sys.getrefcount(value) <= 3:
+                    if self.by_id.get(id(value)) == index:
+                        del self.by_id[id(value)]
+                    node.value = RELEASED
+                    self.released.add(index)
+                else:
+                    held.append(index)
             del value
+        self.held = held
 
     def _list_leaf(self, array: np.ndarray, name: str | None, depth: int) -> int:
         """A list the learner's code uses as data, converted (pylists.py): a leaf named like the list."""
