@@ -14,9 +14,7 @@ from bptrace import __version__
 from bptrace.errors import BadInput, CannotAnalyse
 from bptrace.export import FORMATS
 from bptrace.inert import inert_trace, visible
-from bptrace.ops import LOSSES, REDUCTIONS
 from bptrace.rerun import CodeRun
-from bptrace.sources import CODE_SUFFIXES
 from bptrace.trace import Trace
 
 COMMANDS = ("run", "export", "replay", "scenarios", "tui")
@@ -112,19 +110,13 @@ def main(argv: list[str] | None = None) -> int:
 
 def _code_run(args: argparse.Namespace) -> CodeRun:
     """What to record, its numbers checked before anything runs."""
-    from bptrace.limits import MAX_STEPS, parse_size
-    from bptrace.sources import check_choice
+    from bptrace.limits import parse_size
+    from bptrace.sources import check_options
 
-    # The same bound as a scenario's train.steps: the command line is no back door around it.
-    if args.steps is not None and not 1 <= args.steps <= MAX_STEPS:
-        raise BadInput(
-            None, "--steps", f"expected a number of training steps from 1 to {MAX_STEPS}, found {args.steps}"
-        )
+    check_options(args.loss, args.reduction, args.steps)
     # NumPy's legacy seeding takes 0 to 2**32 - 1; anything else was a ValueError traceback from inside the run.
     if args.seed is not None and not 0 <= args.seed < 2**32:
         raise BadInput(None, "--seed", f"expected a seed from 0 to {2**32 - 1}, found {args.seed}")
-    check_choice("--loss", args.loss, tuple(LOSSES))
-    check_choice("--reduction", args.reduction, REDUCTIONS)
     max_memory = parse_size(args.max_memory, "--max-memory") if args.max_memory is not None else None
     return CodeRun(args.source, args.code, args.loss, args.reduction, args.steps, args.seed, max_memory)
 
@@ -136,11 +128,9 @@ def _record(args: argparse.Namespace) -> Trace:
 def _watched(args: argparse.Namespace) -> CodeRun:
     """``--watch``'s run, refused before anything starts when there is no code file to watch."""
     run = _code_run(args)
-    script = run.script()
-    if not script.exists():
-        raise BadInput(str(script), None, "no such file")
-    if script.suffix.lower() not in CODE_SUFFIXES:
-        raise BadInput(str(script), None, "expected a .py or .ipynb code file")
+    from bptrace.sources import check_code_file
+
+    check_code_file(run.script())
     return run
 
 

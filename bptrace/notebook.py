@@ -20,9 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bptrace.errors import BadInput
-from bptrace.limits import MAX_STEPS
-from bptrace.ops import LOSSES, REDUCTIONS
-from bptrace.sources import check_choice
+from bptrace.sources import check_options
 from bptrace.trace import Trace
 
 _last: Trace | None = None
@@ -51,12 +49,7 @@ def parse_options(line: str) -> Options:
     except ValueError as error:
         raise BadInput(None, "%%bptrace", f"cannot read the options: {error}") from None
     args = parser.parse_args(words)
-    check_choice("--loss", args.loss, tuple(LOSSES))
-    check_choice("--reduction", args.reduction, REDUCTIONS)
-    if args.steps is not None and not 1 <= args.steps <= MAX_STEPS:
-        raise BadInput(
-            None, "--steps", f"expected a number of training steps from 1 to {MAX_STEPS}, found {args.steps}"
-        )
+    check_options(args.loss, args.reduction, args.steps)
     return Options(args.loss, args.reduction, args.steps)
 
 

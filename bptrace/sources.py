@@ -21,6 +21,24 @@ def check_choice(option: str, value: str | None, choices: tuple[str, ...]) -> No
         )
 
 
+def check_options(loss: str | None, reduction: str | None, steps: int | None) -> None:
+    """Code mode's options, checked before anything runs (the command line, the notebook magic)."""
+    from bptrace.limits import MAX_STEPS
+
+    # The same bound as a scenario's train.steps: no option is a back door around it.
+    if steps is not None and not 1 <= steps <= MAX_STEPS:
+        raise BadInput(None, "--steps", f"expected a number of training steps from 1 to {MAX_STEPS}, found {steps}")
+    check_choice("--loss", loss, tuple(LOSSES))
+    check_choice("--reduction", reduction, REDUCTIONS)
+
+
+def check_code_file(path: Path) -> None:
+    if not path.exists():
+        raise BadInput(str(path), None, "no such file")
+    if path.suffix.lower() not in CODE_SUFFIXES:
+        raise BadInput(str(path), None, "expected a .py or .ipynb code file")
+
+
 def trace_from_source(
     source: str | Path,
     *,
@@ -106,10 +124,7 @@ def _bundled_or_path(source: str | Path) -> Path:
 
 def _record_code(path: Path, loss: str | None, reduction: str | None, steps: int | None, seed: int,
                  max_memory: int | None = None, cancelled: Callable[[], bool] | None = None, **names: str) -> Trace:
-    if not path.exists():
-        raise BadInput(str(path), None, "no such file")
-    if path.suffix.lower() not in CODE_SUFFIXES:
-        raise BadInput(str(path), None, "expected a .py or .ipynb code file")
+    check_code_file(path)
     from bptrace.codetrace import record_code
 
     return record_code(path, loss=loss, reduction=reduction, seed=seed, steps=steps, max_memory=max_memory,
