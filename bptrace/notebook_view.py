@@ -141,7 +141,7 @@ def verdict_html(trace: Trace) -> str:
     elif finite:
         parts.append(f"<p><b>Loss</b>: {_e(number(finite[0], 6))}</p>")
     errors = trace.error_count()
-    warnings = sum(1 for f in trace.findings if f.severity == "warning")
+    warnings = trace.warning_count()
     css = "bad" if errors else "good"
     parts.append(f'<p class="summary {css}">{errors} error(s), {warnings} warning(s)</p></div>')
     return "".join(parts)

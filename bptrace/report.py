@@ -103,7 +103,7 @@ def render(trace: Trace, console: Console, *, table: range | None = None, quiet:
             console.print(Text(f"(the {count} step{'s' * (count != 1)}: --table, or --table N..M for some; "
                                "bptrace export or the TUI)", style="dim"))
     errors = trace.error_count()
-    warnings = sum(1 for f in trace.findings if f.severity == "warning")
+    warnings = trace.warning_count()
     summary_style = "bold red" if errors else "bold green"
     console.print(Text(f"{errors} error(s), {warnings} warning(s)", style=summary_style))
 

@@ -144,6 +144,9 @@ class Trace:
     def error_count(self) -> int:
         return sum(1 for f in self.findings if f.severity == "error")
 
+    def warning_count(self) -> int:
+        return sum(1 for f in self.findings if f.severity == "warning")
+
     def findings_at(self, step_index: int) -> list[Finding]:
         """The findings filed under one step; ``Trace.findings`` is the one list of them."""
         return [f for f in self.findings if f.step == step_index]

@@ -87,15 +87,11 @@ def _key(step: Step) -> tuple[str | None, int | None, str]:
     return (step.source.file if step.source else None, step.source.line if step.source else None, step.target)
 
 
-def _parameter(step: Step) -> str | None:
-    return step.parameter
-
-
 def place_of(trace: Trace, index: int) -> Place:
     step = trace.steps[index]
     key = _key(step)
     occurrence = sum(1 for s in trace.steps[:index] if s.train_step == step.train_step and _key(s) == key)
-    return Place(step.train_step, step.phase, key[0], key[1], step.target, _parameter(step), occurrence, index)
+    return Place(step.train_step, step.phase, key[0], key[1], step.target, step.parameter, occurrence, index)
 
 
 def relocate(trace: Trace, place: Place, lines: LineMap) -> int:
@@ -115,7 +111,7 @@ def relocate(trace: Trace, place: Place, lines: LineMap) -> int:
 
     found = None
     if place.parameter is not None:
-        found = first(s for s in steps if _parameter(s) == place.parameter and s.phase == place.phase)
+        found = first(s for s in steps if s.parameter == place.parameter and s.phase == place.phase)
     if found is None and line is not None:
         same = [s for s in steps if _key(s) == (place.file, line, place.target)]
         found = same[min(place.occurrence, len(same) - 1)] if same else None
@@ -202,6 +198,6 @@ def diff_findings(old: Trace, new: Trace, lines: LineMap | None = None) -> Verdi
     return VerdictDiff(
         gone=tuple(gone), new=tuple(left), kept=tuple(kept),
         errors=sum(1 for f in new.findings if f.severity == "error"),
-        warnings=sum(1 for f in new.findings if f.severity == "warning"),
+        warnings=new.warning_count(),
         main_file=main_file(new), flipped=flipped,
     )

@@ -15,10 +15,10 @@ from sympy.matrices.expressions import HadamardProduct, MatrixSymbol
 
 from bptrace.ops import LOSSES
 from bptrace.symbolic.printers import grad_name, latex_name, to_latex, to_text
-from bptrace.trace import Formula, ScenarioInfo, Step, Term
+from bptrace.trace import Formula, ScenarioInfo, Step
 
 __all__ = ["Elements", "HadamardProduct", "MatrixSymbol", "grad_name", "latex_name", "lhs_rhs", "matrix",
-           "sample_loss", "sp", "term", "to_latex", "to_text"]
+           "sample_loss", "sp", "to_latex", "to_text"]
 
 
 def matrix(name: str, shape: tuple[int, ...]) -> Any:
@@ -27,16 +27,10 @@ def matrix(name: str, shape: tuple[int, ...]) -> Any:
     return MatrixSymbol(name, rows, cols)
 
 
-def lhs_rhs(lhs: Any, *rhs: Any, arrow: str = "=") -> Formula:
-    text = f" {arrow} ".join([to_text(lhs), *(to_text(r) for r in rhs)])
-    tex_arrow = r"\leftarrow" if arrow == "←" else "="
-    latex = f" {tex_arrow} ".join([to_latex(lhs), *(to_latex(r) for r in rhs)])
+def lhs_rhs(lhs: Any, *rhs: Any) -> Formula:
+    text = " = ".join([to_text(lhs), *(to_text(r) for r in rhs)])
+    latex = " = ".join([to_latex(lhs), *(to_latex(r) for r in rhs)])
     return Formula(text, latex)
-
-
-def term(step: Step, role: str, nth: int = 0) -> Term:
-    """The step's ``nth`` term of a role, as its kind recorded them (in its own order)."""
-    return [t for t in step.terms if t.role == role][nth]
 
 
 class Elements:

@@ -111,7 +111,7 @@ class DebuggerScreen(Screen[None]):
         self.forms = FormCache(trace)
         self.totals = (
             sum(1 for f in trace.findings if f.severity == "error"),
-            sum(1 for f in trace.findings if f.severity == "warning"),
+            trace.warning_count(),
         )
 
     def compose(self) -> ComposeResult:
