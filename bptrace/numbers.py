@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 
+from bptrace.elided import Array, grid
+
 SIGNIFICANT = 4
 
 
@@ -40,22 +42,20 @@ def array_summary(value: np.ndarray, limit: int = 6, digits: int = SIGNIFICANT) 
     return f"[{head} … {number(flat[-1], digits)}]"
 
 
-def matrix_rows(value: np.ndarray, max_rows: int = 8, max_cols: int = 8, digits: int = SIGNIFICANT) -> list[list[str]]:
-    """Rows of formatted cells, eliding the middle with … beyond the limits."""
-    array = np.asarray(value)
-    if array.ndim == 0:
-        return [[number(float(array), digits)]]
-    if array.ndim == 1:
-        array = array.reshape(1, -1)
-    elif array.ndim > 2:  # code mode records any NumPy value: rows by the first axis, as the TUI shows them
-        array = array.reshape(array.shape[0], math.prod(array.shape[1:]))
+def visible(n: int, limit: int) -> list[int | None]:
+    """Indices to show along one axis of ``n``, at most ``limit`` places; None stands for the elided middle."""
+    if n <= limit:
+        return list(range(n))
+    head = limit // 2
+    return [*range(head), None, *range(n - (limit - head - 1), n)]
 
-    def pick(n: int, limit: int) -> list[int | None]:
-        if n <= limit:
-            return list(range(n))
-        half = limit // 2
-        return [*range(half), None, *range(n - (limit - half - 1), n)]
 
+def matrix_rows(value: Array, max_rows: int = 8, max_cols: int = 8, digits: int = SIGNIFICANT) -> list[list[str]]:
+    """Rows of formatted cells, eliding the middle with … beyond the limits (an elided array keeps them all)."""
+    if np.ndim(value) == 0:
+        return [[number(float(np.asarray(value)), digits)]]
+    array = grid(value)  # code mode records any NumPy value: rows by the first axis, as the TUI shows them
+    pick = visible
     rows = []
     for i in pick(array.shape[0], max_rows):
         if i is None:

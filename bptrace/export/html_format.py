@@ -20,6 +20,7 @@ from importlib import resources
 
 import numpy as np
 
+from bptrace.elided import Array
 from bptrace.export import notes
 from bptrace.export.mathml import latex_to_mathml
 from bptrace.numbers import matrix_rows, number
@@ -55,9 +56,9 @@ def _css() -> str:
     return resources.files("bptrace.export").joinpath("html_format.css").read_text(encoding="utf-8")
 
 
-def matrix_table(value: np.ndarray) -> str:
+def matrix_table(value: Array) -> str:
     """A table of about 4 significant digits, elided past 8×8 (``matrix_rows``); the shape is in the caption."""
-    rows = matrix_rows(np.asarray(value))
+    rows = matrix_rows(value)
     body = "".join(
         "<tr>" + "".join(_cell(cell) for cell in row) + "</tr>" for row in rows
     )
@@ -240,7 +241,7 @@ class HtmlPrinter(notes.NotePrinter):
             return f'<div class="formula code"><code>{t(code)}</code></div>'
         return f'<div class="formula" title="{e(plain_isolated(formula.text))}">{latex_to_mathml(formula.latex)}</div>'
 
-    def _figure(self, name: str, role: str, value: np.ndarray, label: str | None = None) -> str:
+    def _figure(self, name: str, role: str, value: Array, label: str | None = None) -> str:
         """A value with its caption; ``name`` is LaTeX."""
         caption = e(label) if label else f"<bdi>{latex_to_mathml(name, display=False)}</bdi>"
         return (f'<figure class="term role-{e(role)}"><figcaption>{caption} <span class="role">{t(role)}</span>'

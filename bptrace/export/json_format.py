@@ -18,6 +18,7 @@ from typing import Any, TextIO
 import numpy as np
 
 from bptrace import TRACE_FORMAT
+from bptrace.elided import Elided, valid_places, view_shape
 from bptrace.errors import BadInput
 from bptrace.export import legacy
 from bptrace.export.json_reader import read_document
@@ -73,6 +74,8 @@ class _Loader:
 
     def array(self, value: Any, where: str) -> np.ndarray:
         if isinstance(value, dict):
+            if "kept_rows" in value or "kept_cols" in value:
+                raise self.fail(where, "expected every entry (this array is kept whole in every export)")
             return self.packed(value, where)
         try:
             decoded = _decode_nested(value)
@@ -82,6 +85,20 @@ class _Loader:
         if array.dtype != np.float64 or array.dtype.kind == "O":
             raise self.fail(where, "expected numbers")
         return array
+
+    def step_array(self, value: Any, where: str) -> np.ndarray | Elided:
+        """A step's value, term or reference: whole, or (a default export of big arrays) its corners."""
+        if not isinstance(value, dict) or ("kept_rows" not in value and "kept_cols" not in value):
+            return self.array(value, where)
+        rows = self.get(value, "kept_rows", where, list)
+        cols = self.get(value, "kept_cols", where, list)
+        shape = self.get(value, "shape", where, list)
+        whole = self.packed({**value, "shape": [len(rows), len(cols)]}, where)
+        extents = view_shape(tuple(shape))
+        for key, places, extent in (("kept_rows", rows, extents[0]), ("kept_cols", cols, extents[1])):
+            if not valid_places(places, extent):
+                raise self.fail(f"{where}.{key}", f"expected increasing indices from 0 to {extent - 1}")
+        return Elided(tuple(shape), tuple(rows), tuple(cols), whole)
 
     def packed(self, value: dict[str, Any], where: str) -> np.ndarray:
         """Version 2's ``{"dtype", "shape", "base64"}``: exact little-endian bytes, checked against the shape."""
@@ -103,13 +120,13 @@ class _Loader:
                             f"{math.prod(shape) * dtype.itemsize}")
         return np.frombuffer(data, dtype=dtype).reshape(shape).astype(dtype.newbyteorder("="), copy=False)
 
-    def shaped(self, array: np.ndarray, shape: Any, where: str) -> np.ndarray:
+    def shaped(self, array: np.ndarray | Elided, shape: Any, where: str) -> np.ndarray | Elided:
         """``array`` in its declared shape: the same one, or an empty array's ([] is any shape of size 0)."""
         if shape is None or list(array.shape) == shape:
             return array
         if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape):
             raise self.fail(f"{where}.shape", f"expected a list of sizes, found {shape}")
-        if array.size == 0 and math.prod(shape) == 0:
+        if isinstance(array, np.ndarray) and array.size == 0 and math.prod(shape) == 0:
             return array.reshape(shape)
         raise self.fail(f"{where}.shape", f"says {shape} but the value has shape {list(array.shape)}")
 
@@ -292,7 +309,7 @@ def _step_from_dict(r: _Loader, raw: Any, where: str, mode: str) -> Step:
     terms = []
     for j, t in enumerate(r.get(raw, "terms", where, list)):
         tw = f"{where}.terms[{j}]"
-        term_value = r.array(r.get(t, "value", tw, (list, dict, int, float, str)), f"{tw}.value")
+        term_value = r.step_array(r.get(t, "value", tw, (list, dict, int, float, str)), f"{tw}.value")
         terms.append(
             Term(
                 name=r.get(t, "name", tw, str),
@@ -308,7 +325,7 @@ def _step_from_dict(r: _Loader, raw: Any, where: str, mode: str) -> Step:
             r.get(source_raw, "file", f"{where}.source", str), r.get(source_raw, "line", f"{where}.source", int)
         )
     reference_raw = raw.get("reference") if isinstance(raw, dict) else None
-    value = r.array(r.get(raw, "value", where, (list, dict, int, float, str)), f"{where}.value")
+    value = r.step_array(r.get(raw, "value", where, (list, dict, int, float, str)), f"{where}.value")
     value = r.shaped(value, r.get(raw, "shape", where, list), where)
     typed = {key: r.get(raw, key, where, str, optional=True) for key in ("of", "parameter", "learner_name")}
     typed["kind"] = r.get(raw, "kind", where, str, optional=True)
@@ -327,7 +344,7 @@ def _step_from_dict(r: _Loader, raw: Any, where: str, mode: str) -> Step:
         value=value,
         terms=tuple(terms),
         formula=formula,
-        reference=None if reference_raw is None else r.array(reference_raw, f"{where}.reference"),
+        reference=None if reference_raw is None else r.step_array(reference_raw, f"{where}.reference"),
         source=source,
         meta=_as_json(r.get(raw, "meta", where, dict, optional=True) or {}),
         **typed,

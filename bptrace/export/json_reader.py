@@ -26,7 +26,7 @@ from typing import Any
 
 _COLON = re.compile(rb'[ \t\r\n]*:[ \t\r\n]*"')  # after a key: the colon and a string value's opening quote
 _KEY = b'"base64"'
-_PACKED_KEYS = {"dtype", "shape", "base64"}
+_PACKED_KEYS = ({"dtype", "shape", "base64"}, {"dtype", "shape", "kept_rows", "kept_cols", "base64"})
 _BOM = b"\xef\xbb\xbf"
 _PIECE = 1 << 22  # characters of base64 decoded at once: a multiple of 4, so pieces decode alone
 
@@ -138,7 +138,7 @@ class _Scan:
         if type(ref) is str and ref.startswith(self.nonce):
             index = int(ref[len(self.nonce):])
             raw = self.decoded[index]
-            if raw is not None and obj.keys() == _PACKED_KEYS:
+            if raw is not None and obj.keys() in _PACKED_KEYS:
                 obj["base64"] = raw
             else:
                 start, end = self.spans[index]

@@ -7,6 +7,9 @@ and a third of the size of decimal text. Their base64 is written in pieces of ``
 Step values are written for the training steps ``--detail`` names (default: the first and the last)
 and for any training step with a finding; losses, findings and the gradient check's verdicts for all.
 Kept steps are numbered afresh (0, 1, …), as every reader of a Trace expects, and findings follow.
+Unless ``--detail all``, a step's array above ``elided.ELIDE_ABOVE`` entries keeps only its corners
+(``{"dtype", "shape", "kept_rows", "kept_cols", "base64"}``, the base64 of the kept block): the data
+and per-sample arrays would otherwise make the file grow with the learner's data.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from bptrace import TRACE_FORMAT, TRACE_VERSION
+from bptrace import TRACE_FORMAT, TRACE_VERSION, elided
+from bptrace.elided import Elided, elide
 from bptrace.export.notes import detail_steps
 from bptrace.gradcheck import step_verdicts
 from bptrace.trace import Finding, Step, Trace
@@ -47,15 +51,19 @@ def _nested(value: Any) -> Any:
     return _finite_or_name(value)
 
 
-def write_array(out: TextIO, value: np.ndarray) -> None:
-    array = np.asarray(value)
+def write_array(out: TextIO, value: np.ndarray | Elided) -> None:
+    if isinstance(value, Elided):
+        array, shape = value.block, value.shape
+        kept = f',"kept_rows":{_scalar(list(value.rows))},"kept_cols":{_scalar(list(value.cols))}'
+    else:
+        array, shape, kept = np.asarray(value), value.shape, ""
+        if array.size <= BASE64_ABOVE:
+            listed = np.asarray(array, dtype=np.float64).tolist()
+            out.write(_scalar(listed if np.isfinite(array).all() else _nested(listed)))
+            return
     name = _DTYPES.get(array.dtype, "float64")
-    if array.size <= BASE64_ABOVE:
-        listed = np.asarray(array, dtype=np.float64).tolist()
-        out.write(_scalar(listed if np.isfinite(array).all() else _nested(listed)))
-        return
     dtype = np.dtype(name).newbyteorder("<")
-    out.write(f'{{"dtype":"{name}","shape":{_scalar(list(array.shape))},"base64":"')
+    out.write(f'{{"dtype":"{name}","shape":{_scalar(list(shape))}{kept},"base64":"')
     carry = b""  # base64 pieces concatenate only in multiples of 3 bytes: the rest waits for the next piece
     for piece in _pieces(array, dtype):
         data = carry + piece
@@ -82,7 +90,7 @@ def _pieces(array: np.ndarray, dtype: np.dtype) -> Iterable[bytes]:
 
 def emit(out: TextIO, value: Any) -> None:
     """Write ``value`` as JSON; arrays through ``write_array``, containers piece by piece."""
-    if isinstance(value, np.ndarray):
+    if isinstance(value, np.ndarray | Elided):
         write_array(out, value)
     elif isinstance(value, dict):
         out.write("{")
@@ -135,6 +143,9 @@ def write_trace(trace: Trace, out: TextIO, detail: str | None = None) -> None:
     notes = dict(info.notes)
     if len(kept) < trace.train_steps:
         notes["values_for_train_steps"] = sorted(kept)
+    whole = detail is not None and detail.strip() == "all"
+    if not whole and any(np.size(array) > elided.ELIDE_ABOVE for step in steps for array in _arrays(step)):
+        notes["elided_above"] = elided.ELIDE_ABOVE  # tools learn of corners-only arrays before they meet one
     scenario = {
         "name": info.name, "mode": info.mode, "loss": info.loss, "reduction": info.reduction,
         "description": info.description, "layout": info.layout,
@@ -149,7 +160,7 @@ def write_trace(trace: Trace, out: TextIO, detail: str | None = None) -> None:
     for f in trace.findings:  # Trace.findings is the one list; each step's ids are written from it
         if f.step is not None and f.id not in ids.setdefault(f.step, []):
             ids[f.step].append(f.id)
-    _items(out, "steps", (_step(step, renumber[step.index], ids.get(step.index, [])) for step in steps))
+    _items(out, "steps", (_step(step, renumber[step.index], ids.get(step.index, []), whole) for step in steps))
     _items(out, "losses", (float(x) for x in trace.losses))
     for key, per_step in (("gradients", trace.gradients), ("reference_gradients", trace.reference_gradients)):
         _items(out, key, (grads if i in kept else {} for i, grads in enumerate(per_step)))
@@ -161,8 +172,9 @@ def write_trace(trace: Trace, out: TextIO, detail: str | None = None) -> None:
     out.write("}")
 
 
-def _step(step: Step, index: int, findings: list[str]) -> dict[str, Any]:
+def _step(step: Step, index: int, findings: list[str], whole: bool) -> dict[str, Any]:
     # What the step is: kind always (its presence marks a trace that has these keys), the rest when known.
+    kept = (lambda value: value) if whole else elide
     typed = {"kind": step.kind, "layer": step.layer, "of": step.of, "parameter": step.parameter,
              "learner_name": step.learner_name}
     return {
@@ -173,16 +185,24 @@ def _step(step: Step, index: int, findings: list[str]) -> dict[str, Any]:
         "target": step.target,
         "inputs": list(step.inputs),
         "shape": list(step.value.shape),
-        "value": step.value,
+        "value": kept(step.value),
         "formula": {"text": step.formula.text, "latex": step.formula.latex} if step.formula else None,
-        "terms": [{"name": t.name, "role": t.role, "latex": t.latex, "shape": list(t.value.shape), "value": t.value}
+        "terms": [{"name": t.name, "role": t.role, "latex": t.latex, "shape": list(t.value.shape),
+                   "value": kept(t.value)}
                   for t in step.terms],
-        "reference": step.reference,
+        "reference": None if step.reference is None else kept(step.reference),
         "source": {"file": step.source.file, "line": step.source.line} if step.source else None,
         "findings": findings,
         "meta": _plain(step.meta),
         **{key: value for key, value in typed.items() if value is not None},
     }
+
+
+def _arrays(step: Step) -> Iterable[Any]:
+    yield step.value
+    yield from (term.value for term in step.terms)
+    if step.reference is not None:
+        yield step.reference
 
 
 def _plain(value: Any) -> Any:

@@ -16,6 +16,7 @@ import re
 
 import numpy as np
 
+from bptrace.elided import Array
 from bptrace.export import notes
 from bptrace.inert import visible
 from bptrace.numbers import matrix_rows, number
@@ -87,12 +88,11 @@ def _tex_cell(cell: str) -> str:
     return rf"{mantissa} \cdot 10^{{{int(exponent)}}}" if e else cell
 
 
-def tex_matrix(value: np.ndarray) -> str:
+def tex_matrix(value: Array) -> str:
     """A bmatrix of about 4 significant digits, elided past 8×8; one row per line."""
-    array = np.asarray(value)
-    if array.ndim == 0:
-        return tex_number(float(array))
-    rows = [" & ".join(_tex_cell(cell) for cell in row) for row in matrix_rows(array)]
+    if np.ndim(value) == 0:
+        return tex_number(float(np.asarray(value)))
+    rows = [" & ".join(_tex_cell(cell) for cell in row) for row in matrix_rows(value)]
     return "\\begin{bmatrix}\n" + " \\\\\n".join(rows) + "\n\\end{bmatrix}"
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from bptrace.elided import Array, Elided, same_values
 from bptrace.errors import BadInput
 from bptrace.numbers import shape_text
 from bptrace.trace import Finding, Formula, Step, Trace
@@ -186,12 +187,12 @@ def target_latex(step: Step) -> str:
     return rf"\texttt{{{name.translate(_TEXT_ESCAPING)}}}"
 
 
-def value_terms(step: Step) -> Iterator[tuple[str, str, np.ndarray]]:
+def value_terms(step: Step) -> Iterator[tuple[str, str, Array]]:
     """(LaTeX name, role, value) for each chain-rule term, then the step's own value unless a product term shows it."""
     for term in step.terms:
         yield term_latex(term.name, term.latex), term.role or "term", term.value
     shown = any(
-        term.role == "product" and np.array_equal(term.value, step.value, equal_nan=True) for term in step.terms
+        term.role == "product" and same_values(term.value, step.value) for term in step.terms
     )
     if not shown:
         yield target_latex(step), "result", step.value
@@ -269,8 +270,10 @@ def term_latex(name: str, latex: str | None) -> str:
     return latex if latex and latex != latex_name(name) else name_latex(name)
 
 
-def largest_gap(value: np.ndarray, reference: np.ndarray) -> float | None:
+def largest_gap(value: Array, reference: Array) -> float | None:
     """The largest difference where both are finite; None when the shapes differ or nothing compares."""
+    if isinstance(value, Elided) or isinstance(reference, Elided):
+        return None  # most entries are not in the trace: no largest difference to tell
     value, reference = np.asarray(value), np.asarray(reference)
     if value.shape != reference.shape:
         return None
@@ -283,5 +286,5 @@ def network_text(trace: Trace) -> str:
     return " → ".join(f"{units} {act}".strip() for units, act in trace.scenario.layers)
 
 
-def shape_of(value: np.ndarray) -> str:
+def shape_of(value: Array) -> str:
     return shape_text(tuple(np.shape(value)))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from bptrace.elided import valid_places, view_shape
 from bptrace.errors import BadInput
 from bptrace.limits import MAX_DEPTH, nesting_depth
 from bptrace.ops import ACTIVATIONS, LOSSES, REDUCTIONS
@@ -65,7 +66,7 @@ class _Check:
         self.choice(value.get("dtype"), f"{where}.dtype", DTYPES)
         shape = self.declared(value.get("shape"), f"{where}.shape")
         data = value.get("base64")
-        size = math.prod(shape) * (8 if value["dtype"] == "float64" else 4)
+        size = math.prod(self.kept(value, shape, where)) * (8 if value["dtype"] == "float64" else 4)
         if isinstance(data, bytes | bytearray):  # decoded as read (json_reader)
             if len(data) != size:
                 raise self.fail(
@@ -79,6 +80,18 @@ class _Check:
                 f"{where}.base64", f"expected {size} bytes for shape {_shape_text(shape)}, found {len(data)} characters"
             )
         return shape
+
+    def kept(self, value: dict[str, Any], shape: tuple[int, ...], where: str) -> tuple[int, ...]:
+        """The shape of the entries the base64 holds: all of them, or (``elided``) the kept corners."""
+        if "kept_rows" not in value and "kept_cols" not in value:
+            return shape
+        counts = []
+        for key, extent in zip(("kept_rows", "kept_cols"), view_shape(shape), strict=True):
+            if not valid_places(value.get(key), extent):
+                raise self.fail(f"{where}.{key}", f"expected a list of increasing indices from 0 to {extent - 1}, "
+                                f"found {_show(value.get(key))}")
+            counts.append(len(value[key]))
+        return tuple(counts)
 
     def declared(self, value: Any, where: str) -> tuple[int, ...]:
         if not isinstance(value, list) or len(value) > MAX_NDIM:

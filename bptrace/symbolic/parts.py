@@ -13,6 +13,7 @@ import numpy as np
 import sympy as sp
 from sympy.matrices.expressions import HadamardProduct, MatrixSymbol
 
+from bptrace.elided import Elided, NotKept
 from bptrace.ops import LOSSES
 from bptrace.symbolic.printers import grad_name, latex_name, to_latex, to_text
 from bptrace.trace import Formula, ScenarioInfo, Step
@@ -37,7 +38,9 @@ class Elements:
     """Builds MatrixElement symbols and remembers their values for evaluation."""
 
     def __init__(self, step: Step) -> None:
-        self.values: dict[str, np.ndarray] = {t.name: t.value for t in step.terms}
+        if any(isinstance(t.value, Elided) for t in step.terms) or isinstance(step.value, Elided):
+            raise NotKept
+        self.values: dict[str, np.ndarray] = {t.name: t.value for t in step.terms}  # type: ignore[misc]
         self.substitutions: dict[Any, float] = {}
 
     def __call__(self, name: str, i: int, j: int = 0, value: np.ndarray | None = None) -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
+from bptrace.elided import NotKept
 from bptrace.trace import Formula, Step, Trace
 
 ElementKey = tuple[int, tuple[int, ...]]
@@ -83,6 +84,8 @@ class FormCache:
                 from bptrace import symbolic
 
                 self.elements[key] = symbolic.element_expansion(step, self.trace.scenario, index)
+            except NotKept as error:
+                self.elements[key] = f"No element form: {error}."
             except Exception as error:  # e.g. an op from user code with no element form
                 self.elements[key] = f"No element form for this step ({error})."
         if key not in self.chains:
@@ -96,6 +99,8 @@ class FormCache:
             from bptrace import symbolic
 
             return symbolic.chain_expansion(self.trace, step, index)
+        except NotKept as error:
+            return f"The chain cannot be written out: {error}."
         except Exception as error:
             return f"The chain cannot be written out here ({error})."
 

@@ -11,39 +11,27 @@ import math
 import numpy as np
 from textual.content import Content
 
-from bptrace.numbers import number, shape_text
+from bptrace.elided import Array, Elided, grid
+from bptrace.numbers import number, shape_text, visible
 
 WRONG = "bold $error"
 CHANGED = "bold $success"
 ZERO = "$text-muted"
 
 
-def _visible(n: int, limit: int) -> list[int | None]:
-    """Indices to show along one axis; None stands for the elided middle."""
-    if n <= limit:
-        return list(range(n))
-    head = limit // 2
-    tail = limit - head - 1
-    return [*range(head), None, *range(n - tail, n)]
-
-
-def _as_2d(value: np.ndarray) -> np.ndarray:
-    # No dtype conversion here: it would copy the whole array (a float32 10×40,000 on every step);
-    # the few entries shown are converted one by one.
-    array = np.asarray(value)
-    if array.ndim == 0:
-        return array.reshape(1, 1)
-    if array.ndim == 1:
-        return array.reshape(1, -1)
-    return array.reshape(array.shape[0], math.prod(array.shape[1:]))  # not -1: (0, 3, 4) has no -1
-
-
 # Off from the reference beyond rounding: the one test that the entries' colour and the legend share.
 ATOL, RTOL = 1e-12, 1e-6
 
 
-def differs(value: np.ndarray, reference: np.ndarray) -> bool:
-    """Does any entry differ from the reference (entry_style's test, over the whole arrays, no dtype copy)?"""
+def differs(value: Array, reference: Array) -> bool:
+    """Does any entry differ from the reference (entry_style's test, over the whole arrays, no dtype copy)?
+
+    Of arrays a trace keeps only the corners of, the kept entries: what is not there cannot be judged."""
+    if isinstance(value, Elided) or isinstance(reference, Elided):
+        if not (isinstance(value, Elided) and isinstance(reference, Elided)) or \
+                (value.rows, value.cols) != (reference.rows, reference.cols):
+            return False
+        value, reference = value.block, reference.block
     value, reference = np.asarray(value), np.asarray(reference)
     if value.shape != reference.shape:
         return True
@@ -70,22 +58,24 @@ def entry_style(value: float, reference: float | None, before: float | None) -> 
 
 
 def render_matrix(
-    value: np.ndarray,
+    value: Array,
     *,
     max_rows: int = 8,
     max_cols: int = 6,
     full: bool = False,
-    reference: np.ndarray | None = None,
-    before: np.ndarray | None = None,
+    reference: Array | None = None,
+    before: Array | None = None,
     mark: tuple[int, int] | None = None,
 ) -> Content:
-    """``value`` as bracketed rows of numbers; ``reference``/``before`` must have its shape to be used."""
-    array = _as_2d(value)
-    if np.asarray(value).ndim == 0:
+    """``value`` as bracketed rows of numbers; ``reference``/``before`` must have its shape to be used.
+
+    An elided array (``bptrace.elided``) keeps at least the entries shown here."""
+    array = grid(value)
+    if np.ndim(value) == 0:
         return Content.styled(_fmt(float(array[0, 0]), full), entry_style(float(array[0, 0]), None, None) or "bold")
-    ref = _as_2d(reference) if reference is not None and np.shape(reference) == np.shape(value) else None
-    old = _as_2d(before) if before is not None and np.shape(before) == np.shape(value) else None
-    rows, cols = _visible(array.shape[0], max_rows), _visible(array.shape[1], max_cols)
+    ref = grid(reference) if reference is not None and np.shape(reference) == np.shape(value) else None
+    old = grid(before) if before is not None and np.shape(before) == np.shape(value) else None
+    rows, cols = visible(array.shape[0], max_rows), visible(array.shape[1], max_cols)
     cells: list[list[tuple[str, str]]] = []
     for i in rows:
         line: list[tuple[str, str]] = []
@@ -128,7 +118,7 @@ def _fmt(x: float, full: bool) -> str:
     return repr(float(x)) if full else number(x)
 
 
-def shape_label(value: np.ndarray) -> str:
+def shape_label(value: Array) -> str:
     return shape_text(tuple(np.shape(value)))
 
 

@@ -14,6 +14,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
+from bptrace.elided import Elided
 from bptrace.kinds import step_title, value_name
 from bptrace.numbers import number
 from bptrace.trace import Formula, Step
@@ -184,4 +185,7 @@ def _result_content(context: StepContext) -> Content:
         legend.append(("differs from the true value", "$error"))
     if legend:
         parts.append(Content.assemble(*(item for text, style in legend for item in ((f"■ {text}  ", style),))))
+    if any(isinstance(array, Elided) for array in (step.value, step.reference, *(t.value for t in step.terms))):
+        parts.append(Content.styled("Only the corner entries of big arrays are in this trace "
+                                    "(exported without --detail all).", "$text-muted"))
     return Content("\n").join(parts)

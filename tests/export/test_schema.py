@@ -65,3 +65,18 @@ def test_version_1_files_are_valid(validator) -> None:
 
     for path in (Path(__file__).parent / "fixtures").glob("*_v1.json"):
         validator.validate(json.loads(path.read_text(encoding="utf-8")))
+
+
+def test_corners_only_arrays_are_valid_in_steps_and_not_in_parameters(validator, seed_trace: Trace) -> None:
+    from .test_elided import with_big_step
+
+    trace, _ = with_big_step(seed_trace)
+    doc = json.loads(dumps(trace, detail=None))
+    assert doc["steps"][0]["value"]["kept_rows"] and doc["steps"][0]["terms"][0]["value"]["kept_cols"]
+    validator.validate(doc)
+    wrong = copy.deepcopy(doc)
+    wrong["parameters"]["W1"] = doc["steps"][0]["value"]
+    assert not validator.is_valid(wrong)
+    wrong = copy.deepcopy(doc)
+    wrong["steps"][0]["value"]["kept_rows"] = "all"
+    assert not validator.is_valid(wrong)

@@ -92,3 +92,32 @@ def test_rendering_a_big_matrix_copies_none_of_it(dtype: type) -> None:
     assert peak < 200_000, peak  # the 8×6 entries shown, not the array
     text = str(content)
     assert text.startswith("⎡      0") and "…" in text and "⋮" in text and text.endswith("4e+5 ⎦")
+
+
+async def test_a_corners_only_trace_shows_its_corners_and_says_what_is_not_there() -> None:
+    import json
+
+    from bptrace import symbolic
+    from bptrace.elided import Elided
+    from bptrace.export.json_format import dumps, trace_from_dict
+
+    formulas = symbolic.with_formulas(seed_trace()).steps  # written as the recorder made them, not rebuilt
+    big = replace(big_seed(), steps=tuple(replace(s, formula=f.formula) for s, f in zip(big_seed().steps, formulas,
+                                                                                        strict=True)))
+    trace = trace_from_dict(json.loads(dumps(big, detail=None)), "t.json")
+    assert isinstance(trace.steps[0].value, Elided)
+    app = BptraceApp(trace)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        result = str(app.screen.query_one("#result").content)
+        await pilot.press("s")
+        await settle(pilot)
+        for _ in range(50):  # the element form is computed in a worker
+            element = str(app.screen.query_one("#element").content)
+            if "expanding" not in element:
+                break
+            await pilot.pause(0.1)
+    last = trace.steps[0].value[0, 39_999]
+    assert "10×40000" in result and "⋮" in result and f"{last:.4g}"[:5] in result
+    assert "Only the corner entries of big arrays are in this trace" in result
+    assert "No element form: only the corners of big arrays are in this trace (--detail all keeps all)." in element

@@ -253,11 +253,15 @@ async def test_after_a_re_run_the_timeline_shows_the_step_the_cursor_kept(tmp_pa
         await first_run(pilot, app)
         await pilot.press("end")
         await save(pilot, app, path, FIXED_TEXT)
-        await pilot.pause()
         screen = debugger(app)
         timeline = screen.query_one(Timeline)
         row = timeline.index.row_of_step[screen.current_step]
         height = timeline.scrollable_content_region.height
         assert row > height  # the last step is below the first screenful: the timeline must have scrolled
         assert timeline.current == screen.current_step
-        assert timeline.scroll_offset.y <= row < timeline.scroll_offset.y + height, (row, timeline.scroll_offset)
+
+        def shown() -> bool:
+            return timeline.scroll_offset.y <= row < timeline.scroll_offset.y + height
+
+        # Without another key: the scroll lands within a few refreshes (one pause was too few on a busy machine).
+        await until(pilot, shown, f"the timeline to show row {row}", timeout=10.0)
