@@ -68,7 +68,8 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--detail", metavar="STEPS",
                         help="training steps written out in full, e.g. 0,5,-1 or 2..4 or last or all "
                         "(default: first and last, and any with a finding; the others keep their loss, "
-                        "gradient verdicts and findings)")
+                        "gradient verdicts and findings; in JSON, a step's array above 65,536 entries keeps "
+                        "its first and last 8 rows and columns unless all)")
     source_options(export)
 
     replay = sub.add_parser("replay", help="open a recorded trace JSON in the TUI")
