@@ -115,7 +115,9 @@ def elide(value: Array) -> Array:
 
 
 def valid_places(places: object, extent: int) -> bool:
-    """Kept rows or columns as a reader must find them: increasing indices within the axis."""
+    """Kept rows or columns as a reader must find them: increasing indices within the axis, the first
+    and last ``EDGE`` among them (what every view shows), so no reader asks for an entry that is not there."""
     return (isinstance(places, list) and all(type(p) is int for p in places)
             and all(0 <= a < b < extent for a, b in pairwise(places))
-            and (not places or 0 <= places[0] < extent))
+            and (not places or 0 <= places[0] < extent)
+            and set(_ends(extent)) <= set(places))

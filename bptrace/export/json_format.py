@@ -18,7 +18,7 @@ from typing import Any, TextIO
 import numpy as np
 
 from bptrace import TRACE_FORMAT
-from bptrace.elided import Elided, valid_places, view_shape
+from bptrace.elided import EDGE, Elided, valid_places, view_shape
 from bptrace.errors import BadInput
 from bptrace.export import legacy
 from bptrace.export.json_reader import read_document
@@ -97,7 +97,8 @@ class _Loader:
         extents = view_shape(tuple(shape))
         for key, places, extent in (("kept_rows", rows, extents[0]), ("kept_cols", cols, extents[1])):
             if not valid_places(places, extent):
-                raise self.fail(f"{where}.{key}", f"expected increasing indices from 0 to {extent - 1}")
+                raise self.fail(f"{where}.{key}", f"expected increasing indices from 0 to {extent - 1}, "
+                                f"the first and last {EDGE} among them")
         return Elided(tuple(shape), tuple(rows), tuple(cols), whole)
 
     def packed(self, value: dict[str, Any], where: str) -> np.ndarray:

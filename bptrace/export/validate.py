@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from bptrace.elided import valid_places, view_shape
+from bptrace.elided import EDGE, valid_places, view_shape
 from bptrace.errors import BadInput
 from bptrace.limits import MAX_DEPTH, nesting_depth
 from bptrace.ops import ACTIVATIONS, LOSSES, REDUCTIONS
@@ -88,8 +88,8 @@ class _Check:
         counts = []
         for key, extent in zip(("kept_rows", "kept_cols"), view_shape(shape), strict=True):
             if not valid_places(value.get(key), extent):
-                raise self.fail(f"{where}.{key}", f"expected a list of increasing indices from 0 to {extent - 1}, "
-                                f"found {_show(value.get(key))}")
+                raise self.fail(f"{where}.{key}", f"expected increasing indices from 0 to {extent - 1}, the first "
+                                f"and last {EDGE} among them, found {_show(value.get(key))}")
             counts.append(len(value[key]))
         return tuple(counts)
 
