@@ -56,7 +56,8 @@ def write_array(out: TextIO, value: np.ndarray | Elided) -> None:
         array, shape = value.block, value.shape
         kept = f',"kept_rows":{_scalar(list(value.rows))},"kept_cols":{_scalar(list(value.cols))}'
     else:
-        array, shape, kept = np.asarray(value), value.shape, ""
+        array, kept = np.asarray(value), ""
+        shape = array.shape
         if array.size <= BASE64_ABOVE:
             listed = np.asarray(array, dtype=np.float64).tolist()
             out.write(_scalar(listed if np.isfinite(array).all() else _nested(listed)))
