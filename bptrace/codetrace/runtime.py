@@ -207,6 +207,21 @@ class Recorder:
         self.released = {i for i in self.released if i < nodes}
         self.held = [i for i in self.held if i < nodes]
 
+    def close(self) -> None:
+        """Done with the recording (the Trace is built): let go of every recorded array now. The hooks, bound
+        to this recorder, sit in the script's namespace, a reference cycle (its functions hold it as their
+        globals) that only the cyclic garbage collector frees, so without this each run's arrays would
+        outlive it until a collection: repeated runs in one process (watch mode, a notebook, the benchmark)
+        would take fresh pages for every run instead of reusing the last one's. A hook the script's code
+        still calls afterwards (an atexit handler) runs its op unrecorded."""
+        self.enabled = False
+        self.tally_site = -1
+        self.limit = None  # it holds the nodes too
+        self.nodes, self.by_id, self.calls, self.failed = [], {}, [], []
+        self.views, self.mutated, self.read, self.released, self.held = {}, set(), set(), set(), []
+        self.quotients = {}
+        self.lists.clear()
+
     def release(self, start: int, end: int) -> None:
         """Past the memory budget: let go of the values of nodes ``start``..``end`` that the script no
         longer holds. An array the script still holds (the current W, a list's element) keeps its node,

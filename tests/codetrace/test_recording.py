@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import runpy
 from pathlib import Path
 
@@ -74,3 +75,23 @@ def test_out_arguments_make_a_new_version(tmp_path: Path) -> None:
     new = next(s for s in trace.steps if s.op == "maximum")
     assert new.value.tolist() == [[0.0, 2.0], [3.0, 0.0]] and new.source is not None and new.source.line == 3
     assert next(s for s in trace.steps if s.target == "S").inputs[0] == new.target
+
+
+def test_a_finished_recording_lets_go_of_its_nodes_without_the_garbage_collector() -> None:
+    """The hooks stay in the script's namespace, a reference cycle: the recorded arrays must not wait for a
+    collection (repeated runs in one process would take fresh memory each time)."""
+    from bptrace.codetrace.runtime import Node
+
+    def alive() -> int:
+        return sum(1 for obj in gc.get_objects() if type(obj) is Node)
+
+    gc.collect()
+    gc.disable()
+    try:
+        before = alive()
+        trace = record_code(FIXTURES / "functions_columns.py", loss="half_sse")
+        assert trace.steps and alive() == before  # nothing the analysis made is left holding them
+        del trace
+        assert alive() == before
+    finally:
+        gc.enable()
