@@ -18,8 +18,14 @@ if TYPE_CHECKING:
 def non_finite_kinds(value: object) -> list[str]:
     """"nan" and/or "inf" when a floating-point array holds them; [] when it holds neither."""
     value = np.asarray(value)
-    if value.dtype.kind not in "fc" or np.all(np.isfinite(value)):
+    if value.dtype.kind not in "fc":
         return []
+    # A NaN or inf entry makes the sum NaN or inf, so a finite sum clears the array in one pass with no
+    # temporary (code mode asks this of every named array). A sum that overflowed from finite entries is
+    # not finite either: then the entries themselves are looked at.
+    with np.errstate(all="ignore"):
+        if np.isfinite(np.add.reduce(value, axis=None)) or np.all(np.isfinite(value)):
+            return []
     return [name for name, bad in (("nan", np.isnan(value)), ("inf", np.isinf(value))) if np.any(bad)]
 
 
