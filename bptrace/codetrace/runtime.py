@@ -74,6 +74,9 @@ class Node:
     # Scalar operands Python computed as a quotient, by operand position: `(eta / len(batch)) * nw` keeps
     # (eta, len(batch)), so the update's learning rate and its 1/m stay apart (updates.step_of).
     quotients: dict[int, tuple[float, float]] | None = None
+    # True when ``value`` is a copy the recorder took (before an in-place change) and every entry is finite:
+    # nothing else holds such a copy, so this stays true, and the non-finite check need not read it again.
+    finite: bool | None = None
 
 
 @dataclass(slots=True)
@@ -96,6 +99,9 @@ class Failed:
     site: int
     op: str
     parents: tuple[int | Const, ...]
+
+
+Snapshot = tuple[np.ndarray, bool]  # a copy, and whether every entry of it is finite (all_finite)
 
 
 class Recorder:
@@ -169,11 +175,19 @@ class Recorder:
                 self.kept += value.nbytes
         return index
 
-    def snapshot(self, array: np.ndarray) -> np.ndarray:
+    def snapshot(self, array: np.ndarray) -> Snapshot:
         """A kept copy of ``array``'s current numbers (counted against the memory budget). Its memory
-        comes from the heap that heap.py keeps, not from fresh pages."""
+        comes from the heap that heap.py keeps, not from fresh pages. Whether it is all finite is read
+        now, while the copy is fresh in the cache, rather than by the analysis after the run."""
         self.kept += array.nbytes
-        return array.copy()
+        copy = array.copy()
+        return copy, all_finite(copy)
+
+    def keep(self, index: int, snapshot: Snapshot) -> None:
+        """Node ``index`` holds ``snapshot``'s copy from now on."""
+        node = self.nodes[index]
+        node.value, finite = snapshot
+        node.finite = finite or None
 
     def _freeze_views(self, array: np.ndarray) -> None:
         """Before ``array`` changes in place, recorded views of its memory keep their current numbers."""
@@ -181,7 +195,7 @@ class Recorder:
         self.mutated.add(owner)
         for index in self.views.pop(owner, []):
             if index not in self.released:
-                self.nodes[index].value = self.snapshot(self.nodes[index].value)
+                self.keep(index, self.snapshot(self.nodes[index].value))
 
     def stop(self, nodes: int, calls: int, failed: int, tally_site: int) -> None:
         """Stop recording; keep only what came before the cut (the end of a complete training step).
@@ -193,7 +207,7 @@ class Recorder:
         self.tally_site, self.tally = tally_site, 1
         for node in self.nodes[:nodes]:
             if isinstance(node.value, np.ndarray) and id(_owner(node.value)) in self.mutated:
-                node.value = self.snapshot(node.value)
+                self.keep(node.index, self.snapshot(node.value))
         self.truncate(nodes, calls, failed)
         self.views.clear()
         self.lists.clear()
@@ -334,7 +348,7 @@ class Recorder:
         if not self.enabled:  # recording stopped inside the call (a learner's callback)
             return result
         if out is not None:
-            self.nodes[old].value = snapshot
+            self.keep(old, snapshot)
         elif not isinstance(result, ARRAY_TYPES) or any(result is a for a in args):
             return result
         op, operands = _op_of(func, args)
@@ -364,7 +378,7 @@ class Recorder:
         result = func(*args, **kwargs)
         if not self.enabled:  # recording stopped inside the call
             return result
-        self.nodes[old].value = snapshot
+        self.keep(old, snapshot)
         others = tuple(self.ref(a) for a in args if isinstance(a, ARRAY_TYPES) and a is not array)
         new = self.add(site, _op_of(func, args)[0], (old, *others), array, fresh=False)
         self.nodes[new].inplace = True
@@ -399,7 +413,7 @@ class Recorder:
         except Exception:
             self.failed.append(Failed(site, op, parents))
             raise
-        self.nodes[old].value = snapshot  # the version before keeps its numbers
+        self.keep(old, snapshot)  # the version before keeps its numbers
         index = self.add(site, op, parents, result, fresh=result is not current)
         self.nodes[index].inplace = True
         self.updating = True
@@ -424,7 +438,7 @@ class Recorder:
         self._freeze_views(obj)
         obj[index] = value
         if snapshot is not None:
-            self.nodes[old].value = snapshot
+            self.keep(old, snapshot)
         new = self.add(site, "setitem", parents, obj, fresh=False)
         self.nodes[new].inplace = True
 
@@ -463,6 +477,15 @@ def _stoppable(hook: Callable[..., Any], cancelled: Callable[[], bool]) -> Calla
         return hook(*args, **kwargs)
 
     return checked
+
+
+def all_finite(array: np.ndarray) -> bool:
+    """Every entry of a floating-point array is finite (a NaN or inf entry makes the sum NaN or inf); False
+    also when that is unknown (a sum of finite entries that overflowed, an array of another kind)."""
+    if array.dtype.kind not in "fc":
+        return False
+    with np.errstate(all="ignore"):
+        return bool(np.isfinite(np.add.reduce(array, axis=None)))
 
 
 def _owner(array: np.ndarray) -> np.ndarray:

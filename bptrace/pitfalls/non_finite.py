@@ -44,8 +44,8 @@ def _detect_code(ctx: CodeContext) -> list[Hit]:
     from bptrace.codetrace.context import Hit
 
     for node in ctx.nodes:
-        if not (ctx.named(node.index) or node.inplace):
-            continue
+        if node.finite or not (ctx.named(node.index) or node.inplace):
+            continue  # the recorder found its kept copy all finite (runtime.Recorder.keep)
         kinds = non_finite_kinds(node.value)
         if kinds:
             return [Hit(node.index, ctx.site_of(node.index), f"{ctx.name(node.index)} contains {' and '.join(kinds)} "

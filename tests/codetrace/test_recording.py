@@ -95,3 +95,24 @@ def test_a_finished_recording_lets_go_of_its_nodes_without_the_garbage_collector
         assert alive() == before
     finally:
         gc.enable()
+
+
+def test_kept_copies_know_whether_they_are_finite(tmp_path: Path) -> None:
+    """The recorder reads each snapshot's finiteness as it copies it, so the non-finite check skips the copies
+    it found finite: a NaN written into a parameter between updates is still the first non-finite array."""
+    script = tmp_path / "nan_between_updates.py"
+    script.write_text(
+        "import numpy as np\n\nW = np.ones((2, 3))\nX = np.ones((3, 4))\nY = np.zeros((2, 4))\n"
+        "for step in range(3):\n    A = W @ X\n    dA = A - Y\n    dW = dA @ X.T\n    W -= 0.1 * dW\n"
+        "    if step == 0:\n        W[0, 0] = np.nan\n"
+    )
+    nodes = run_file(script, seed=0).recorder.nodes
+    for node in nodes:
+        if node.finite is not None:
+            assert node.finite is True and np.isfinite(node.value).all(), node
+    assert any(n.finite for n in nodes if n.inplace)  # the first update's version was checked while copied
+    nan_versions = [n for n in nodes if n.inplace and np.isnan(np.asarray(n.value, dtype=float)).any()]
+    assert nan_versions and all(n.finite is None for n in nan_versions)
+    trace = record_code(script, loss="half_sse", check=False)
+    found = [(f.id, f.line) for f in trace.findings if f.id == "non-finite"]
+    assert found == [("non-finite", 12)], trace.findings
