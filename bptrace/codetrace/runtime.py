@@ -74,8 +74,9 @@ class Node:
     # Scalar operands Python computed as a quotient, by operand position: `(eta / len(batch)) * nw` keeps
     # (eta, len(batch)), so the update's learning rate and its 1/m stay apart (updates.step_of).
     quotients: dict[int, tuple[float, float]] | None = None
-    # True when ``value`` is a copy the recorder took (before an in-place change) and every entry is finite:
-    # nothing else holds such a copy, so this stays true, and the non-finite check need not read it again.
+    # True when every entry of ``value`` is known to be finite, so the non-finite check need not read it again:
+    # a copy the recorder took before an in-place change (nothing else holds it, so this stays true), or a
+    # gradient array that passed the gradient check (diagnose).
     finite: bool | None = None
 
 

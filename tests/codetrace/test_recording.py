@@ -7,6 +7,7 @@ import runpy
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from bptrace.codetrace import record_code
 from bptrace.codetrace.execute import run_file
@@ -116,3 +117,25 @@ def test_kept_copies_know_whether_they_are_finite(tmp_path: Path) -> None:
     trace = record_code(script, loss="half_sse", check=False)
     found = [(f.id, f.line) for f in trace.findings if f.id == "non-finite"]
     assert found == [("non-finite", 12)], trace.findings
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the diverging script's own overflow
+def test_arrays_marked_finite_are_finite(tmp_path: Path) -> None:
+    """What the recorder and the gradient check mark as all finite (so the non-finite check skips it) is, for a
+    run whose gradients are right and for one whose weights overflow to inf and NaN."""
+    from bptrace.codetrace import analyse
+
+    diverging = tmp_path / "diverging.py"
+    diverging.write_text(
+        "import numpy as np\n\nW = np.full((2, 3), 1e300)\nX = np.ones((3, 4))\nY = np.zeros((2, 4))\n"
+        "for step in range(3):\n    A = W @ X\n    dA = A - Y\n    dW = dA @ X.T\n    W -= 1e10 * dW\n"
+    )
+    for path in (FIXTURES / "functions_columns.py", diverging):
+        run = run_file(path, seed=0)
+        trace = analyse(run, str(path), loss="half_sse", check=False)
+        marked = [n for n in run.recorder.nodes if n.finite]
+        assert marked
+        for node in marked:
+            assert node.finite is True and np.isfinite(node.value).all(), (path.name, node.index, node.op)
+        if path is diverging:
+            assert any(f.id == "non-finite" for f in trace.findings)
