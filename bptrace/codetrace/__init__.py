@@ -71,9 +71,12 @@ def record_code(
     keep_freed_pages()
     budget = Budget(max_memory or MAX_MEMORY, loss, reduction, {})
     run = run_file(path, seed, steps=steps or DEFAULT_STEPS, budget=budget, cancelled=cancelled)
-    _stop_if(cancelled)
-    return analyse(run, str(path), loss=loss, reduction=reduction, name=name, description=description, check=check,
-                   cancelled=cancelled)
+    try:
+        _stop_if(cancelled)
+        return analyse(run, str(path), loss=loss, reduction=reduction, name=name, description=description,
+                       check=check, cancelled=cancelled)
+    finally:
+        run.recorder.close()
 
 
 def record_source(

@@ -76,41 +76,51 @@ def build_steps(
     ctx: CodeContext, truths: dict[int, Truth], checks: dict[int, StepCheck], loss: str, reduction: str
 ) -> Built:
     built = Built()
-    names = [ctx.name(i) for i in range(len(ctx.nodes))]  # each node's name once, not once per use
-    for step in ctx.structure.steps:
+    nodes, sites, structure = ctx.nodes, ctx.sites, ctx.structure
+    root_of, parameter_names = structure.root, structure.names
+    names = [ctx.name(i) for i in range(len(nodes))]  # each node's name once, not once per use
+    # Per site (a loop runs the same lines every step): its SourceRef (immutable, so shared) and whether
+    # it binds a name (ctx.named without the node's own names).
+    sources = [SourceRef(site.file, site.line) for site in sites]
+    targeted = [site.target is not None for site in sites]
+    steps = built.steps
+    for step in structure.steps:
         phases = _phases(ctx, step)
         references = checks[step.index].references if step.index in checks else {}
         # The arrays the updates descend along: the learner's ∂L/∂W (of the canonical W1, b1, …).
-        gradient_of = {u.gradient: ctx.structure.names[ctx.structure.root.get(u.old, u.old)] for u in step.updates
-                       if u.gradient is not None and ctx.structure.root.get(u.old, u.old) in ctx.structure.names}
+        gradient_of = {u.gradient: parameter_names[root_of.get(u.old, u.old)] for u in step.updates
+                       if u.gradient is not None and root_of.get(u.old, u.old) in parameter_names}
+        loss_op = step.first_loss_op if step.index in truths else None
         for index in [*step.data, *range(step.start, step.end)]:
-            if index == step.first_loss_op and step.index in truths:
-                built.steps.append(_loss_step(ctx, step, truths[step.index], len(built.steps), loss, reduction))
-            node = ctx.nodes[index]
-            site = ctx.sites[node.site] if node.site >= 0 else None
+            if index == loss_op:
+                steps.append(_loss_step(ctx, step, truths[step.index], len(steps), loss, reduction))
+            node = nodes[index]
+            site_index = node.site
+            site = sites[site_index] if site_index >= 0 else None
             target = names[index]
-            formula = _formula(site, target)
+            phase = phases[index]
             terms: tuple[Term, ...] = ()
-            if phases[index] == "backward" and node.op == "multiply":
+            if phase == "backward" and node.op == "multiply":
                 terms = tuple(
-                    Term(ctx.name(p), np.asarray(ctx.nodes[p].value), "upstream" if p in step.ydep else "local",
+                    Term(ctx.name(p), np.asarray(nodes[p].value), "upstream" if p in step.ydep else "local",
                          _latex(ctx.name(p)))
                     for p in node.parents if isinstance(p, int)
                 )
             meta: dict[str, object] = {"names": list(dict.fromkeys(node.names))} if node.names else {}
-            root = ctx.structure.root.get(index)
-            parameter = ctx.structure.names.get(root) if root is not None else None  # a version of W1, b1, …
-            built.step_of_node[index] = len(built.steps)
-            built.steps.append(Step(
-                index=len(built.steps), train_step=step.index, phase=phases[index], op=node.op, target=target,
-                inputs=tuple(names[p] if isinstance(p, int) else _const_name(p) for p in node.parents),
+            root = root_of.get(index)
+            parameter = parameter_names.get(root) if root is not None else None  # a version of W1, b1, …
+            built.step_of_node[index] = len(steps)
+            named = bool(node.names) or (site_index >= 0 and targeted[site_index])  # ctx.named(index)
+            steps.append(Step(
+                index=len(steps), train_step=step.index, phase=phase, op=node.op, target=target,
+                inputs=tuple([names[p] if isinstance(p, int) else _const_name(p) for p in node.parents]),
                 value=np.asarray(node.value),
-                terms=terms, formula=formula, reference=references.get(index),
-                source=SourceRef(site.file, site.line) if site else None,
+                terms=terms, formula=_formula(site, target), reference=references.get(index),
+                source=sources[site_index] if site is not None else None,
                 meta=meta,
-                kind="update" if parameter is not None and phases[index] == "update" else "op",
+                kind="update" if parameter is not None and phase == "update" else "op",
                 of=gradient_of.get(index), parameter=parameter,
-                learner_name=target if ctx.named(index) else None,
+                learner_name=target if named else None,
             ))
     return built
 

@@ -36,6 +36,9 @@ class CodeContext:
     structure: Structure
     recorder: Recorder | None = None
     outer_call: dict[int, int] = field(default_factory=dict)  # result node -> site of the outermost user call
+    # Per product's site, which operands its source writes as a quotient (rate.py: a loop runs the same line
+    # every training step, so it is parsed once per run, not once per step).
+    quotient_operands: dict[int, tuple[bool, bool]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         making: dict[int, list[int]] = {}  # result -> sites of the calls that made it, outermost first

@@ -21,6 +21,7 @@ from bptrace.codetrace.flow import StepInfo, Update
 from bptrace.codetrace.judged import Judged, Verdict
 from bptrace.codetrace.matcher import Matcher
 from bptrace.codetrace.rate import Rate, effective_gradient, read_update
+from bptrace.codetrace.runtime import all_finite
 from bptrace.codetrace.truth import Truth
 from bptrace.numbers import array_summary
 from bptrace.pitfalls import CATALOGUE
@@ -63,6 +64,10 @@ def _check_step(ctx: CodeContext, step: StepInfo, truth: Truth) -> StepCheck:
     explained: set[int] = set()
     judged = [j for u in sorted(step.updates, key=lambda u: (u.gradient or 0)) if (j := _judge(ctx, step, truth, u))]
     for j in judged:
+        if j.right and j.sign_of_node is not None:
+            # ± the learner's own array passed ``close``, which no NaN or inf passes: the non-finite check
+            # (pitfalls.non_finite) need not read this array again after the run.
+            ctx.nodes[j.node].finite = True
         result.gradients[j.name] = j.effective
         result.true_gradients[j.name] = j.g
         reference = _reference(ctx, j)
@@ -90,7 +95,8 @@ def _judge(ctx: CodeContext, step: StepInfo, truth: Truth, update: Update) -> Ju
     if version is None or version not in truth.grads:
         return None
     g = truth.grads[version]
-    if not (g.size == 0 or (math.isfinite(g.max()) and math.isfinite(g.min()))):  # max/min: no temporary
+    # One pass (a finite sum) for the usual finite truth, max/min when the sum is not; no temporary either way.
+    if not (g.size == 0 or all_finite(g) or (math.isfinite(g.max()) and math.isfinite(g.min()))):
         return None  # no verdict against a non-finite truth; non-finite values are their own finding
     learner = ctx.sites[update.site].target
     shown = name if learner in (None, name) else f"{name} ({learner})"
@@ -170,7 +176,9 @@ def _reference(ctx: CodeContext, j: Judged) -> np.ndarray | None:
             norm = float(e @ e)
             if not (math.isfinite(norm) and norm > 0):
                 return None
-            if float(value.ravel() @ e) / norm == j.sign_of_node:
+            # The learner's own array as it is (float64, sign +1): value·e is e·e, so the quotient is 1.0 exactly.
+            ratio = 1.0 if value is j.effective else float(value.ravel() @ e) / norm
+            if ratio == j.sign_of_node:
                 # 1.0·g is g bit for bit: no fresh W1-sized array every training step (about 0.5 ms each for W1).
                 # Shared with true_gradients, both only ever read.
                 return j.g if j.sign_of_node > 0 else -j.g

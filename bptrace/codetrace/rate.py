@@ -135,14 +135,23 @@ def _written_as_quotient(ctx: CodeContext, index: int, position: int) -> bool:
     site = ctx.nodes[index].site
     if site < 0:
         return False
+    quotients = ctx.quotient_operands.get(site)
+    if quotients is None:
+        quotients = ctx.quotient_operands[site] = _quotient_operands(ctx.sites[site].text)
+    return quotients[0 if position == 0 else 1]
+
+
+def _quotient_operands(text: str) -> tuple[bool, bool]:
+    """For a product ``a * b``, whether each operand is written as a quotient."""
     try:
-        tree = ast.parse(ctx.sites[site].text, mode="eval").body
+        tree = ast.parse(text, mode="eval").body
     except SyntaxError:
-        return False
+        return (False, False)
     if not (isinstance(tree, ast.BinOp) and isinstance(tree.op, ast.Mult)):
-        return False
-    operand = tree.left if position == 0 else tree.right
-    return isinstance(operand, ast.BinOp) and isinstance(operand.op, ast.Div)
+        return (False, False)
+    left, right = (isinstance(operand, ast.BinOp) and isinstance(operand.op, ast.Div)
+                   for operand in (tree.left, tree.right))
+    return left, right
 
 
 def effective_gradient(ctx: CodeContext, update: Update, rate: Rate) -> np.ndarray | None:

@@ -190,23 +190,25 @@ def reverse_from(nodes: list[Node], cone: Iterable[int], seeds: dict[int, Grad])
     output (one per sample when per-sample losses are summed)."""
     members = set(cone)
     grads: dict[int, Grad] = {output: np.asarray(seed, dtype=np.float64) for output, seed in seeds.items()}
-    for index in sorted(members, reverse=True):
-        g = grads.get(index)
-        node = nodes[index]
-        if g is None or not any(isinstance(p, int) and p in members for p in node.parents):
-            continue
-        if node.op in NO_GRADIENT:
-            continue
-        rule = RULES.get(node.op)
-        if rule is None:
-            raise Unsupported(node)
-        values = [_val(p, nodes) for p in node.parents]
-        need = tuple(isinstance(p, int) and p in members for p in node.parents)
-        with np.errstate(all="ignore"):
-            parts = rule(node, g, values, need)
-        for parent, part in zip(node.parents, parts, strict=False):
-            if part is None or not isinstance(parent, int) or parent not in members:
+    # One error state for the whole pass (entering it costs as much as a small op): a rule's overflow or 0/0
+    # is the truth's own business (its NaN/inf gives no verdict), never a warning.
+    with np.errstate(all="ignore"):
+        for index in sorted(members, reverse=True):
+            g = grads.get(index)
+            node = nodes[index]
+            if g is None:
                 continue
-            part = unbroadcast(part, np.shape(nodes[parent].value))
-            grads[parent] = grads[parent] + part if parent in grads else part
+            need = tuple(isinstance(p, int) and p in members for p in node.parents)
+            if not any(need) or node.op in NO_GRADIENT:
+                continue
+            rule = RULES.get(node.op)
+            if rule is None:
+                raise Unsupported(node)
+            values = [_val(p, nodes) for p in node.parents]
+            parts = rule(node, g, values, need)
+            for parent, part, wanted in zip(node.parents, parts, need, strict=False):
+                if part is None or not wanted:
+                    continue
+                part = unbroadcast(part, np.shape(nodes[parent].value))  # type: ignore[index]
+                grads[parent] = grads[parent] + part if parent in grads else part  # type: ignore[index]
     return grads

@@ -74,6 +74,10 @@ class Node:
     # Scalar operands Python computed as a quotient, by operand position: `(eta / len(batch)) * nw` keeps
     # (eta, len(batch)), so the update's learning rate and its 1/m stay apart (updates.step_of).
     quotients: dict[int, tuple[float, float]] | None = None
+    # True when every entry of ``value`` is known to be finite, so the non-finite check need not read it again:
+    # a copy the recorder took before an in-place change (nothing else holds it, so this stays true), or a
+    # gradient array that passed the gradient check (diagnose).
+    finite: bool | None = None
 
 
 @dataclass(slots=True)
@@ -96,6 +100,9 @@ class Failed:
     site: int
     op: str
     parents: tuple[int | Const, ...]
+
+
+Snapshot = tuple[np.ndarray, bool]  # a copy, and whether every entry of it is finite (all_finite)
 
 
 class Recorder:
@@ -169,11 +176,19 @@ class Recorder:
                 self.kept += value.nbytes
         return index
 
-    def snapshot(self, array: np.ndarray) -> np.ndarray:
+    def snapshot(self, array: np.ndarray) -> Snapshot:
         """A kept copy of ``array``'s current numbers (counted against the memory budget). Its memory
-        comes from the heap that heap.py keeps, not from fresh pages."""
+        comes from the heap that heap.py keeps, not from fresh pages. Whether it is all finite is read
+        now, while the copy is fresh in the cache, rather than by the analysis after the run."""
         self.kept += array.nbytes
-        return array.copy()
+        copy = array.copy()
+        return copy, all_finite(copy)
+
+    def keep(self, index: int, snapshot: Snapshot) -> None:
+        """Node ``index`` holds ``snapshot``'s copy from now on."""
+        node = self.nodes[index]
+        node.value, finite = snapshot
+        node.finite = finite or None
 
     def _freeze_views(self, array: np.ndarray) -> None:
         """Before ``array`` changes in place, recorded views of its memory keep their current numbers."""
@@ -181,7 +196,7 @@ class Recorder:
         self.mutated.add(owner)
         for index in self.views.pop(owner, []):
             if index not in self.released:
-                self.nodes[index].value = self.snapshot(self.nodes[index].value)
+                self.keep(index, self.snapshot(self.nodes[index].value))
 
     def stop(self, nodes: int, calls: int, failed: int, tally_site: int) -> None:
         """Stop recording; keep only what came before the cut (the end of a complete training step).
@@ -193,7 +208,7 @@ class Recorder:
         self.tally_site, self.tally = tally_site, 1
         for node in self.nodes[:nodes]:
             if isinstance(node.value, np.ndarray) and id(_owner(node.value)) in self.mutated:
-                node.value = self.snapshot(node.value)
+                self.keep(node.index, self.snapshot(node.value))
         self.truncate(nodes, calls, failed)
         self.views.clear()
         self.lists.clear()
@@ -206,6 +221,21 @@ class Recorder:
         del self.nodes[nodes:], self.calls[calls:], self.failed[failed:]
         self.released = {i for i in self.released if i < nodes}
         self.held = [i for i in self.held if i < nodes]
+
+    def close(self) -> None:
+        """Done with the recording (the Trace is built): let go of every recorded array now. The hooks, bound
+        to this recorder, sit in the script's namespace, a reference cycle (its functions hold it as their
+        globals) that only the cyclic garbage collector frees, so without this each run's arrays would
+        outlive it until a collection: repeated runs in one process (watch mode, a notebook, the benchmark)
+        would take fresh pages for every run instead of reusing the last one's. A hook the script's code
+        still calls afterwards (an atexit handler) runs its op unrecorded."""
+        self.enabled = False
+        self.tally_site = -1
+        self.limit = None  # it holds the nodes too
+        self.nodes, self.by_id, self.calls, self.failed = [], {}, [], []
+        self.views, self.mutated, self.read, self.released, self.held = {}, set(), set(), set(), []
+        self.quotients = {}
+        self.lists.clear()
 
     def release(self, start: int, end: int) -> None:
         """Past the memory budget: let go of the values of nodes ``start``..``end`` that the script no
@@ -319,7 +349,7 @@ class Recorder:
         if not self.enabled:  # recording stopped inside the call (a learner's callback)
             return result
         if out is not None:
-            self.nodes[old].value = snapshot
+            self.keep(old, snapshot)
         elif not isinstance(result, ARRAY_TYPES) or any(result is a for a in args):
             return result
         op, operands = _op_of(func, args)
@@ -349,7 +379,7 @@ class Recorder:
         result = func(*args, **kwargs)
         if not self.enabled:  # recording stopped inside the call
             return result
-        self.nodes[old].value = snapshot
+        self.keep(old, snapshot)
         others = tuple(self.ref(a) for a in args if isinstance(a, ARRAY_TYPES) and a is not array)
         new = self.add(site, _op_of(func, args)[0], (old, *others), array, fresh=False)
         self.nodes[new].inplace = True
@@ -384,7 +414,7 @@ class Recorder:
         except Exception:
             self.failed.append(Failed(site, op, parents))
             raise
-        self.nodes[old].value = snapshot  # the version before keeps its numbers
+        self.keep(old, snapshot)  # the version before keeps its numbers
         index = self.add(site, op, parents, result, fresh=result is not current)
         self.nodes[index].inplace = True
         self.updating = True
@@ -409,7 +439,7 @@ class Recorder:
         self._freeze_views(obj)
         obj[index] = value
         if snapshot is not None:
-            self.nodes[old].value = snapshot
+            self.keep(old, snapshot)
         new = self.add(site, "setitem", parents, obj, fresh=False)
         self.nodes[new].inplace = True
 
@@ -448,6 +478,15 @@ def _stoppable(hook: Callable[..., Any], cancelled: Callable[[], bool]) -> Calla
         return hook(*args, **kwargs)
 
     return checked
+
+
+def all_finite(array: np.ndarray) -> bool:
+    """Every entry of a floating-point array is finite (a NaN or inf entry makes the sum NaN or inf); False
+    also when that is unknown (a sum of finite entries that overflowed, an array of another kind)."""
+    if array.dtype.kind not in "fc":
+        return False
+    with np.errstate(all="ignore"):
+        return bool(np.isfinite(np.add.reduce(array, axis=None)))
 
 
 def _owner(array: np.ndarray) -> np.ndarray:

@@ -18,8 +18,14 @@ if TYPE_CHECKING:
 def non_finite_kinds(value: object) -> list[str]:
     """"nan" and/or "inf" when a floating-point array holds them; [] when it holds neither."""
     value = np.asarray(value)
-    if value.dtype.kind not in "fc" or np.all(np.isfinite(value)):
+    if value.dtype.kind not in "fc":
         return []
+    # A NaN or inf entry makes the sum NaN or inf, so a finite sum clears the array in one pass with no
+    # temporary (code mode asks this of every named array). A sum that overflowed from finite entries is
+    # not finite either: then the entries themselves are looked at.
+    with np.errstate(all="ignore"):
+        if np.isfinite(np.add.reduce(value, axis=None)) or np.all(np.isfinite(value)):
+            return []
     return [name for name, bad in (("nan", np.isnan(value)), ("inf", np.isinf(value))) if np.any(bad)]
 
 
@@ -38,8 +44,8 @@ def _detect_code(ctx: CodeContext) -> list[Hit]:
     from bptrace.codetrace.context import Hit
 
     for node in ctx.nodes:
-        if not (ctx.named(node.index) or node.inplace):
-            continue
+        if node.finite or not (ctx.named(node.index) or node.inplace):
+            continue  # the recorder found its kept copy all finite (runtime.Recorder.keep)
         kinds = non_finite_kinds(node.value)
         if kinds:
             return [Hit(node.index, ctx.site_of(node.index), f"{ctx.name(node.index)} contains {' and '.join(kinds)} "

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import runpy
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from bptrace.codetrace import record_code
 from bptrace.codetrace.execute import run_file
@@ -74,3 +76,66 @@ def test_out_arguments_make_a_new_version(tmp_path: Path) -> None:
     new = next(s for s in trace.steps if s.op == "maximum")
     assert new.value.tolist() == [[0.0, 2.0], [3.0, 0.0]] and new.source is not None and new.source.line == 3
     assert next(s for s in trace.steps if s.target == "S").inputs[0] == new.target
+
+
+def test_a_finished_recording_lets_go_of_its_nodes_without_the_garbage_collector() -> None:
+    """The hooks stay in the script's namespace, a reference cycle: the recorded arrays must not wait for a
+    collection (repeated runs in one process would take fresh memory each time)."""
+    from bptrace.codetrace.runtime import Node
+
+    def alive() -> int:
+        return sum(1 for obj in gc.get_objects() if type(obj) is Node)
+
+    gc.collect()
+    gc.disable()
+    try:
+        before = alive()
+        trace = record_code(FIXTURES / "functions_columns.py", loss="half_sse")
+        assert trace.steps and alive() == before  # nothing the analysis made is left holding them
+        del trace
+        assert alive() == before
+    finally:
+        gc.enable()
+
+
+def test_kept_copies_know_whether_they_are_finite(tmp_path: Path) -> None:
+    """The recorder reads each snapshot's finiteness as it copies it, so the non-finite check skips the copies
+    it found finite: a NaN written into a parameter between updates is still the first non-finite array."""
+    script = tmp_path / "nan_between_updates.py"
+    script.write_text(
+        "import numpy as np\n\nW = np.ones((2, 3))\nX = np.ones((3, 4))\nY = np.zeros((2, 4))\n"
+        "for step in range(3):\n    A = W @ X\n    dA = A - Y\n    dW = dA @ X.T\n    W -= 0.1 * dW\n"
+        "    if step == 0:\n        W[0, 0] = np.nan\n"
+    )
+    nodes = run_file(script, seed=0).recorder.nodes
+    for node in nodes:
+        if node.finite is not None:
+            assert node.finite is True and np.isfinite(node.value).all(), node
+    assert any(n.finite for n in nodes if n.inplace)  # the first update's version was checked while copied
+    nan_versions = [n for n in nodes if n.inplace and np.isnan(np.asarray(n.value, dtype=float)).any()]
+    assert nan_versions and all(n.finite is None for n in nan_versions)
+    trace = record_code(script, loss="half_sse", check=False)
+    found = [(f.id, f.line) for f in trace.findings if f.id == "non-finite"]
+    assert found == [("non-finite", 12)], trace.findings
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the diverging script's own overflow
+def test_arrays_marked_finite_are_finite(tmp_path: Path) -> None:
+    """What the recorder and the gradient check mark as all finite (so the non-finite check skips it) is, for a
+    run whose gradients are right and for one whose weights overflow to inf and NaN."""
+    from bptrace.codetrace import analyse
+
+    diverging = tmp_path / "diverging.py"
+    diverging.write_text(
+        "import numpy as np\n\nW = np.full((2, 3), 1e300)\nX = np.ones((3, 4))\nY = np.zeros((2, 4))\n"
+        "for step in range(3):\n    A = W @ X\n    dA = A - Y\n    dW = dA @ X.T\n    W -= 1e10 * dW\n"
+    )
+    for path in (FIXTURES / "functions_columns.py", diverging):
+        run = run_file(path, seed=0)
+        trace = analyse(run, str(path), loss="half_sse", check=False)
+        marked = [n for n in run.recorder.nodes if n.finite]
+        assert marked
+        for node in marked:
+            assert node.finite is True and np.isfinite(node.value).all(), (path.name, node.index, node.op)
+        if path is diverging:
+            assert any(f.id == "non-finite" for f in trace.findings)

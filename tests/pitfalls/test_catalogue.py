@@ -6,7 +6,10 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
+import numpy as np
+
 from bptrace.pitfalls import CATALOGUE
+from bptrace.pitfalls.non_finite import non_finite_kinds
 
 GALLERY = Path(__file__).resolve().parents[2] / "scenarios" / "gallery"
 
@@ -39,3 +42,19 @@ def test_every_code_detector_is_a_catalogue_unit() -> None:
     assert products == ["stale-weights", "transpose"]
     locals_ = [i for i, p in CATALOGUE.items() if p.explain_local is not None]
     assert locals_ == ["derivative-on-preactivation", "derivative-on-activation"]
+
+
+def test_non_finite_kinds_reads_every_entry() -> None:
+    """Its one-pass test (a finite sum) must neither miss a NaN or inf nor call finite entries whose sum
+    overflows non-finite."""
+    huge = np.full((3, 4), np.finfo(np.float64).max)
+    assert non_finite_kinds(huge) == []  # the sum overflows; no entry is inf
+    assert non_finite_kinds(np.full(5, 6e4, dtype=np.float16)) == []
+    both = np.array([[1.0, np.inf], [-np.inf, np.nan]])
+    assert non_finite_kinds(both) == ["nan", "inf"]
+    assert non_finite_kinds(np.array([np.inf, -np.inf])) == ["inf"]  # inf - inf: the sum is NaN, yet no NaN
+    assert non_finite_kinds(np.array([1.0, np.nan], dtype=np.float32)) == ["nan"]
+    assert non_finite_kinds(np.array([1 + 1j, complex(0, np.inf)])) == ["inf"]
+    assert non_finite_kinds(np.float64(np.nan)) == ["nan"]
+    assert non_finite_kinds(np.array([], dtype=np.float64)) == []
+    assert non_finite_kinds(np.array([1, 2])) == []  # integers hold neither
