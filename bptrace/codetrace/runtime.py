@@ -198,6 +198,39 @@ class Recorder:
             if index not in self.released:
                 self.keep(index, self.snapshot(self.nodes[index].value))
 
+    def _before_change(self, array: np.ndarray, *operands: Any,
+                       copy: bool = True) -> tuple[int, tuple[int | Const, ...], Snapshot | None]:
+        """Before ``array`` changes in place (`W -= …`, `X[i] = …`, np.copyto(X, …), out=X): its node now, the
+        nodes of ``operands``, and a copy of its numbers for that node to keep (unless ``copy`` is False). Then
+        its recorded views are frozen: an operand that views it (`X[1:] = X[:-1]`) keeps the numbers it had."""
+        old = self.ref(array)
+        assert isinstance(old, int)
+        refs = tuple(self.ref(a) for a in operands)
+        snapshot = self.snapshot(array) if copy else None
+        self._freeze_views(array)
+        return old, refs, snapshot
+
+    def _new_version(self, site: int, op: str, parents: tuple[int | Const, ...], value: Any, old: int,
+                     snapshot: Snapshot | None, fresh: bool = False, inplace: bool = True, update: bool = False,
+                     kwargs: dict[str, Any] | None = None) -> int:
+        """After the change: the version before keeps its numbers (``snapshot``), and ``value`` is recorded
+        as a new node, an in-place update of ``old`` unless ``inplace`` is False; ``update`` marks it as a
+        parameter's update (training has begun, the step limit is told)."""
+        if snapshot is not None:
+            self.keep(old, snapshot)
+        index = self.add(site, op, parents, value, fresh, **(kwargs or {}))
+        if inplace:
+            self.nodes[index].inplace = True
+        if update:
+            self._updated(index)
+        return index
+
+    def _updated(self, index: int) -> None:
+        """Node ``index`` is an update-like `W -= …` / `W = W - …`: training has begun (bound.StepLimit is told)."""
+        self.updating = True
+        if self.limit is not None:
+            self.limit.update(index)
+
     def stop(self, nodes: int, calls: int, failed: int, tally_site: int) -> None:
         """Stop recording; keep only what came before the cut (the end of a complete training step).
 
@@ -285,9 +318,7 @@ class Recorder:
                 self.nodes[index].quotients = parts or None
             if info.rebind:
                 self.nodes[index].rebind = True
-                self.updating = True
-                if self.limit is not None:
-                    self.limit.update(index)
+                self._updated(index)
         elif site == self.tally_site:
             self.tally += 1
         elif self.enabled and info.op == "divide" and isinstance(a, int | float) and isinstance(b, int | float):
@@ -337,10 +368,7 @@ class Recorder:
             return self._mutate(site, func, changed, args, kwargs)
         out = _out_array(kwargs.get("out"))
         if out is not None:  # np.maximum(Z, 0, out=Z): a new version of Z, like Z[...] = …
-            old = self.ref(out)
-            assert isinstance(old, int)
-            snapshot = self.snapshot(out)
-            self._freeze_views(out)
+            old, _, snapshot = self._before_change(out)
         result = func(*args, **kwargs)
         if user:
             record.result = self.by_id.get(id(result)) if isinstance(result, ARRAY_TYPES) else None
@@ -348,41 +376,33 @@ class Recorder:
             return result
         if not self.enabled:  # recording stopped inside the call (a learner's callback)
             return result
-        if out is not None:
-            self.keep(old, snapshot)
-        elif not isinstance(result, ARRAY_TYPES) or any(result is a for a in args):
+        if out is None and (not isinstance(result, ARRAY_TYPES) or any(result is a for a in args)):
             return result
         op, operands = _op_of(func, args)
         parents = tuple(self.ref(a) for a in operands)
+        options = {k: v for k, v in kwargs.items() if k != "out"}
+        if out is None:
+            self.add(site, op, parents, result, **options)
+            return result
         # Written into one of its operands, the op updates that array in place, as `W += …` does, and the old
         # version comes first: np.add(W, -lr * dW, out=W) is W's update. `np.add(-lr * dW, W, out=W)` is the
         # same sum; `np.subtract(x, W, out=W)` is not W minus a step, so it stays a plain new version.
-        inplace = out is not None and bool(operands) and operands[0] is out
-        if out is not None and not inplace and op in _COMMUTATIVE and len(operands) == 2 and operands[1] is out:
+        inplace = bool(operands) and operands[0] is out
+        if not inplace and op in _COMMUTATIVE and len(operands) == 2 and operands[1] is out:
             parents, inplace = parents[::-1], True
-        index = self.add(site, op, parents, result, result is not out,
-                         **{k: v for k, v in kwargs.items() if k != "out"})
-        if inplace:
-            self.nodes[index].inplace = True
-            self.updating = True  # as for `W -= …` (iop)
-            if self.limit is not None:
-                self.limit.update(index)
+        self._new_version(site, op, parents, result, old, snapshot, fresh=result is not out, inplace=inplace,
+                          update=inplace, kwargs=options)
         return result
 
     def _mutate(self, site: int, func: Any, array: np.ndarray, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """np.random.shuffle(X), X.sort(), np.copyto(X, …): the array changes in place, as with X[...] = …,
         so the steps that read it before keep the numbers they read (data shared by identity stays exact)."""
-        old = self.ref(array)
-        assert isinstance(old, int)
-        snapshot = self.snapshot(array)
-        self._freeze_views(array)
+        old, _, snapshot = self._before_change(array)
         result = func(*args, **kwargs)
         if not self.enabled:  # recording stopped inside the call
             return result
-        self.keep(old, snapshot)
         others = tuple(self.ref(a) for a in args if isinstance(a, ARRAY_TYPES) and a is not array)
-        new = self.add(site, _op_of(func, args)[0], (old, *others), array, fresh=False)
-        self.nodes[new].inplace = True
+        self._new_version(site, _op_of(func, args)[0], (old, *others), array, old, snapshot)
         return result
 
     def _list_operands(self, func: Any, args: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -404,22 +424,14 @@ class Recorder:
             if self.enabled and isinstance(result, ARRAY_TYPES):
                 self.add(site, op, (self.ref(current), self.ref(value)), result)
             return result
-        old = self.ref(current)
-        assert isinstance(old, int)
-        parents = (old, self.ref(value))
-        snapshot = self.snapshot(current)
-        self._freeze_views(current)
+        old, (operand,), snapshot = self._before_change(current, value)
+        parents = (old, operand)
         try:
             result = _INPLACE[op](current, value)
         except Exception:
             self.failed.append(Failed(site, op, parents))
             raise
-        self.keep(old, snapshot)  # the version before keeps its numbers
-        index = self.add(site, op, parents, result, fresh=result is not current)
-        self.nodes[index].inplace = True
-        self.updating = True
-        if self.limit is not None:
-            self.limit.update(index)
+        self._new_version(site, op, parents, result, old, snapshot, fresh=result is not current, update=True)
         return result
 
     def setitem(self, site: int, obj: Any, index: Any, value: Any) -> None:
@@ -432,16 +444,10 @@ class Recorder:
         # keeps no copy of its own (one per row would make the loop quadratic in time and memory).
         unseen = prior is not None and not self.updating and prior not in self.read \
             and self.nodes[prior].op == "setitem" and self.nodes[prior].site == site
-        old = self.ref(obj)
-        assert isinstance(old, int)
-        parents = (old, Const(index), self.ref(value))
-        snapshot = None if unseen else self.snapshot(obj)
-        self._freeze_views(obj)
+        old, (operand,), snapshot = self._before_change(obj, value, copy=not unseen)
+        parents = (old, Const(index), operand)
         obj[index] = value
-        if snapshot is not None:
-            self.keep(old, snapshot)
-        new = self.add(site, "setitem", parents, obj, fresh=False)
-        self.nodes[new].inplace = True
+        self._new_version(site, "setitem", parents, obj, old, snapshot)
 
     def bind(self, site: int, value: Any) -> Any:
         if not self.enabled:
