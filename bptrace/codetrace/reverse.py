@@ -40,6 +40,13 @@ def unbroadcast(g: Grad, shape: tuple[int, ...]) -> Grad:
     return g.reshape(shape)
 
 
+def broadcasts_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
+    """Does NumPy broadcast an operand of ``shape`` to ``target`` (each of its axes, aligned at the end, 1 or
+    the same)? Then ``unbroadcast`` of a gradient of ``target``'s shape is exact."""
+    return len(shape) <= len(target) and all(n in (1, m) for n, m in zip(shape, target[len(target) - len(shape):],
+                                                                        strict=True))
+
+
 def _axis_keep(node: Node, values: list[Any]) -> tuple[Any, bool]:
     axis = node.kwargs.get("axis")
     if axis is None and len(values) > 1:

@@ -49,6 +49,7 @@ def summed_in_pass(ctx: CodeContext, step: StepInfo, truth: Truth, update: Updat
     pass's ∂L/∂Z summed over another axis than that pass's right sum (to the bias's shape): asked only once
     the bias's update is known to be wrong."""
     from bptrace.codetrace.compare import close, scales
+    from bptrace.codetrace.reverse import broadcasts_to, unbroadcast
 
     adds = _bias_adds(ctx, step, truth, update)
     if len(step.pairs) < 2 or len(adds) < 2:
@@ -57,7 +58,8 @@ def summed_in_pass(ctx: CodeContext, step: StepInfo, truth: Truth, update: Updat
     wrong: list[np.ndarray] = []
     for add in adds:
         gz = truth.grads[add]
-        right = _reduce_to(gz, bias)
+        # The right bias gradient of this pass: ∂L/∂Z summed over the axes the bias was broadcast along.
+        right = unbroadcast(gz, bias) if broadcasts_to(bias, gz.shape) else None
         for option in [gz.sum(axis=a, keepdims=k) for a in range(gz.ndim) for k in (True, False)] + [gz.sum()]:
             option = np.asarray(option)
             if right is None or option.size != right.size or not close(option.reshape(right.shape), right):
@@ -73,19 +75,6 @@ def summed_in_pass(ctx: CodeContext, step: StepInfo, truth: Truth, update: Updat
         if any(option.shape == value.shape and any(close(value, f * option) for f in factors) for option in wrong):
             return index
     return None
-
-
-def _reduce_to(gz: np.ndarray, shape: tuple[int, ...]) -> np.ndarray | None:
-    """∂L/∂Z summed over the axes a bias of ``shape`` was broadcast along: the right bias gradient of a pass."""
-    if len(shape) > gz.ndim:
-        return None
-    out = gz.sum(axis=tuple(range(gz.ndim - len(shape)))) if gz.ndim > len(shape) else gz
-    for axis, n in enumerate(shape):
-        if n == 1 and out.shape[axis] != 1:
-            out = out.sum(axis=axis, keepdims=True)
-        elif n != out.shape[axis]:
-            return None
-    return out
 
 
 def wrong_axis(ctx: CodeContext, step: StepInfo, truth: Truth, update: Update, effective: np.ndarray) -> bool:

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from bptrace.codetrace import record_code
-from bptrace.codetrace.reverse import RULES, unbroadcast
+from bptrace.codetrace.reverse import RULES, broadcasts_to, unbroadcast
 from bptrace.codetrace.runtime import Node
 
 _SHAPES = {0: [()], 1: [(3,)], 2: [(3, 3), (1, 3), (3, 1), (2, 3)], 3: [(2, 3, 3), (1, 3, 2)]}
@@ -61,6 +61,31 @@ def test_product_rules_match_finite_differences(name: str, sa: tuple[int, ...], 
         assert part is not None
         got = unbroadcast(part, (a, b)[side].shape)
         np.testing.assert_allclose(got, _numeric(op, a, b, g, side), atol=1e-6, err_msg=f"side {side}")
+
+
+_BIAS_SHAPES = [(), (1,), (3,), (4,), (1, 3), (3, 1), (4, 1), (1, 1), (2, 4, 3), (1, 4, 3)]
+
+
+@pytest.mark.parametrize("shape", _BIAS_SHAPES, ids=str)
+@pytest.mark.parametrize("target", [(4, 3), (3,), (2, 4, 3)], ids=str)
+def test_broadcasts_to_agrees_with_numpy_and_unbroadcast_sums_the_broadcast_axes(
+        shape: tuple[int, ...], target: tuple[int, ...]) -> None:
+    try:
+        fits = np.broadcast_shapes(shape, target) == target
+    except ValueError:
+        fits = False
+    assert broadcasts_to(shape, target) == fits
+    if fits:
+        # ⟨g, broadcast(b)⟩ is linear in b: its gradient, by central differences, is what unbroadcast gives.
+        g = np.random.default_rng(3).standard_normal(target)
+        b = np.zeros(shape)
+        numeric = np.zeros(shape)
+        for i in np.ndindex(shape):
+            up, down = b.copy(), b.copy()
+            up[i] += 1e-6
+            down[i] -= 1e-6
+            numeric[i] = (np.sum(g * np.broadcast_to(up, target)) - np.sum(g * np.broadcast_to(down, target))) / 2e-6
+        np.testing.assert_allclose(unbroadcast(g, shape), numeric, atol=1e-6)
 
 
 def test_only_the_wanted_side_is_computed() -> None:
