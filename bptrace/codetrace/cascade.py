@@ -117,9 +117,9 @@ def _error(finding_id: str) -> bool:
 def _step(ctx: CodeContext, hit: Hit) -> int | None:
     """The training step a hit's node belongs to (None: the data preparation before the first one; after the
     last, one more than its index)."""
-    for step in ctx.structure.steps:
-        if step.start <= hit.node < step.end:
-            return step.index
+    step = ctx.step_holding(hit.node)
+    if step is not None:
+        return step.index
     last = ctx.structure.steps[-1]
     return last.index + 1 if hit.node >= last.end else None
 

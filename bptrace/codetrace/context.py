@@ -77,11 +77,18 @@ class CodeContext:
         node = self.nodes[index]
         return bool(node.names) or (node.site >= 0 and self.sites[node.site].target is not None)
 
-    def step_of(self, index: int) -> StepInfo:
+    def step_holding(self, index: int) -> StepInfo | None:
+        """The training step whose ops include node ``index``; None for a node outside every step (the data
+        preparation before the first, what ran after the last)."""
         for step in self.structure.steps:
             if step.start <= index < step.end:
                 return step
-        return self.structure.steps[-1]
+        return None
+
+    def step_of(self, index: int) -> StepInfo:
+        """The training step of node ``index``, the last one for a node outside every step."""
+        step = self.step_holding(index)
+        return self.structure.steps[-1] if step is None else step
 
     def first_layers(self, activations: Collection[str]) -> list[tuple[Layer, np.ndarray]]:
         """The first training step's layers of these activations, each with its pre-activation's value: what
