@@ -112,9 +112,13 @@ def _finding(trace: Trace, finding: Finding) -> str:
 
 
 def _notes(trace: Trace) -> str:
-    """What code mode noted (the loss inferred or not, steps recorded, interrupted): the description
-    without its opening "Code mode: …, traced as it runs." (the heading says which cell)."""
+    """What code mode said (the loss inferred or not, steps recorded, interrupted): its notes' ``said``; for a
+    trace from before that key, the description without its opening "Code mode: …, traced as it runs." (the
+    heading says which cell)."""
     info = trace.scenario
+    said = info.notes.get("said")
+    if isinstance(said, list) and all(isinstance(sentence, str) for sentence in said):
+        return " ".join(said).strip()
     about = f"Code mode: {info.name}, traced as it runs."
     return info.description.removeprefix(about).strip()
 

@@ -271,20 +271,24 @@ def _info(file: str, run: Run, structure: Structure, ctx: CodeContext, loss: str
     )
     shown_name = Path(file).name
     about = description or f"Code mode: {shown_name}, traced as it runs."
-    if inferred:
-        notes = [inferred, *notes]
+    said = [inferred, *notes] if inferred else list(notes)
+    # The sentences said are kept apart too ("said"), for a reader that shows them without the description's
+    # opening (the notebook's verdict); the description stays whole for the other readers.
+    structured: dict[str, object] = {"loss_inferred": inferred} if inferred else {}
+    if said:
+        structured["said"] = said
     return ScenarioInfo(
         name=name or shown_name,
         mode="code",
         loss=loss,
         reduction=reduction,
-        description=" ".join([about, *notes]),
+        description=" ".join([about, *said]),
         layout="columns" if structure.columns else "rows",
         layers=tuple(layers),
         source_file=file,
         source_text=text if source_text is None else source_text,
         interrupted=run.interrupted,
-        notes={"loss_inferred": inferred} if inferred else {},
+        notes=structured,
     )
 
 

@@ -7,6 +7,7 @@ What the namespace holds afterwards is compared with the same code run plainly; 
 from __future__ import annotations
 
 import builtins
+import html
 import importlib
 import linecache
 import sys
@@ -259,6 +260,24 @@ def test_text_from_the_cell_cannot_escape_the_verdict_or_the_frame(tmp_path: Pat
     inner = _Tags()
     inner.feed(viewer.srcdoc[0])
     assert "script" not in inner.tags and "img" not in inner.tags and inner.tags.count("iframe") == 0
+
+
+def test_the_verdict_says_what_code_mode_said_from_its_notes_and_from_the_description_before(tmp_path: Path) -> None:
+    trace = _trace(TRAIN.split("\n", 1)[1], _fresh(), tmp_path)
+    info = trace.scenario
+    inferred = info.notes["loss_inferred"]
+    assert isinstance(inferred, str) and inferred.startswith("Loss inferred: half_sse")
+    assert info.notes["said"] == [inferred]
+    assert info.description == f"Code mode: {info.name}, traced as it runs. {inferred}"  # unchanged for its readers
+    said = f'<p class="dim">{html.escape(inferred)}</p>'
+    shown = verdict_html(trace)
+    assert said in shown and "traced as it runs" not in shown
+    # A trace written before ``said``: the same sentence, from the description.
+    before = replace(trace, scenario=replace(info, notes={k: v for k, v in info.notes.items() if k != "said"}))
+    assert verdict_html(before) == shown
+    # The notes do not depend on the description's opening naming the cell as the trace does.
+    renamed = replace(trace, scenario=replace(info, name="In [8]"))
+    assert said in verdict_html(renamed) and "traced as it runs" not in verdict_html(renamed)
 
 
 def test_a_generator_left_suspended_goes_on_without_recording(tmp_path: Path) -> None:
