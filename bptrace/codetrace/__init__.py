@@ -109,8 +109,12 @@ def analyse(
     recorder = run.recorder
     budget = run.budget if run.budget is not None and run.budget.exceeded else None
     judged = budget.judged if budget is not None else []
-    structure = Structure(recorder.nodes, [(f.site, f.op, f.parents) for f in recorder.failed],
-                          hints=read_hints(run.cells))
+    if budget is not None and budget.structure is not None:
+        # Built when the budget was exceeded, on the steps kept then: all the recording kept (bound.py cut the rest).
+        structure = budget.structure
+    else:
+        structure = Structure(recorder.nodes, [(f.site, f.op, f.parents) for f in recorder.failed],
+                              hints=read_hints(run.cells))
     ctx = CodeContext(recorder.nodes, run.sites, recorder.calls, structure, recorder)
     notes: list[str] = []
     inferred_note: str | None = None

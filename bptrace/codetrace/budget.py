@@ -39,6 +39,8 @@ class Budget:
         self.layer_sites: list[tuple[int, int, str]] = []  # the kept steps' layers, by line (structure.py)
         self.failed = False  # the kept steps gave no loss to judge later ones with
         self.final: dict[str, np.ndarray] = {}  # parameters after the last judged step (capture)
+        # Once exceeded: the structure of the kept steps, which are all the recording keeps (analyse reads it).
+        self.structure: Structure | None = None
 
     @property
     def exceeded(self) -> bool:
@@ -62,7 +64,7 @@ class Budget:
         self.kept = kept
         nodes = recorder.nodes[: kept[0]]
         failed = [(f.site, f.op, f.parents) for f in recorder.failed[: kept[2]]]
-        structure = Structure(nodes, failed, hints=self.hints)
+        structure = self.structure = Structure(nodes, failed, hints=self.hints)
         self.names = dict(structure.names)
         first = structure.steps[0].layers if structure.steps else []
         self.layer_sites = [(nodes[la.z].site, nodes[la.a].site, la.activation) for la in first]

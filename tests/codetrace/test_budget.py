@@ -254,3 +254,21 @@ def test_the_command_line_takes_the_budget_and_says_it(tmp_path: Path, capsys: p
     text = out_md.read_text()
     assert "(memory budget 1 MB); verdicts for all 20." in text and "## Training step 19" not in text
 
+
+
+def test_the_kept_steps_structure_is_built_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the budget, the structure built on the kept steps when the budget was exceeded is the one the
+    analysis reads: the recording keeps nothing else, so it is not built again."""
+    import bptrace.codetrace as codetrace
+
+    script = tmp_path / "data.py"
+    script.write_text(DATA.replace("300", "3000"))
+    whole = record_code(script, loss="bce", reduction="mean", max_memory=1 << 20)
+
+    def again(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the kept steps' structure was built again")
+
+    monkeypatch.setattr(codetrace, "Structure", again)
+    trace = record_code(script, loss="bce", reduction="mean", max_memory=1 << 20)
+    assert trace.scenario.notes["memory_budget"] == whole.scenario.notes["memory_budget"]
+    assert [s.target for s in trace.steps] == [s.target for s in whole.steps] and trace.losses == whole.losses
