@@ -163,8 +163,10 @@ class DebuggerScreen(Screen[None]):
         self.query_one(FindingsPane).show_changes(self.changes, bad=self.changes_bad)
         self.refresh_step()
         # After the first frame: importing sympy in a thread holds the GIL for much of half a second,
-        # which the first paint would otherwise wait behind.
-        self.call_after_refresh(self._start_formulas)
+        # which the first paint would otherwise wait behind. Twice: while Textual's start-up batch holds
+        # the paint, a screen runs "after refresh" callbacks at once, so one call started sympy's import
+        # before the first frame (~20 ms of its CPU, and the paint waiting on the GIL).
+        self.call_after_refresh(self.call_after_refresh, self._start_formulas)
 
     def _start_formulas(self) -> None:
         self.run_worker(partial(self._formulas_worker, self.forms, len(self.trace.steps), self.current_step),
