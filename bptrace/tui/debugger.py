@@ -20,7 +20,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.reactive import var
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from bptrace.errors import BadInput
@@ -29,6 +29,7 @@ from bptrace.limits import budget_text, step_ranges
 from bptrace.trace import Step, Trace
 from bptrace.tui.findings_pane import FindingsPane
 from bptrace.tui.forms import FormCache, warm_up
+from bptrace.tui.keybar import KeyBar
 from bptrace.tui.loss_chart import LossChart
 from bptrace.tui.messages import ElementReady, FormulasReady
 from bptrace.tui.model import Location, TraceIndex
@@ -133,7 +134,7 @@ class DebuggerScreen(Screen[None]):
                     yield NetworkDiagram(info, id="network")
                     yield LossChart(self.trace.losses, id="loss")
         # compact, and ^p left to the help screen: every contract key fits in 80 columns
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self._show_trace()
