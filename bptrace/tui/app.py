@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import App
@@ -22,7 +22,10 @@ from bptrace.rerun import CodeRun, Failed, WatchTiming
 from bptrace.trace import Trace
 from bptrace.tui.debugger import DebuggerScreen
 from bptrace.tui.messages import RerunDone, SourceSaved, WatchReady, WatchStopped
-from bptrace.tui.watch import Rerunner, WaitingScreen, WatchState, now
+from bptrace.tui.watch_state import WatchState, now
+
+if TYPE_CHECKING:
+    from bptrace.tui.watch import Rerunner
 
 
 # Screens and providers the first frame of a trace does not show are imported when first needed:
@@ -56,7 +59,11 @@ class BptraceApp(App[int]):
         and record it in the app when there is no ``trace`` yet."""
         super().__init__()
         self.trace = trace
-        self.rerunner = Rerunner(code, timing or WatchTiming()) if code is not None else None
+        self.rerunner: Rerunner | None = None
+        if code is not None:  # code mode only: a scenario's first frame does not wait for watch mode's imports
+            from bptrace.tui.watch import Rerunner
+
+            self.rerunner = Rerunner(code, timing or WatchTiming())
         self.watch_at_start = watch and code is not None
 
     def get_default_screen(self) -> Screen[None]:
@@ -69,6 +76,8 @@ class BptraceApp(App[int]):
 
     def on_mount(self) -> None:
         if self.rerunner is not None and self.trace is None:
+            from bptrace.tui.watch import WaitingScreen
+
             self.push_screen(WaitingScreen(self.rerunner.code.script().name))
         elif self.trace is None:
             from bptrace.tui.picker import PickerScreen
@@ -146,6 +155,8 @@ class BptraceApp(App[int]):
         if debugger is not None:
             debugger.show_problem(problem)
             return
+        from bptrace.tui.watch import WaitingScreen
+
         waiting = next((s for s in self.screen_stack if isinstance(s, WaitingScreen)), None)
         if waiting is None:
             waiting = WaitingScreen(self.rerunner.code.script().name)
@@ -211,10 +222,12 @@ def trace_screen(trace: Trace) -> Screen[None]:
     Both show the trace with control characters made visible (a trace is input); the
     debugger exports the trace as recorded, so a JSON export loses nothing.
     """
-    from bptrace.tui.empty import EmptyTraceScreen
-
     shown = inert_trace(trace)
-    return DebuggerScreen(shown, recorded=trace) if trace.steps else EmptyTraceScreen(shown)
+    if trace.steps:
+        return DebuggerScreen(shown, recorded=trace)
+    from bptrace.tui.empty import EmptyTraceScreen  # rare: not imported before a debugger's first frame
+
+    return EmptyTraceScreen(shown)
 
 
 def problem_lines(outcome: Trace | Failed) -> list[str]:

@@ -37,7 +37,6 @@ from bptrace.tui.network import NetworkDiagram
 from bptrace.tui.source_pane import SourcePane
 from bptrace.tui.step_view import StepContext, StepView
 from bptrace.tui.timeline import Timeline, step_label
-from bptrace.tui.watch import WatchStatus
 from bptrace.verdict_diff import LineMap, diff_findings, place_of, relocate
 
 
@@ -119,6 +118,8 @@ class DebuggerScreen(Screen[None]):
         info = self.trace.scenario
         yield Static(id="status", markup=False)
         if getattr(self.app, "rerunner", None) is not None:  # code mode opened from a file: `w` watches it
+            from bptrace.tui.watch import WatchStatus
+
             yield WatchStatus(id="watch-status")
         with Horizontal(id="body"):
             timeline = Timeline(self.index, id="timeline")
