@@ -61,6 +61,7 @@ class Timeline(ScrollView, can_focus=False):
         self.flipped: dict[int, str] = {}  # watch mode: steps whose verdict flipped since the last run
         self.virtual_size = Size(0, len(index.rows))
         self._lines: LRUCache[tuple[int, bool, int], Strip] = LRUCache(1024)
+        self._base: Style | None = None  # rich_style walks every ancestor: once, not once a line
 
     def refresh_marks(self) -> None:
         """Breakpoints changed: redraw (the rows themselves did not)."""
@@ -70,6 +71,7 @@ class Timeline(ScrollView, can_focus=False):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._lines.clear()  # a new theme: cached lines carry the old colours
+        self._base = None
 
     def watch_current(self, old: int, new: int) -> None:
         # Only two lines change on a step key; scrolling, when needed, repaints the rest itself.
@@ -99,7 +101,9 @@ class Timeline(ScrollView, can_focus=False):
     def render_line(self, y: int) -> Strip:
         row_number = y + self.scroll_offset.y
         width = self.scrollable_content_region.width
-        base = self.rich_style
+        if self._base is None:
+            self._base = self.rich_style
+        base = self._base
         if row_number >= len(self.index.rows):
             return Strip.blank(width, base)
         row = self.index.rows[row_number]
