@@ -8,6 +8,7 @@ clicks as messages (messages up). Symbolic forms come from worker threads.
 from __future__ import annotations
 
 import re
+import threading
 from functools import partial
 from pathlib import Path
 from typing import ClassVar
@@ -164,14 +165,16 @@ class DebuggerScreen(Screen[None]):
         self.query_one(StepView).focus()
         self.query_one(FindingsPane).show_changes(self.changes, bad=self.changes_bad)
         self.refresh_step()
-        # After the first frame: importing sympy in a thread holds the GIL for much of half a second,
-        # which the first paint would otherwise wait behind. Twice: while Textual's start-up batch holds
-        # the paint, a screen runs "after refresh" callbacks at once, so one call started sympy's import
-        # before the first frame (~20 ms of its CPU, and the paint waiting on the GIL).
-        self.call_after_refresh(self.call_after_refresh, self._start_formulas)
+        # The worker starts now (whoever waits for the workers sees it) but imports sympy only after the first
+        # frame: that import holds the GIL for much of half a second, which the first paint would wait behind.
+        # Two refreshes: while Textual's start-up batch holds the paint, a screen runs "after refresh" callbacks
+        # at once, so one alone let sympy's import begin before the first frame (~20 ms of its CPU by then).
+        painted = threading.Event()
+        self._start_formulas(painted)
+        self.call_after_refresh(self.call_after_refresh, painted.set)
 
-    def _start_formulas(self) -> None:
-        self.run_worker(partial(self._formulas_worker, self.forms, len(self.trace.steps), self.current_step),
+    def _start_formulas(self, painted: threading.Event) -> None:
+        self.run_worker(partial(self._formulas_worker, self.forms, len(self.trace.steps), self.current_step, painted),
                         thread=True, group="forms", name="formulas", exclusive=True)
 
     # ------------------------------------------------------------------ watch mode (the app's re-runs)
@@ -246,10 +249,13 @@ class DebuggerScreen(Screen[None]):
 
     # ------------------------------------------------------------------ workers
 
-    def _formulas_worker(self, forms: FormCache, count: int, start: int) -> None:
-        """Import sympy off the UI thread; the current step first, then the rest (of the trace of its time:
-        a re-run replaces the cache and cancels this worker)."""
+    def _formulas_worker(self, forms: FormCache, count: int, start: int, painted: threading.Event) -> None:
+        """Import sympy off the UI thread once the screen is painted; the current step first, then the rest (of
+        the trace of its time: a re-run replaces the cache and cancels this worker)."""
+        painted.wait(timeout=1.0)  # the timeout: forms come even if that refresh never does
         worker = get_current_worker()
+        if worker.is_cancelled:
+            return
         if forms.formula(start) is None:
             problem = warm_up()
             if problem:
