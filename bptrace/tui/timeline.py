@@ -86,9 +86,11 @@ class Timeline(ScrollView, can_focus=False):
         if row < top + 1 or row >= top + height - 1:
             self.scroll_to(y=max(0, row - height // 3), animate=False)
 
-    def on_mount(self) -> None:
-        # The row of `current` when the layout is known, not now: a re-run's recompose sets it after mounting.
-        self.call_after_refresh(lambda: self.scroll_to_region_row(self.index.row_of_step[self.current]))
+    def on_resize(self) -> None:
+        # The row of `current` once the layout is known (the first Resize), not at mount: a re-run's recompose
+        # sets it after mounting. An "after refresh" callback from on_mount could run before that layout (while
+        # the recompose's batch held it), scroll against no height, and leave the row off screen.
+        self.scroll_to_region_row(self.index.row_of_step[self.current])
 
     def on_click(self, event: events.Click) -> None:
         y = event.y + self.scroll_offset.y
