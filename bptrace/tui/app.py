@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import App
@@ -22,7 +22,10 @@ from bptrace.rerun import CodeRun, Failed, WatchTiming
 from bptrace.trace import Trace
 from bptrace.tui.debugger import DebuggerScreen
 from bptrace.tui.messages import RerunDone, SourceSaved, WatchReady, WatchStopped
-from bptrace.tui.watch import Rerunner, WaitingScreen, WatchState, now
+from bptrace.tui.watch_state import WatchState, now
+
+if TYPE_CHECKING:
+    from bptrace.tui.watch import Rerunner
 
 
 # Screens and providers the first frame of a trace does not show are imported when first needed:
@@ -56,18 +59,30 @@ class BptraceApp(App[int]):
         and record it in the app when there is no ``trace`` yet."""
         super().__init__()
         self.trace = trace
-        self.rerunner = Rerunner(code, timing or WatchTiming()) if code is not None else None
+        self.rerunner: Rerunner | None = None
+        if code is not None:  # code mode only: a scenario's first frame does not wait for watch mode's imports
+            from bptrace.tui.watch import Rerunner
+
+            self.rerunner = Rerunner(code, timing or WatchTiming())
         self.watch_at_start = watch and code is not None
+
+    def get_default_screen(self) -> Screen[None]:
+        # A trace's screen is the base of the stack, composed with the app in its start-up batch. Pushed from
+        # on_mount over Textual's empty default screen instead, the first frame also waited for that screen's
+        # styling and layout passes (~25 ms of CPU). Textual cannot switch away from the base (see _show).
+        if self.trace is not None:
+            return trace_screen(self.trace)
+        return super().get_default_screen()
 
     def on_mount(self) -> None:
         if self.rerunner is not None and self.trace is None:
+            from bptrace.tui.watch import WaitingScreen
+
             self.push_screen(WaitingScreen(self.rerunner.code.script().name))
         elif self.trace is None:
             from bptrace.tui.picker import PickerScreen
 
             self.push_screen(PickerScreen())
-        else:
-            self.push_screen(trace_screen(self.trace))
         if self.watch_at_start:
             self._start_watching(record=self.trace is None)
 
@@ -128,7 +143,7 @@ class BptraceApp(App[int]):
 
     async def _show_outcome(self, outcome: Trace | Failed) -> None:
         assert self.rerunner is not None
-        debugger = next((s for s in self.screen_stack if isinstance(s, DebuggerScreen)), None)
+        debugger = next((s for s in reversed(self.screen_stack) if isinstance(s, DebuggerScreen)), None)
         if isinstance(outcome, Trace) and outcome.steps:
             self.trace = outcome
             if debugger is not None:
@@ -140,6 +155,8 @@ class BptraceApp(App[int]):
         if debugger is not None:
             debugger.show_problem(problem)
             return
+        from bptrace.tui.watch import WaitingScreen
+
         waiting = next((s for s in self.screen_stack if isinstance(s, WaitingScreen)), None)
         if waiting is None:
             waiting = WaitingScreen(self.rerunner.code.script().name)
@@ -148,7 +165,7 @@ class BptraceApp(App[int]):
 
     async def _replace_base(self, screen: Screen[None]) -> None:
         """Show ``screen`` instead of the current one; dialogs open over the old one close with it."""
-        while len(self.screen_stack) > 2 and isinstance(self.screen, ModalScreen):
+        while len(self.screen_stack) > 1 and isinstance(self.screen, ModalScreen):  # a dialog is never the base
             await self.pop_screen()
         await self.switch_screen(screen)
 
@@ -161,7 +178,16 @@ class BptraceApp(App[int]):
     def show_picker(self) -> None:
         from bptrace.tui.picker import PickerScreen
 
-        self.switch_screen(PickerScreen())
+        self._show(PickerScreen())
+
+    def _show(self, screen: Screen[None]) -> None:
+        """``screen`` instead of the current one. The trace the app started on is the base of the stack, which
+        Textual cannot switch away from (switch_screen pops a result callback only pushed screens have): the
+        first screen shown instead goes over it, and the next ones replace that one (two screens at most)."""
+        if len(self.screen_stack) == 1:
+            self.push_screen(screen)
+        else:
+            self.switch_screen(screen)
 
     def open_scenario(self, path: Path) -> None:
         """Record ``path`` in a worker, then show it (recording XOR's 500 steps takes a moment)."""
@@ -187,7 +213,7 @@ class BptraceApp(App[int]):
 
     def _show_trace(self, trace: Trace) -> None:
         self.trace = trace
-        self.switch_screen(trace_screen(trace))
+        self._show(trace_screen(trace))
 
 
 def trace_screen(trace: Trace) -> Screen[None]:
@@ -196,10 +222,12 @@ def trace_screen(trace: Trace) -> Screen[None]:
     Both show the trace with control characters made visible (a trace is input); the
     debugger exports the trace as recorded, so a JSON export loses nothing.
     """
-    from bptrace.tui.empty import EmptyTraceScreen
-
     shown = inert_trace(trace)
-    return DebuggerScreen(shown, recorded=trace) if trace.steps else EmptyTraceScreen(shown)
+    if trace.steps:
+        return DebuggerScreen(shown, recorded=trace)
+    from bptrace.tui.empty import EmptyTraceScreen  # rare: not imported before a debugger's first frame
+
+    return EmptyTraceScreen(shown)
 
 
 def problem_lines(outcome: Trace | Failed) -> list[str]:

@@ -8,6 +8,7 @@ clicks as messages (messages up). Symbolic forms come from worker threads.
 from __future__ import annotations
 
 import re
+import threading
 from functools import partial
 from pathlib import Path
 from typing import ClassVar
@@ -20,7 +21,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.reactive import var
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from bptrace.errors import BadInput
@@ -29,6 +30,7 @@ from bptrace.limits import budget_text, step_ranges
 from bptrace.trace import Step, Trace
 from bptrace.tui.findings_pane import FindingsPane
 from bptrace.tui.forms import FormCache, warm_up
+from bptrace.tui.keybar import KeyBar
 from bptrace.tui.loss_chart import LossChart
 from bptrace.tui.messages import ElementReady, FormulasReady
 from bptrace.tui.model import Location, TraceIndex
@@ -36,7 +38,6 @@ from bptrace.tui.network import NetworkDiagram
 from bptrace.tui.source_pane import SourcePane
 from bptrace.tui.step_view import StepContext, StepView
 from bptrace.tui.timeline import Timeline, step_label
-from bptrace.tui.watch import WatchStatus
 from bptrace.verdict_diff import LineMap, diff_findings, place_of, relocate
 
 
@@ -118,6 +119,8 @@ class DebuggerScreen(Screen[None]):
         info = self.trace.scenario
         yield Static(id="status", markup=False)
         if getattr(self.app, "rerunner", None) is not None:  # code mode opened from a file: `w` watches it
+            from bptrace.tui.watch import WatchStatus
+
             yield WatchStatus(id="watch-status")
         with Horizontal(id="body"):
             timeline = Timeline(self.index, id="timeline")
@@ -133,7 +136,7 @@ class DebuggerScreen(Screen[None]):
                     yield NetworkDiagram(info, id="network")
                     yield LossChart(self.trace.losses, id="loss")
         # compact, and ^p left to the help screen: every contract key fits in 80 columns
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self._show_trace()
@@ -162,12 +165,16 @@ class DebuggerScreen(Screen[None]):
         self.query_one(StepView).focus()
         self.query_one(FindingsPane).show_changes(self.changes, bad=self.changes_bad)
         self.refresh_step()
-        # After the first frame: importing sympy in a thread holds the GIL for much of half a second,
-        # which the first paint would otherwise wait behind.
-        self.call_after_refresh(self._start_formulas)
+        # The worker starts now (whoever waits for the workers sees it) but imports sympy only after the first
+        # frame: that import holds the GIL for much of half a second, which the first paint would wait behind.
+        # Two refreshes: while Textual's start-up batch holds the paint, a screen runs "after refresh" callbacks
+        # at once, so one alone let sympy's import begin before the first frame (~20 ms of its CPU by then).
+        painted = threading.Event()
+        self._start_formulas(painted)
+        self.call_after_refresh(self.call_after_refresh, painted.set)
 
-    def _start_formulas(self) -> None:
-        self.run_worker(partial(self._formulas_worker, self.forms, len(self.trace.steps), self.current_step),
+    def _start_formulas(self, painted: threading.Event) -> None:
+        self.run_worker(partial(self._formulas_worker, self.forms, len(self.trace.steps), self.current_step, painted),
                         thread=True, group="forms", name="formulas", exclusive=True)
 
     # ------------------------------------------------------------------ watch mode (the app's re-runs)
@@ -242,10 +249,13 @@ class DebuggerScreen(Screen[None]):
 
     # ------------------------------------------------------------------ workers
 
-    def _formulas_worker(self, forms: FormCache, count: int, start: int) -> None:
-        """Import sympy off the UI thread; the current step first, then the rest (of the trace of its time:
-        a re-run replaces the cache and cancels this worker)."""
+    def _formulas_worker(self, forms: FormCache, count: int, start: int, painted: threading.Event) -> None:
+        """Import sympy off the UI thread once the screen is painted; the current step first, then the rest (of
+        the trace of its time: a re-run replaces the cache and cancels this worker)."""
+        painted.wait(timeout=1.0)  # the timeout: forms come even if that refresh never does
         worker = get_current_worker()
+        if worker.is_cancelled:
+            return
         if forms.formula(start) is None:
             problem = warm_up()
             if problem:

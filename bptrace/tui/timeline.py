@@ -61,6 +61,7 @@ class Timeline(ScrollView, can_focus=False):
         self.flipped: dict[int, str] = {}  # watch mode: steps whose verdict flipped since the last run
         self.virtual_size = Size(0, len(index.rows))
         self._lines: LRUCache[tuple[int, bool, int], Strip] = LRUCache(1024)
+        self._base: Style | None = None  # rich_style walks every ancestor: once, not once a line
 
     def refresh_marks(self) -> None:
         """Breakpoints changed: redraw (the rows themselves did not)."""
@@ -70,6 +71,7 @@ class Timeline(ScrollView, can_focus=False):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._lines.clear()  # a new theme: cached lines carry the old colours
+        self._base = None
 
     def watch_current(self, old: int, new: int) -> None:
         # Only two lines change on a step key; scrolling, when needed, repaints the rest itself.
@@ -84,9 +86,11 @@ class Timeline(ScrollView, can_focus=False):
         if row < top + 1 or row >= top + height - 1:
             self.scroll_to(y=max(0, row - height // 3), animate=False)
 
-    def on_mount(self) -> None:
-        # The row of `current` when the layout is known, not now: a re-run's recompose sets it after mounting.
-        self.call_after_refresh(lambda: self.scroll_to_region_row(self.index.row_of_step[self.current]))
+    def on_resize(self) -> None:
+        # The row of `current` once the layout is known (the first Resize), not at mount: a re-run's recompose
+        # sets it after mounting. An "after refresh" callback from on_mount could run before that layout (while
+        # the recompose's batch held it), scroll against no height, and leave the row off screen.
+        self.scroll_to_region_row(self.index.row_of_step[self.current])
 
     def on_click(self, event: events.Click) -> None:
         y = event.y + self.scroll_offset.y
@@ -99,7 +103,9 @@ class Timeline(ScrollView, can_focus=False):
     def render_line(self, y: int) -> Strip:
         row_number = y + self.scroll_offset.y
         width = self.scrollable_content_region.width
-        base = self.rich_style
+        if self._base is None:
+            self._base = self.rich_style
+        base = self._base
         if row_number >= len(self.index.rows):
             return Strip.blank(width, base)
         row = self.index.rows[row_number]

@@ -12,8 +12,6 @@ lock. A result is shown only while its generation is the newest, so nothing stal
 from __future__ import annotations
 
 import threading
-import time
-from dataclasses import dataclass
 from functools import partial
 
 from textual.app import App, ComposeResult
@@ -27,21 +25,9 @@ from bptrace.errors import Cancelled
 from bptrace.inert import visible
 from bptrace.rerun import CodeRun, Failed, WatchTiming, attempt, watched
 from bptrace.tui.messages import RerunDone, SourceSaved, WatchReady, WatchStopped
+from bptrace.tui.watch_state import WatchState
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
-
-
-@dataclass(frozen=True, slots=True)
-class WatchState:
-    """What the status line says about watching; the app replaces it, widgets watch it."""
-
-    on: bool = False
-    ready: bool = False  # the watcher is up: saves are seen
-    running: bool = False  # a re-run is under way (a spinner)
-    runs: int = 0  # runs shown so far
-    script: str = ""
-    at: str = ""  # when the last run finished
-    saved: str = ""  # what the save that started the current run touched
 
 
 class Rerunner:
@@ -113,10 +99,6 @@ class Rerunner:
 
 def _name(path: str) -> str:
     return path.replace("\\", "/").rsplit("/", 1)[-1]
-
-
-def now() -> str:
-    return time.strftime("%H:%M:%S")
 
 
 class WatchStatus(Static):

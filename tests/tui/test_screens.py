@@ -93,6 +93,12 @@ async def test_palette_opens_scenarios_and_export_and_goto(seed: Trace) -> None:
         assert screen.trace.scenario.name.startswith("Vanishing gradients")
         await palette(pilot, app, "scenario picker")
         assert isinstance(app.screen, PickerScreen)
+        await palette(pilot, app, "open scenario: vanishing")
+        await wait_for_debugger(pilot, app)
+        await palette(pilot, app, "scenario picker")
+        assert isinstance(app.screen, PickerScreen)
+        # The trace the app started on stays under them (the base of Textual's stack): one screen over it, not more.
+        assert len(app.screen_stack) == 2
 
 
 async def test_export_from_the_tui_writes_the_notes(seed: Trace, tmp_path: Path) -> None:
