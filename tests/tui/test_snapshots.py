@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from bptrace.tui.app import BptraceApp
 from tests.tui.conftest import code_trace, seed_trace, settle
@@ -22,6 +23,9 @@ def prepare(*keys: str, theme: str | None = None) -> Callable[[Pilot], Awaitable
         for key in keys:
             await pilot.press(key)
             await settle(pilot)
+        for field in pilot.app.screen.query(Input):  # a blinking cursor is shown or not by the clock
+            field.cursor_blink = False
+        await settle(pilot)
 
     return run_before
 
