@@ -55,13 +55,13 @@ def matrix_rows(value: Array, max_rows: int = 8, max_cols: int = 8, digits: int 
     if np.ndim(value) == 0:
         return [[number(float(np.asarray(value)), digits)]]
     array = grid(value)  # code mode records any NumPy value: rows by the first axis, as the TUI shows them
-    pick = visible
+    cols = visible(array.shape[1], max_cols)
     rows = []
-    for i in pick(array.shape[0], max_rows):
+    for i in visible(array.shape[0], max_rows):
         if i is None:
-            rows.append(["⋮" if j is not None else "⋱" for j in pick(array.shape[1], max_cols)])
+            rows.append(["⋮" if j is not None else "⋱" for j in cols])
             continue
-        rows.append([number(array[i, j], digits) if j is not None else "…" for j in pick(array.shape[1], max_cols)])
+        rows.append([number(array[i, j], digits) if j is not None else "…" for j in cols])
     return rows
 
 

@@ -21,6 +21,16 @@ from .test_json import assert_same_trace, bits
 from .test_json_v2 import big, with_big_values
 
 
+def load_measured(path: Path) -> tuple[Trace, int]:
+    """The trace in ``path``, and the peak of memory Python allocated while reading it."""
+    tracemalloc.start()
+    try:
+        loaded = load_trace(path)
+        return loaded, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 def test_a_streamed_file_reads_back_bit_identical(seed_trace: Trace, tmp_path: Path) -> None:
     """-0.0, a subnormal, ±inf and a NaN with a payload, in float64 and float32, through a file both ways."""
     trace = with_big_values(seed_trace)
@@ -123,12 +133,7 @@ def test_loading_holds_little_beyond_the_arrays(seed_trace: Trace, tmp_path: Pat
     path = tmp_path / "t.json"
     export_trace(trace, path, detail="all")
     size = sum(a.nbytes for a in arrays)
-    tracemalloc.start()
-    try:
-        loaded = load_trace(path)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    loaded, peak = load_measured(path)
     assert bits(loaded.steps[3].value) == bits(arrays[3])
     assert peak < 1.3 * size + 8 * 2**20, f"peak {peak / 2**20:.0f} MB for {size / 2**20:.0f} MB of arrays"
 
@@ -165,11 +170,6 @@ def test_a_string_of_escapes_is_scanned_in_bounded_memory(seed_trace: Trace, tmp
     written = json.dumps(description, ensure_ascii=False)
     assert written in text
     path.write_text(text.replace(written, f'"{bomb}"', 1), encoding="utf-8")
-    tracemalloc.start()
-    try:
-        loaded = load_trace(path)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    loaded, peak = load_measured(path)
     assert loaded.scenario.description == "\n" * 2_000_000 + '"'
     assert peak < 40 * 2**20, f"peak {peak / 2**20:.0f} MB for a 4 MB file"

@@ -17,10 +17,15 @@ from bptrace.kinds import step_label, step_title
 from bptrace.recorder import record
 from bptrace.report import render
 from bptrace.scenario import load_scenario
-from bptrace.trace import recorded_train_steps
+from bptrace.trace import Step, recorded_train_steps
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def semantics(step: Step) -> tuple[object, ...]:
+    """What a step is, as the typed fields say it."""
+    return step.kind, step.layer, step.of, step.parameter, step.learner_name
 
 
 def test_a_reference_trace_from_before_derives_what_each_step_is() -> None:
@@ -28,13 +33,7 @@ def test_a_reference_trace_from_before_derives_what_each_step_is() -> None:
     fresh = record(load_scenario(ROOT / "scenarios" / "seed1_relu_sigmoid.toml"), steps=1)
     assert len(old.steps) == len(fresh.steps)
     for a, b in zip(old.steps, fresh.steps, strict=True):
-        assert (a.kind, a.layer, a.of, a.parameter, a.learner_name) == (
-            b.kind,
-            b.layer,
-            b.of,
-            b.parameter,
-            b.learner_name,
-        )
+        assert semantics(a) == semantics(b)
         assert step_label(a) == step_label(b) and step_title(a) == step_title(b)
     by_target = {s.target: s for s in old.steps}
     assert by_target["dA1"].kind == "input_grad" and by_target["dA1"].layer == 1 and by_target["dA1"].of == "A1"
@@ -70,13 +69,7 @@ def test_an_old_trace_written_again_reads_back_the_same() -> None:
     again = trace_from_dict(json.loads(dumps(old)), "again.json")
     assert again.scenario == old.scenario and again.findings == old.findings
     for a, b in zip(old.steps, again.steps, strict=True):
-        assert (a.kind, a.layer, a.of, a.parameter, a.learner_name) == (
-            b.kind,
-            b.layer,
-            b.of,
-            b.parameter,
-            b.learner_name,
-        )
+        assert semantics(a) == semantics(b)
 
 
 def test_a_step_finding_id_the_list_lacks_becomes_a_finding() -> None:
